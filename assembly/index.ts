@@ -1,0 +1,6 @@
+// The kernel module: every export takes pointers (byte offsets into the shared memory) and sizes.
+// Kernels allocate nothing; the TypeScript facade owns all memory. One file per op family, named after it.
+export function heapBase(): usize {
+  return __heap_base;
+}
+export * from './accumulate';

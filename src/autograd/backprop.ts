@@ -1,0 +1,42 @@
+// Reverse-mode differentiation over a recorded tape (micrograd's algorithm on tensors): walk the entries
+// backwards, hand each op the gradients of its outputs, and add up the gradients of its inputs.
+import type { TapeEntry, Tracked } from '../engine.js';
+import { Tensor, copyOf } from '../tensor.js';
+import { kernels } from '../backend/wasm.js';
+import { zeros } from '../creation.js';
+
+/** Returns the gradient of `y` (seeded with `dy`) for every tensor in `wanted` that the tape reaches. */
+export function backprop(entries: TapeEntry[], y: Tensor, dy: Tensor, wanted: Set<number>): Map<number, Tensor> {
+  const grads = new Map<number, Tensor>();
+  grads.set(y.id, copyOf(dy));
+  for (let e = entries.length - 1; e >= 0; e--) {
+    const entry = entries[e];
+    const dys = entry.outputs.map((o) => grads.get(o.id) ?? null);
+    if (dys.every((g) => g === null)) continue;
+    const filled = dys.map((g, i) => g ?? zeros((entry.outputs[i] as unknown as Tensor).shape as number[]));
+    const inputGrads = entry.backward(filled);
+    entry.inputs.forEach((input: Tracked, i: number) => {
+      let g = inputGrads[i] as Tensor | null;
+      if (!g) return;
+      // A backward that hands back an upstream gradient itself must not let two entries share a
+      // tensor: accumulation below writes in place.
+      if (filled.includes(g)) g = copyOf(g);
+      const prev = grads.get(input.id);
+      if (prev) {
+        kernels().accumulate(prev.offset, g.offset, prev.size);
+        g.dispose();
+      } else {
+        grads.set(input.id, g);
+      }
+    });
+    // Each tensor is the output of one entry only, so its gradient is finished with now.
+    for (const o of entry.outputs) {
+      const g = grads.get(o.id);
+      if (g && !wanted.has(o.id)) {
+        g.dispose();
+        grads.delete(o.id);
+      }
+    }
+  }
+  return grads;
+}

@@ -1,0 +1,145 @@
+// Book-keeping shared by every tensor: live counts for memory(), the tidy scopes, and the tape that
+// records ops while gradients are being computed. It knows tensors only through this small interface so
+// that tensor.ts can depend on it without a cycle.
+import { release } from './backend/allocator.js';
+
+export interface Tracked {
+  readonly id: number;
+  readonly bytes: number;
+  readonly offset: number;
+  isDisposed: boolean;
+  kept: boolean;
+  /** Variables live outside tidy scopes until disposed explicitly. */
+  readonly isVariable: boolean;
+}
+
+/** One recorded op: given the gradients of its outputs, returns the gradients of its inputs. */
+export interface TapeEntry {
+  name: string;
+  inputs: Tracked[];
+  outputs: Tracked[];
+  backward: (dys: any[]) => (any | null)[];
+}
+
+let nextId = 1;
+let numTensors = 0;
+let numBytes = 0;
+const scopes: Set<Tracked>[] = [];
+let recording: TapeEntry[] | null = null;
+// While a tape is alive, freed storage is parked here: backward may still read a tensor the user disposed.
+let deferred: number[] | null = null;
+
+export function newId(): number {
+  return nextId++;
+}
+
+export function track(t: Tracked): void {
+  numTensors++;
+  numBytes += t.bytes;
+  if (!t.isVariable && scopes.length > 0) scopes[scopes.length - 1].add(t);
+}
+
+export function disposeTracked(t: Tracked): void {
+  if (t.isDisposed) return;
+  t.isDisposed = true;
+  numTensors--;
+  numBytes -= t.bytes;
+  for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i].delete(t)) break;
+  if (deferred) deferred.push(t.offset);
+  else release(t.offset);
+}
+
+export function counts(): { numTensors: number; numBytes: number } {
+  return { numTensors, numBytes };
+}
+
+/** Collects every tracked tensor reachable in a tidy result (a tensor, or arrays/objects of them). */
+export function collectTensors(value: unknown, out: Set<Tracked>, depth = 0): void {
+  if (value === null || value === undefined || depth > 8) return;
+  if (typeof value !== 'object') return;
+  if ('isDisposed' in (value as object) && 'offset' in (value as object)) {
+    out.add(value as Tracked);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) collectTensors(v, out, depth + 1);
+  } else if (value instanceof Map) {
+    for (const v of value.values()) collectTensors(v, out, depth + 1);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value as object)) collectTensors(v, out, depth + 1);
+  }
+}
+
+/**
+ * Runs `fn` and disposes every tensor it created except those it returns (or that were `keep`-ed).
+ * Returned tensors move to the enclosing scope, if any.
+ */
+export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new Error(`tidy: argument 'fn' must be a function; got ${typeof fn}`);
+  const scope = new Set<Tracked>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) if (!t.kept) disposeTracked(t);
+    throw e;
+  }
+  scopes.pop();
+  if (result instanceof Promise) {
+    throw new Error('tidy: fn must be synchronous; it returned a Promise (tensors would be disposed before it settles)');
+  }
+  const keepSet = new Set<Tracked>();
+  collectTensors(result, keepSet);
+  const parent = scopes[scopes.length - 1];
+  for (const t of scope) {
+    if (keepSet.has(t) || t.kept) {
+      if (parent && !t.kept) parent.add(t);
+    } else {
+      disposeTracked(t);
+    }
+  }
+  return result;
+}
+
+/** Exempts a tensor from disposal by the enclosing tidy scopes. */
+export function keep<T extends Tracked>(t: T): T {
+  t.kept = true;
+  for (const s of scopes) s.delete(t);
+  return t;
+}
+
+// ---- tape ----
+
+export function isRecording(): boolean {
+  return recording !== null;
+}
+
+export function record(entry: TapeEntry): void {
+  if (recording) recording.push(entry);
+}
+
+/**
+ * Runs `fn` while recording ops, then `after(entries)` with recording off; storage freed during either is
+ * released only at the end, so backward can read tensors that `fn` disposed.
+ */
+export function withTape<T, R>(fn: () => T, after: (result: T, entries: TapeEntry[]) => R): R {
+  if (recording || deferred) throw new Error('gradients cannot be nested: a grads/variableGrads call is already running');
+  const entries: TapeEntry[] = [];
+  const parked: number[] = [];
+  recording = entries;
+  deferred = parked;
+  try {
+    const result = fn();
+    recording = null;
+    // Backward only disposes gradients it made itself, which nothing reads again: free those at once.
+    deferred = null;
+    return after(result, entries);
+  } finally {
+    recording = null;
+    deferred = null;
+    for (const off of parked) release(off);
+    entries.length = 0;
+  }
+}

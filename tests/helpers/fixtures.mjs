@@ -1,0 +1,24 @@
+// The PyTorch reference cases in ../shared/fixtures (beside the repository root).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const fixturesDir = process.env.SIMDNET_FIXTURES || path.resolve(repoRoot, '../shared/fixtures');
+
+let ops = null;
+export function opsFixtures() {
+  ops ??= JSON.parse(readFileSync(path.join(fixturesDir, 'ops.json'), 'utf8'));
+  return ops;
+}
+
+export function casesOf(op) {
+  return opsFixtures().cases.filter((c) => c.op === op);
+}
+
+export function lenetFixture() {
+  return {
+    json: JSON.parse(readFileSync(path.join(fixturesDir, 'lenet.json'), 'utf8')),
+    safetensors: new Uint8Array(readFileSync(path.join(fixturesDir, 'lenet.safetensors'))),
+  };
+}
