@@ -4,3 +4,11 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export * from './accumulate';
+export * from './gemm';
+export * from './conv2d';
+export * from './pool';
+export * from './elementwise';
+export * from './activations';
+export * from './softmax';
+export * from './reduce';
+export * from './optimizers';

@@ -8,3 +8,5 @@ export { tensor, scalar, zeros, ones, fill, randomNormal, randomUniform } from '
 export { Variable, variable } from './variable.js';
 export { grads, valueAndGrads, variableGrads } from './autograd/grads.js';
 export * from './ops/index.js';
+export { train } from './optimizers/index.js';
+export type { Optimizer, SgdOptions, AdamOptions } from './optimizers/index.js';

@@ -62,6 +62,11 @@ export function variable(initial: Tensor, options: VariableOptions | boolean = {
   return v;
 }
 
+/** The live variable with this name, if any (optimizers look variables up by name). */
+export function lookupVariable(name: string): Variable | undefined {
+  return registry.get(name);
+}
+
 export function trainableVariables(): Variable[] {
   return [...registry.values()].filter((v) => v.trainable);
 }

@@ -1,3 +1,13 @@
 // Every op, one file per op family: src/ops/<name>.ts, its kernels in assembly/<name>.ts, its tests in
-// tests/ops/<name>.test.mjs.
+// tests/unit/<name>.test.mjs.
 export { reshape, flatten } from './reshape.js';
+export { conv2d } from './conv2d.js';
+export type { Conv2dOptions, Padding } from './conv2d.js';
+export { matMul, dense } from './matmul.js';
+export { maxPool2d, avgPool2d, globalAvgPool2d } from './pool.js';
+export type { Pool2dOptions } from './pool.js';
+export { add, sub, mul } from './elementwise.js';
+export { relu, sigmoid, tanh } from './activations.js';
+export { softmax, softmaxCrossEntropy } from './softmax.js';
+export type { SoftmaxCrossEntropyOptions } from './softmax.js';
+export { sum, mean } from './reduce.js';

@@ -1,0 +1,1 @@
+// Kernels for gemm (see src/ops or src/optimizers for the facade).

@@ -1,0 +1,1 @@
+// Kernels for reduce (see src/ops or src/optimizers for the facade).
