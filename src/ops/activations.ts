@@ -14,3 +14,15 @@ export function tanh(x: Tensor): Tensor {
   void x;
   return notImplemented('tanh');
 }
+
+/** Natural logarithm (used by losses on probabilities). */
+export function log(x: Tensor): Tensor {
+  void x;
+  return notImplemented('log');
+}
+
+/** Clamps every element to [lo, hi]; the gradient passes where lo <= x <= hi. */
+export function clipByValue(x: Tensor, lo: number, hi: number): Tensor {
+  void x; void lo; void hi;
+  return notImplemented('clipByValue');
+}

@@ -7,7 +7,7 @@ export { matMul, dense } from './matmul.js';
 export { maxPool2d, avgPool2d, globalAvgPool2d } from './pool.js';
 export type { Pool2dOptions } from './pool.js';
 export { add, sub, mul } from './elementwise.js';
-export { relu, sigmoid, tanh } from './activations.js';
+export { relu, sigmoid, tanh, log, clipByValue } from './activations.js';
 export { softmax, softmaxCrossEntropy } from './softmax.js';
 export type { SoftmaxCrossEntropyOptions } from './softmax.js';
 export { sum, mean } from './reduce.js';
