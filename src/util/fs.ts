@@ -1,0 +1,105 @@
+// File access for Node, Bun and Deno without a static `node:` import, so that the bundle still loads in a
+// browser (where these functions throw a clear error instead). Node and Bun expose their built-in
+// modules through process.getBuiltinModule; Deno has its own API.
+const g = globalThis as any;
+
+interface NodeFs {
+  readFileSync(path: string): Uint8Array;
+  writeFileSync(path: string, data: Uint8Array | string): void;
+  existsSync(path: string): boolean;
+  mkdirSync(path: string, options: { recursive: boolean }): void;
+  statSync(path: string): { isDirectory(): boolean };
+}
+
+function nodeFs(): NodeFs | null {
+  if (g.Deno) return null;
+  try {
+    return g.process?.getBuiltinModule?.('fs') ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function noFs(what: string): never {
+  throw new Error(`${what}: there is no file system in this runtime (a browser?); pass the data as bytes instead`);
+}
+
+export function hasFileSystem(): boolean {
+  return Boolean(g.Deno?.readFileSync) || nodeFs() !== null;
+}
+
+export function fileExists(path: string): boolean {
+  if (g.Deno) {
+    try {
+      g.Deno.statSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const fs = nodeFs();
+  return fs ? fs.existsSync(path) : false;
+}
+
+export function isDirectory(path: string): boolean {
+  try {
+    if (g.Deno) return g.Deno.statSync(path).isDirectory;
+    return nodeFs()?.statSync(path).isDirectory() ?? false;
+  } catch {
+    return false;
+  }
+}
+
+export function readFileBytes(path: string): Uint8Array {
+  if (g.Deno) return g.Deno.readFileSync(path);
+  const fs = nodeFs() ?? noFs(`reading ${path}`);
+  const b = fs.readFileSync(path);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export function readFileText(path: string): string {
+  return new TextDecoder().decode(readFileBytes(path));
+}
+
+export function writeFileBytes(path: string, data: Uint8Array | string): void {
+  if (g.Deno) {
+    if (typeof data === 'string') g.Deno.writeTextFileSync(path, data);
+    else g.Deno.writeFileSync(path, data);
+    return;
+  }
+  const fs = nodeFs() ?? noFs(`writing ${path}`);
+  fs.writeFileSync(path, data);
+}
+
+export function makeDirectory(path: string): void {
+  if (g.Deno) {
+    g.Deno.mkdirSync(path, { recursive: true });
+    return;
+  }
+  (nodeFs() ?? noFs(`creating ${path}`)).mkdirSync(path, { recursive: true });
+}
+
+/** Joins path segments with '/', which every runtime here accepts. */
+export function joinPath(...parts: string[]): string {
+  return parts.filter((p) => p.length > 0).join('/').replace(/\/+/g, '/');
+}
+
+/** An environment variable in Node, Bun or Deno (undefined in browsers or without permission). */
+export function envVar(name: string): string | undefined {
+  try {
+    if (g.Deno) return g.Deno.env.get(name);
+    return g.process?.env?.[name];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Gunzips bytes with the standard DecompressionStream (Node 18+, Deno, Bun, browsers). */
+export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
