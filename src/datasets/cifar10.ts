@@ -30,6 +30,8 @@ export interface Cifar10LoadOptions {
   test?: boolean;
   /** Keep only the first examples; the training batches after the limit are not even read. */
   limit?: { train?: number; test?: number };
+  /** Accepted for symmetry with the other loaders; CIFAR-10 has no system-wide directory to skip. */
+  systemDirs?: boolean;
 }
 
 /** The bytes of the .bin files (gzipped or not): the training batches in order, and the test batch. */
@@ -171,7 +173,10 @@ export const cifar10: Cifar10Loader = {
 
   async load(options?: Cifar10LoadOptions): Promise<any> {
     const fn = 'cifar10.load';
-    const opts = checkOptions(options, ['dir', 'normalize', 'train', 'test', 'limit'], fn);
+    const opts = checkOptions(options, ['dir', 'normalize', 'train', 'test', 'limit', 'systemDirs'], fn);
+    checkBoolean(opts.systemDirs, 'systemDirs', fn, true);
+    pixelTable(opts.normalize as Normalize | undefined, 3, fn);
+    checkLimit(opts.limit, fn);
     const train = checkBoolean(opts.train, 'train', fn, true);
     const test = checkBoolean(opts.test, 'test', fn, true);
     if (!train && !test) throw new Error(`${fn}: options 'train' and 'test' are both false; nothing to load`);

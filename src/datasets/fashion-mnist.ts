@@ -50,7 +50,7 @@ function embeddedBase(): URL {
   return new URL('../data/fashion-mnist-subset/', import.meta.url);
 }
 
-const LOAD_KEYS = ['dir', 'normalize', 'train', 'test', 'limit', 'embedded', 'fallbackToEmbedded'];
+const LOAD_KEYS = ['dir', 'normalize', 'train', 'test', 'limit', 'systemDirs', 'embedded', 'fallbackToEmbedded'];
 
 /**
  * Fashion-MNIST: 60,000 training and 10,000 test images of clothing, 28x28 grey, 10 classes.
@@ -58,7 +58,8 @@ const LOAD_KEYS = ['dir', 'normalize', 'train', 'test', 'limit', 'embedded', 'fa
  * `await sn.datasets.fashionMnist.load({ dir?, normalize?, train?, test?, limit?, embedded?, fallbackToEmbedded? })`
  * looks for `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte` and
  * `t10k-labels-idx1-ubyte` (each plain or gzipped, `.gz`) in this order in: `dir`; `dir/fashion-mnist`;
- * `$SIMDNET_DATA`; `$SIMDNET_DATA/fashion-mnist`; `/usr/share/datasets/fashion-mnist` (Debian's `dataset-fashion-mnist`).
+ * `$SIMDNET_DATA`; `$SIMDNET_DATA/fashion-mnist`; `/usr/share/datasets/fashion-mnist` (Debian's `dataset-fashion-mnist`;
+ * skipped with `systemDirs: false`).
  * The first directory holding every file needed is used and named in `source`.
  *
  * When none has them it throws an Error listing every place it looked and how to get the files, unless
@@ -84,11 +85,13 @@ export const fashionMnist: FashionMnistLoader = {
     const { embedded: _e, fallbackToEmbedded: _f, ...rest } = opts;
     if (embedded) {
       if (rest.dir !== undefined) throw new Error(`${fn}: options 'embedded' and 'dir' exclude each other; give one`);
-      return loadShipped(config, embeddedBase(), rest, fn);
+      const { systemDirs: _s, ...shipped } = rest;
+      return loadShipped(config, embeddedBase(), shipped, fn);
     }
     const result = await loadFromDisk(config, rest, fn, fallback);
     if ('notes' in result) {
-      const dataset: Dataset = await loadShipped(config, embeddedBase(), rest, fn);
+      const { dir: _d, systemDirs: _s, ...shipped } = rest;
+      const dataset: Dataset = await loadShipped(config, embeddedBase(), shipped, fn);
       dataset.note =
         `the full Fashion-MNIST was not found (looked in: ${result.notes.join('; ')}); ` +
         `using the embedded subset of ${EMBEDDED_SUBSET.train} training and ${EMBEDDED_SUBSET.test} test images from ${dataset.source}`;

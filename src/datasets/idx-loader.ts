@@ -11,7 +11,8 @@ import {
   type IdxBytes,
   type IdxReadOptions,
 } from './mnist-family.js';
-import type { Dataset, DatasetFor } from './types.js';
+import { checkBoolean, checkLimit, type Dataset, type DatasetFor } from './types.js';
+import { pixelTable, type Normalize } from './pixels.js';
 
 export interface IdxLoadOptions extends IdxReadOptions {
   /** A directory holding the four IDX files (plain or .gz); tried before $SIMDNET_DATA and the defaults. */
@@ -20,6 +21,11 @@ export interface IdxLoadOptions extends IdxReadOptions {
   train?: boolean;
   /** Load the test split (default true). */
   test?: boolean;
+  /**
+   * Also look in system-wide directories (for Fashion-MNIST, Debian's /usr/share/datasets/fashion-mnist);
+   * default true. false limits the search to `dir` and $SIMDNET_DATA.
+   */
+  systemDirs?: boolean;
 }
 
 export interface IdxDatasetLoader<O extends IdxLoadOptions = IdxLoadOptions> {
@@ -50,7 +56,7 @@ export interface IdxLoaderConfig {
   howToGet: string[];
 }
 
-const COMMON_KEYS = ['dir', 'normalize', 'train', 'test', 'limit'];
+const COMMON_KEYS = ['dir', 'normalize', 'train', 'test', 'limit', 'systemDirs'];
 
 export function checkOptions(options: unknown, allowed: readonly string[], fn: string): Record<string, unknown> {
   if (options === undefined) return {};
@@ -82,8 +88,12 @@ export function notFoundError(fn: string, title: string, names: string[], notes:
  */
 export async function loadFromDisk(cfg: IdxLoaderConfig, options: Record<string, unknown>, fn: string, orFallback: boolean): Promise<Dataset | { notes: string[] }> {
   const { train, test } = checkSplitFlags(options, fn);
+  const systemDirs = checkBoolean(options.systemDirs, 'systemDirs', fn, true);
+  // Option mistakes are reported before any file search, whose error would otherwise hide them.
+  pixelTable(options.normalize as Normalize | undefined, 1, fn);
+  checkLimit(options.limit, fn);
   const names = neededFiles(train, test);
-  const found = locate(candidateDirs(options.dir as string | undefined, cfg.subdir, cfg.defaults), names);
+  const found = locate(candidateDirs(options.dir as string | undefined, cfg.subdir, systemDirs ? cfg.defaults : []), names);
   if (!found.found) {
     if (orFallback) return { notes: found.notes };
     throw notFoundError(fn, cfg.title, names, found.notes, cfg.howToGet);
