@@ -3,7 +3,7 @@
 // each plane row-major. simdnet is channels-last, so the planes are interleaved while converting.
 import { empty, type Tensor } from '../tensor.js';
 import { f32, i32 } from '../backend/views.js';
-import { readFileBytes } from '../util/fs.js';
+import { hasFileSystem, readFileBytes } from '../util/fs.js';
 import { asBytes, maybeGunzip } from './idx.js';
 import { candidateDirs, locate, DATA_ENV } from './locate.js';
 import { checkLabels, pixelTable, type Normalize } from './pixels.js';
@@ -181,6 +181,7 @@ export const cifar10: Cifar10Loader = {
     const test = checkBoolean(opts.test, 'test', fn, true);
     if (!train && !test) throw new Error(`${fn}: options 'train' and 'test' are both false; nothing to load`);
     const names = [...(train ? TRAIN_FILES : []), ...(test ? TEST_FILES : [])];
+    if (!hasFileSystem()) throw new Error(`${fn}: there is no file system in this runtime (a browser?); fetch the files and pass their bytes to cifar10.fromBytes() instead`);
     const found = locate(candidateDirs(opts.dir as string | undefined, 'cifar-10-batches-bin', []), names);
     if (!found.found) throw notFoundError(fn, 'CIFAR-10', names, found.notes, HOW_TO_GET);
     const sources = found.paths.map((path) => ({ name: path, path }));

@@ -12,9 +12,9 @@ export function fileUrlToPath(url: URL): string {
   return path;
 }
 
-/** Where the files are, for messages and for the `source` of a dataset. */
+/** Where the files are, for messages and for the `source` of a dataset (no trailing '/', like a `dir`). */
 export function describeLocation(base: URL): string {
-  return base.protocol === 'file:' ? fileUrlToPath(base) : base.href;
+  return (base.protocol === 'file:' ? fileUrlToPath(base) : base.href).replace(/\/+$/, '');
 }
 
 /** Reads `names` from the directory `base` (a URL ending in '/'). */

@@ -93,7 +93,7 @@ export const fashionMnist: FashionMnistLoader = {
       const { dir: _d, systemDirs: _s, ...shipped } = rest;
       const dataset: Dataset = await loadShipped(config, embeddedBase(), shipped, fn);
       dataset.note =
-        `the full Fashion-MNIST was not found (looked in: ${result.notes.join('; ')}); ` +
+        `the full Fashion-MNIST was not found (${result.notes.join('; ')}); ` +
         `using the embedded subset of ${EMBEDDED_SUBSET.train} training and ${EMBEDDED_SUBSET.test} test images from ${dataset.source}`;
       return dataset;
     }

@@ -1,5 +1,6 @@
 // The public loader object of an MNIST-family data set (sn.datasets.mnist, sn.datasets.fashionMnist):
 // option checks, the directory search with its error message, the optional embedded subset, and bytes.
+import { hasFileSystem } from '../util/fs.js';
 import { candidateDirs, locate, type Candidate } from './locate.js';
 import { describeLocation, readShippedFiles } from './embedded.js';
 import {
@@ -93,6 +94,11 @@ export async function loadFromDisk(cfg: IdxLoaderConfig, options: Record<string,
   pixelTable(options.normalize as Normalize | undefined, 1, fn);
   checkLimit(options.limit, fn);
   const names = neededFiles(train, test);
+  if (!hasFileSystem()) {
+    const note = 'there is no file system in this runtime (a browser?)';
+    if (orFallback) return { notes: [note] };
+    throw new Error(`${fn}: ${note}; fetch the files and pass their bytes to ${cfg.fn}.fromBytes() instead${cfg.fn === 'fashionMnist' ? ', or use { embedded: true } for the subset shipped with simdnet' : ''}`);
+  }
   const found = locate(candidateDirs(options.dir as string | undefined, cfg.subdir, systemDirs ? cfg.defaults : []), names);
   if (!found.found) {
     if (orFallback) return { notes: found.notes };
@@ -128,6 +134,6 @@ export async function loadShipped(cfg: IdxLoaderConfig, base: URL, options: Reco
   const names = neededFiles(train, test).map((n) => n + '.gz');
   const files = await readShippedFiles(base, names, fn);
   const location = describeLocation(base);
-  const sources = files.map((bytes, k) => ({ name: location + names[k], bytes }));
+  const sources = files.map((bytes, k) => ({ name: `${location}/${names[k]}`, bytes }));
   return readIdxDataset(pairUp(sources, train, test), options as IdxReadOptions, { source: location, embedded: true, classes: cfg.classes }, fn);
 }

@@ -399,7 +399,7 @@ test('fallbackToEmbedded: used only when no directory has the files, and reporte
     const fell = await sn.datasets.fashionMnist.load({ dir: missing, systemDirs: false, fallbackToEmbedded: true, limit: { train: 10, test: 4 } });
     assert.is(fell.embedded, true);
     assert.is(path.resolve(fell.source), path.resolve(SUBSET_DIR));
-    assert.match(fell.note, new RegExp(`^the full Fashion-MNIST was not found \\(looked in: ${escape(missing)} \\(option 'dir'\\): does not exist; \\$SIMDNET_DATA: not set\\); using the embedded subset of 8000 training and 2000 test images from `));
+    assert.match(fell.note, new RegExp(`^the full Fashion-MNIST was not found \\(${escape(missing)} \\(option 'dir'\\): does not exist; \\$SIMDNET_DATA: not set\\); using the embedded subset of 8000 training and 2000 test images from `));
     assert.equal(fell.train.images.shape, [10, 28, 28, 1]);
     assert.equal(fell.test.images.shape, [4, 28, 28, 1]);
     fell.dispose();
