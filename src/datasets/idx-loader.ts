@@ -48,7 +48,7 @@ export interface IdxLoaderConfig {
   /** The name in error messages and in sn.datasets, e.g. 'fashionMnist'. */
   fn: string;
   title: string;
-  /** The sub-directory of $SIMDNET_DATA that may hold the files. */
+  /** The sub-directory of `dir` and of $SIMDNET_DATA that may hold the files, e.g. 'fashion-mnist'. */
   subdir: string;
   classes: readonly string[];
   /** Directories tried after `dir` and $SIMDNET_DATA. */
@@ -84,8 +84,8 @@ export function notFoundError(fn: string, title: string, names: string[], notes:
 }
 
 /**
- * Loads from the candidate directories. Returns null (instead of throwing) when none had the files and
- * `orFallback` is true, so the caller can fall back.
+ * Loads from the candidate directories. When none had the files and `orFallback` is true, returns the
+ * notes on where it looked (instead of throwing) so that the caller can fall back.
  */
 export async function loadFromDisk(cfg: IdxLoaderConfig, options: Record<string, unknown>, fn: string, orFallback: boolean): Promise<Dataset | { notes: string[] }> {
   const { train, test } = checkSplitFlags(options, fn);

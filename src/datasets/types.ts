@@ -22,7 +22,7 @@ export interface Dataset {
   train?: Split;
   /** Present unless `test: false` was asked for (or the bytes had no test files). */
   test?: Split;
-  /** Where the data came from: a directory, or 'bytes' for fromBytes. */
+  /** Where the data came from: a directory (or, for the embedded subset in a browser, a URL), or 'bytes' for fromBytes. */
   source: string;
   /** True when the data is the small subset shipped with simdnet rather than the full data set. */
   embedded: boolean;
