@@ -192,7 +192,7 @@ export function clipForward(x: usize, y: usize, n: i32, lo: f32, hi: f32): void 
   }
 }
 
-// ---- backward kernels: dx from dy and the saved input x or output y ----
+// ---- backward kernels: dx from dy and the input x ----
 
 /** dx = dy where x > 0, else 0. */
 export function reluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
@@ -208,36 +208,49 @@ export function reluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
   }
 }
 
-/** dx = dy * y * (1 - y), from the output y. */
-export function sigmoidBackward(y: usize, dy: usize, dx: usize, n: i32): void {
-  const one = f32x4.splat(1.0);
+// sigmoid' and tanh' are computed from x, not from the saved output y: y * (1 - y) and 1 - y^2 cancel
+// once y rounds to within a few ulps of 1 (|x| above ~8 for tanh, ~16 for sigmoid), where they lose most of
+// their digits. Written with e = e^-|x| in (0, 1], nothing cancels:
+//   sigmoid'(x) = y (1 - y) = e / (1 + e)^2
+//   tanh'(x) = 1 - y^2 = 4 e' / (1 + e')^2 with e' = e^-2|x|
+
+// @ts-ignore: decorator
+@inline function sigmoidGradV(x: v128): v128 {
+  const e = expNonPositive(f32x4.neg(f32x4.abs(x)));
+  const s = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), e));
+  return f32x4.mul(f32x4.mul(e, s), s);
+}
+
+// @ts-ignore: decorator
+@inline function tanhGradV(x: v128): v128 {
+  const e = expNonPositive(f32x4.mul(f32x4.abs(x), f32x4.splat(-2.0)));
+  const s = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), e));
+  return f32x4.mul(f32x4.mul(f32x4.mul(e, f32x4.splat(4.0)), s), s);
+}
+
+/** dx = dy * sigmoid'(x). */
+export function sigmoidBackward(x: usize, dy: usize, dx: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = (<usize>i) << 2;
-    const yv = v128.load(y + o);
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), f32x4.mul(yv, f32x4.sub(one, yv))));
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), sigmoidGradV(v128.load(x + o))));
   }
   for (; i < n; i++) {
     const o = (<usize>i) << 2;
-    const yv = load<f32>(y + o);
-    store<f32>(dx + o, load<f32>(dy + o) * (yv * (1 - yv)));
+    store<f32>(dx + o, load<f32>(dy + o) * f32x4.extract_lane(sigmoidGradV(f32x4.splat(load<f32>(x + o))), 0));
   }
 }
 
-/** dx = dy * (1 - y^2), from the output y. */
-export function tanhBackward(y: usize, dy: usize, dx: usize, n: i32): void {
-  const one = f32x4.splat(1.0);
+/** dx = dy * tanh'(x). */
+export function tanhBackward(x: usize, dy: usize, dx: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = (<usize>i) << 2;
-    const yv = v128.load(y + o);
-    // (1 - y)(1 + y) rather than 1 - y*y: exact-er when |y| is close to 1.
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), f32x4.mul(f32x4.sub(one, yv), f32x4.add(one, yv))));
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), tanhGradV(v128.load(x + o))));
   }
   for (; i < n; i++) {
     const o = (<usize>i) << 2;
-    const yv = load<f32>(y + o);
-    store<f32>(dx + o, load<f32>(dy + o) * ((1 - yv) * (1 + yv)));
+    store<f32>(dx + o, load<f32>(dy + o) * f32x4.extract_lane(tanhGradV(f32x4.splat(load<f32>(x + o))), 0));
   }
 }
 

@@ -1,17 +1,16 @@
 // relu, sigmoid, tanh, log and clipByValue: elementwise functions of one tensor. Kernels:
 // assembly/activations.ts (SIMD throughout, including exp and log).
 //
-// Each backward uses what its derivative is cheapest in: relu, log and clip keep the input x; sigmoid and
-// tanh keep their output y (dy * y * (1 - y) and dy * (1 - y^2)). The tape keeps both alive.
+// Every backward reads the input x. For sigmoid and tanh that means recomputing an exp, because their
+// textbook gradients from the output, dy * y * (1 - y) and dy * (1 - y^2), cancel catastrophically once
+// y is within a few float32 ulps of 1 (see assembly/activations.ts); the recomputation is SIMD and cheap.
 import { Tensor, empty } from '../tensor.js';
 import { isRecording, record } from '../engine.js';
 import { kernels } from '../backend/wasm.js';
 import { checkFloat, checkTensor, describe } from '../util/validate.js';
 
-type Saved = 'x' | 'y';
-
-/** y = kernel(x); on the tape, dx = backwardKernel(saved, dy). */
-function unary(fn: string, x: Tensor, forward: string, backward: string, saved: Saved): Tensor {
+/** y = kernel(x); on the tape, dx = backwardKernel(x, dy). */
+function unary(fn: string, x: Tensor, forward: string, backward: string): Tensor {
   checkTensor(x, 'x', fn);
   checkFloat(x, 'x', fn);
   const y = empty(x.shape);
@@ -23,7 +22,7 @@ function unary(fn: string, x: Tensor, forward: string, backward: string, saved: 
       outputs: [y],
       backward: ([dy]: Tensor[]) => {
         const dx = empty(x.shape);
-        kernels()[backward]((saved === 'x' ? x : y).offset, dy.offset, dx.offset, x.size);
+        kernels()[backward](x.offset, dy.offset, dx.offset, x.size);
         return [dx];
       },
     });
@@ -33,22 +32,22 @@ function unary(fn: string, x: Tensor, forward: string, backward: string, saved: 
 
 /** max(x, 0); the gradient passes where x > 0. */
 export function relu(x: Tensor): Tensor {
-  return unary('relu', x, 'reluForward', 'reluBackward', 'x');
+  return unary('relu', x, 'reluForward', 'reluBackward');
 }
 
 /** 1 / (1 + e^-x), accurate to ~2e-7 relative and finite for every finite x. */
 export function sigmoid(x: Tensor): Tensor {
-  return unary('sigmoid', x, 'sigmoidForward', 'sigmoidBackward', 'y');
+  return unary('sigmoid', x, 'sigmoidForward', 'sigmoidBackward');
 }
 
 /** Hyperbolic tangent, accurate to ~2e-7 relative, exactly ±1 for large |x|. */
 export function tanh(x: Tensor): Tensor {
-  return unary('tanh', x, 'tanhForward', 'tanhBackward', 'y');
+  return unary('tanh', x, 'tanhForward', 'tanhBackward');
 }
 
 /** Natural logarithm (used by losses on probabilities). log(0) = -Infinity, log(x < 0) = NaN. */
 export function log(x: Tensor): Tensor {
-  return unary('log', x, 'logForward', 'logBackward', 'x');
+  return unary('log', x, 'logForward', 'logBackward');
 }
 
 function checkBound(v: unknown, arg: string): number {
