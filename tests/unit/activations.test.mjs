@@ -105,7 +105,9 @@ test('gradients at the kinks: relu passes where x > 0, clip where lo <= x <= hi 
   assert.equal(Array.from(sn.grads((t) => sn.clipByValue(t, -0.5, 0.5))([x], dy)[0].dataSync()), [0, 2, 3, 0, 5, 6, 0]);
 });
 
-test('sigmoid, tanh and log are accurate to 1e-6 relative, element by element, over a dense grid', () => {
+// The brief asks for 1e-6; the kernels measure <= 2e-7 (a few float32 ulps), so assert 4e-7: a dropped
+// polynomial term (~5e-7) must fail this test.
+test('sigmoid, tanh and log are accurate to 4e-7 relative, element by element, over a dense grid', () => {
   const grid = (lo, hi, n) => Float32Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
   const cases = [
     ['sigmoid', grid(-87, 30, 40001)],
@@ -131,7 +133,7 @@ test('sigmoid, tanh and log are accurate to 1e-6 relative, element by element, o
         at = xs[i];
       }
     }
-    assert.ok(worst <= 1e-6, `${name}: relative error ${worst} at x = ${at}`);
+    assert.ok(worst <= 4e-7, `${name}: relative error ${worst} at x = ${at}`);
     x.dispose();
   }
 });
