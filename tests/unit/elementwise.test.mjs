@@ -123,6 +123,21 @@ test('bias gradient over many rows: the sum over n,h,w of dy, for every channel 
   }
 });
 
+test('bias gradient over 300000 same-sign terms does not drift (blocked sums with float64 totals)', () => {
+  // A float32 running sum is off by ~7e-4 here, float32 blocks with float32 totals by ~2e-5.
+  for (const [shape, bias] of [[[300000], []], [[100000, 3], [3]], [[60000, 5], [5]], [[75000, 4], [4]]]) {
+    sn.tidy(() => {
+      const a = sn.zeros(shape);
+      const b = sn.zeros(bias);
+      const dy = sn.fill(shape, 0.1);
+      const [, db] = sn.grads((x, y) => sn.add(x, y))([a, b], dy);
+      const cols = bias.length ? bias[0] : 1;
+      const expected = Array(cols).fill((Math.fround(0.1) * sizeOf(shape)) / cols);
+      assertClose(db.dataSync(), expected, 2e-6, `db for ${JSON.stringify(shape)} + ${JSON.stringify(bias)}`);
+    });
+  }
+});
+
 test('a tensor used as both operands gets both gradients added', () => {
   const x = sn.tensor([1.5, -2, 3, 0.25, 7]);
   const dy = sn.tensor([1, 2, 3, 4, 5]);
