@@ -64,8 +64,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 export abstract class BaseOptimizer implements Optimizer {
-  /** Number of applyGradients calls so far. */
-  iterations = 0;
+  private steps = 0;
   private lr: number;
   private readonly slots = new Map<string, Tensor[]>();
   private disposed = false;
@@ -78,6 +77,11 @@ export abstract class BaseOptimizer implements Optimizer {
     readonly slotNames: readonly string[],
   ) {
     this.lr = learningRate;
+  }
+
+  /** Number of applyGradients calls so far (setState may restore it). */
+  get iterations(): number {
+    return this.steps;
   }
 
   get learningRate(): number {
@@ -102,12 +106,12 @@ export abstract class BaseOptimizer implements Optimizer {
     const fn = `${this.kind}.applyGradients`;
     this.assertAlive(fn);
     const pairs = this.resolve(grads, fn);
-    const step = this.iterations + 1;
+    const step = this.steps + 1;
     for (const { variable, gradient } of pairs) {
       this.update(variable, gradient, this.slotsFor(variable.name, variable.shape), step);
       variable.markChanged();
     }
-    this.iterations = step;
+    this.steps = step;
   }
 
   private resolve(grads: unknown, fn: string): Pair[] {
@@ -227,7 +231,7 @@ export abstract class BaseOptimizer implements Optimizer {
       const tensors = this.slotsFor(name, values[0].shape);
       values.forEach((v, i) => f32().set(v.data, tensors[i].index));
     }
-    if (iterations !== undefined) this.iterations = iterations;
+    if (iterations !== undefined) this.steps = iterations;
   }
 
   /** Frees every slot. The optimizer cannot be used afterwards. */
