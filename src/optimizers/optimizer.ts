@@ -38,8 +38,8 @@ export interface Optimizer {
    * { name, tensor }). Every name and shape is checked before any variable changes.
    */
   applyGradients(grads: Record<string, Tensor> | { name: string; tensor: Tensor }[]): void;
-  /** May be assigned between steps (a learning-rate schedule). */
-  readonly learningRate: number;
+  /** May be assigned between steps (a learning-rate schedule); must be a finite number >= 0. */
+  learningRate: number;
   /** Number of applyGradients calls so far. */
   readonly iterations: number;
   /** Names of the per-variable slots ('momentum'; 'momentum' and 'velocity' for Adam). */
@@ -106,11 +106,13 @@ export abstract class BaseOptimizer implements Optimizer {
     const fn = `${this.kind}.applyGradients`;
     this.assertAlive(fn);
     const pairs = this.resolve(grads, fn);
+    // Slots first: if allocating one fails (out of memory), no variable has changed yet.
+    const slots = pairs.map(({ variable }) => this.slotsFor(variable.name, variable.shape));
     const step = this.steps + 1;
-    for (const { variable, gradient } of pairs) {
-      this.update(variable, gradient, this.slotsFor(variable.name, variable.shape), step);
+    pairs.forEach(({ variable, gradient }, i) => {
+      this.update(variable, gradient, slots[i], step);
       variable.markChanged();
-    }
+    });
     this.steps = step;
   }
 
