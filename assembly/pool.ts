@@ -144,7 +144,7 @@ export function maxPool2dForward(
 //
 // Why save indices rather than recompute them in the backward kernel: a training step runs the forward
 // anyway, and tracking the index there costs a compare and two integer ops per loaded vector (measured:
-// about 1.6x the inference forward), while recomputing would read every input window a second time in
+// about 1.5x the inference forward), while recomputing would read every input window a second time in
 // the backward, which then costs that same tracking work on top of the forward's plain pass. With saved
 // indices the backward only zero-fills dx and scatters one value per OUTPUT element (a quarter of the
 // input for 2x2 pooling). The price is one int32 per output element, alive until the tape is done.
