@@ -8,7 +8,7 @@ import { f32 } from '../backend/views.js';
 import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';
 
 /** Rows and columns of the micro-kernel's register tile. */
-export const MR = 6;
+export const MR = 4;
 export const NR = 8;
 /** Output pixels per chunk in the weight-gradient kernel (keeps a chunk of x and dy in cache). */
 const WEIGHT_GRAD_CHUNK = 256;
