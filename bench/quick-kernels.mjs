@@ -170,9 +170,9 @@ for (const s of convShapes) {
   const x = sn.randomNormal(s.x, { seed: 1 });
   const w = sn.randomNormal(s.w, { seed: 2 });
   const opts = { padding: s.padding ?? 'valid' };
-  const apiF = time(() => sn.tidy(() => sn.conv2d(x, w, opts)));
+  const apiF = time(() => sn.tidy(() => { sn.conv2d(x, w, opts); }));
   const vg = sn.valueAndGrads((a, b) => sn.conv2d(a, b, opts));
-  const apiFB = time(() => sn.tidy(() => vg([x, w])), 2);
+  const apiFB = time(() => sn.tidy(() => { vg([x, w]); }), 2);
   x.dispose();
   w.dispose();
   let naive = '';
@@ -222,9 +222,9 @@ for (const s of matShapes) {
   });
   const ta = sn.randomNormal([m, K], { seed: 3 });
   const tb = sn.randomNormal([K, n], { seed: 4 });
-  const apiF = time(() => sn.tidy(() => sn.matMul(ta, tb)));
+  const apiF = time(() => sn.tidy(() => { sn.matMul(ta, tb); }));
   const vg = sn.valueAndGrads((p, q) => sn.matMul(p, q));
-  const apiFB = time(() => sn.tidy(() => vg([ta, tb])), 2);
+  const apiFB = time(() => sn.tidy(() => { vg([ta, tb]); }), 2);
   ta.dispose();
   tb.dispose();
   console.log(`${s.name.padEnd(30)} ${gflops(flops, tf)} ${gflops(flops, tda)} ${gflops(flops, tdb)} | ${gflops(flops, apiF)}   ${gflops(3 * flops, apiFB)}`);

@@ -160,17 +160,18 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, re
 function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boolean, y: Tensor, dy: Tensor): (Tensor | null)[] {
   const k = kernels();
   const N = g.cout;
-  const dx = zeroTensor(x.shape);
-  const dw = zeroTensor(w.shape);
-  const db = hasBias ? zeroTensor([N]) : null;
+  if (g.M === 0 || N === 0) return [zeroTensor(x.shape), zeroTensor(w.shape), hasBias ? zeroTensor([N]) : null].slice(0, hasBias ? 3 : 2);
+  // dw and db are overwritten whole; dx is accumulated into, except in the pointwise case.
+  const pointwise = isPointwise(g);
+  const dx = pointwise ? empty(x.shape) : zeroTensor(x.shape);
+  const dw = empty(w.shape);
+  const db = hasBias ? empty([N]) : null;
   const result = hasBias ? [dx, dw, db] : [dx, dw];
-  if (g.M === 0 || N === 0) return result;
   const grad = maskedGrad('conv.dyMasked', dy, y, relu);
   if (db) k.gemmColumnSums(db.offset, grad, g.M, N, N, 0, 0);
 
   // dw: per tap, (x at the indirection)ᵀ · dy.
   const packedDy = packD('gemm.packD', grad, g.M, N, 0);
-  const pointwise = isPointwise(g);
   let ind = 0;
   let zero = 0;
   let mPad = roundUp(g.M, MR);

@@ -101,18 +101,20 @@ function product(fn: string, a: Tensor, b: Tensor, bias: Tensor | undefined, rel
       backward: ([dy]: Tensor[]) => {
         const k = kernels();
         const g = maskedGrad('gemm.dyMasked', dy, y, relu);
+        // The kernels overwrite every element, unless a dimension is empty (then the gradient is zero).
+        const full = M > 0 && K > 0 && N > 0;
         // da [M, K] = g · bᵀ
-        const da = zeroTensor([M, K]);
-        if (K > 0 && N > 0) gemmRows(da.offset, g, N, M, N, packBT('gemm.packBT', b.offset, N, K, N), K, false);
+        const da = full ? empty([M, K]) : zeroTensor([M, K]);
+        if (full) gemmRows(da.offset, g, N, M, N, packBT('gemm.packBT', b.offset, N, K, N), K, false);
         // db [K, N] = aᵀ · g
-        const dbw = zeroTensor([K, N]);
-        if (M > 0 && K > 0 && N > 0) {
+        const dbw = full ? empty([K, N]) : zeroTensor([K, N]);
+        if (full) {
           const ind = rowPointers('gemm.rows', a.offset, K * 4, M);
           weightGrad(dbw.offset, ind, roundUp(M, MR), 1, K, M, packD('gemm.packD', g, M, N, 0), M * 32, N, false);
         }
         const grads: (Tensor | null)[] = [da, dbw];
         if (bias) {
-          const dbias = zeroTensor([N]);
+          const dbias = M > 0 && N > 0 ? empty([N]) : zeroTensor([N]);
           if (M > 0 && N > 0) k.gemmColumnSums(dbias.offset, g, M, N, N, 0, 0);
           grads.push(dbias);
         }
