@@ -51,8 +51,13 @@ export function makeTempDir(prefix) {
   return mkdtempSync(path.join(tmpdir(), `simdnet-${prefix}-`));
 }
 
+/** Removes a temp dir, retrying while a process that just exited lets go of it; never throws. */
 export function removeTempDir(dir) {
-  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (e) {
+    console.log(`(could not remove ${dir}: ${e.message})`);
+  }
 }
 
 /** A run that produced no result (crash, time-out): one failed check that says why. */
@@ -69,9 +74,11 @@ export function runCommandLine({ argv, config, dir, env = {}, timeoutMs = 60_000
   writeFileSync(configFile, JSON.stringify(config));
   const [cmd, ...args] = argv(configFile);
   const t0 = Date.now();
+  // No colours: NO_COLOR, and no FORCE_COLOR at all (Deno forces colour when it is set, even to 0).
+  const { FORCE_COLOR: _forced, ...inherited } = process.env;
   const r = spawnSync(cmd, args, {
     cwd: repoRoot,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+    env: { ...inherited, NO_COLOR: '1', ...env },
     encoding: 'utf8',
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
