@@ -15,7 +15,7 @@ try {
     results.push(runCommandLine({
       config,
       dir,
-      argv: (file) => [bun, entry, file],
+      argv: (file) => [bun, '--no-install', entry, file], // never fetch packages
       // No telemetry, and no transpiler cache written outside the temp dir.
       env: { DO_NOT_TRACK: '1', BUN_RUNTIME_TRANSPILER_CACHE_PATH: '0' },
     }));
