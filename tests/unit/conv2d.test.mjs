@@ -10,8 +10,8 @@ import { conv2dBackwardRef, conv2dRef, finiteDifferenceGrads, resolvePaddingRef 
 const f32Array = (r, n) => Float64Array.from(Float32Array.from(r.array(n)));
 
 /**
- * A random convolution: odd channel counts (both below and above the im2col threshold), stride, dilation,
- * and every padding form. `maxCost` bounds params * forward multiply-adds (for finite differences).
+ * A random convolution: odd channel counts (both below and above the row-tap threshold of 8), stride,
+ * dilation, and every padding form. `maxCost` bounds params * forward multiply-adds (for finite differences).
  */
 function randomCase(r, { small = false, maxCost = Infinity } = {}) {
   for (;;) {
@@ -128,8 +128,8 @@ test('gradients on larger random shapes match the exact float64 reference', () =
   }
 });
 
-test('many output pixels: im2col, dx and weight-gradient blocks and chunks join up', () => {
-  // M = 2*62*62 = 7688 pixels: several im2col/dCol blocks and many 256-pixel weight-gradient chunks.
+test('many output pixels: dx blocks and weight-gradient chunks join up', () => {
+  // M = 2*62*62 = 7688 and 2*40*40 = 3200 pixels: several dCol blocks and many 256-pixel weight-gradient chunks.
   const r = rng(505);
   for (const c of [
     { xShape: [2, 64, 64, 1], wShape: [3, 3, 1, 5], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: false },
