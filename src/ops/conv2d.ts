@@ -1,10 +1,10 @@
 // conv2d: NHWC cross-correlation with padding, stride and dilation. Kernels: assembly/conv2d.ts (indirection,
-// im2col, col2im) and the GEMM micro-kernel of assembly/gemm.ts.
+// horizontal padding, col2im) and the GEMM micro-kernels of assembly/gemm.ts.
 //
 // Forward is an indirect GEMM: M = n*oh*ow output pixels, K = kh*kw*cin, N = cout; the A operand is read
 // through one pointer per (output pixel, tap) to the input pixel's cin floats (or to a zero row for
-// padding). With few input channels a tap is too short to pay for its pointer loads, so the patches are
-// copied into an im2col block instead and the same kernel runs with one tap of length K.
+// padding), so no im2col copy is made. With few input channels a one-pixel tap is too short to pay for its
+// pointer loads, so a tap becomes a whole kernel row (kw*cin contiguous floats; see Plan).
 // Backward: dw per tap is (x at the indirection)ᵀ · dy on the weight-gradient kernel; dx is dy · Wᵀ per
 // block of output pixels followed by a scatter-add of each tap back into dx; db sums dy over pixels.
 import { Tensor, empty } from '../tensor.js';
