@@ -87,7 +87,7 @@ function convForward(g) {
 }
 
 function convWeightGrad(g) {
-  k.gemmPackRows(g.packedD, g.dy, g.M, g.N, g.N, 0);
+  k.gemmPackRows(g.packedD, g.dy, g.M, g.N, g.N);
   indirection(g);
   k.gemmWeightGrad(g.ind, g.mPad, g.taps, g.tapLen, g.M, g.packedD, g.M * 32, g.N, g.dw, WEIGHT_GRAD_CHUNK, 0);
 }
@@ -137,10 +137,10 @@ function time(fn, warmup = 5) {
 const gflops = (flops, seconds) => (flops / seconds / 1e9).toFixed(1).padStart(6);
 
 const convShapes = [
-  { name: 'n32 28x28x1->32 3x3 valid', x: [32, 28, 28, 1], w: [3, 3, 1, 32] },
+  { name: 'n32 28x28x1->32 3x3 valid', x: [32, 28, 28, 1], w: [3, 3, 1, 32], naive: true },
   { name: 'n32 13x13x32->64 3x3 valid', x: [32, 13, 13, 32], w: [3, 3, 32, 64], naive: true },
-  { name: 'n32 32x32x3->6 5x5 valid', x: [32, 32, 32, 3], w: [5, 5, 3, 6] },
-  { name: 'n32 14x14x6->16 5x5 valid', x: [32, 14, 14, 6], w: [5, 5, 6, 16] },
+  { name: 'n32 32x32x3->6 5x5 valid', x: [32, 32, 32, 3], w: [5, 5, 3, 6], naive: true },
+  { name: 'n32 14x14x6->16 5x5 valid', x: [32, 14, 14, 6], w: [5, 5, 6, 16], naive: true },
   { name: 'n1 56x56x64->64 3x3 same', x: [1, 56, 56, 64], w: [3, 3, 64, 64], pad: [1, 1], out: [56, 56], padding: 'same' },
 ];
 
@@ -168,7 +168,7 @@ for (const s of convShapes) {
     const ws = new Float32Array(g.K * g.N).map(() => Math.random());
     const ys = new Float32Array(g.M * g.N);
     const tn = time(() => naiveConvF32(xs, s.x, ws, s.w, ys), 2);
-    naive = `${gflops(flops, tn)}  ${(tn / tf).toFixed(0).padStart(6)}x`;
+    naive = `${gflops(flops, tn)}  ${(tn / tf).toFixed(0).padStart(6)}x`; // forward vs naive forward
   }
   console.log(`${s.name.padEnd(30)} ${gflops(flops, tf)} ${gflops(flops, tdx)} ${gflops(flops, tdw)} | ${gflops(flops, apiF)}   ${gflops(3 * flops, apiFB)}     | ${naive}`);
 }
@@ -203,7 +203,7 @@ for (const s of matShapes) {
     k.gemmIndirect(rows, mPad, 1, n, packed, da, K, m, K, 0);
   });
   const tdb = time(() => {
-    k.gemmPackRows(packedD, dc, m, n, n, 0);
+    k.gemmPackRows(packedD, dc, m, n, n);
     k.gemmRowPointers(rows, a, K * 4, m, mPad, a);
     k.gemmWeightGrad(rows, mPad, 1, K, m, packedD, m * 32, n, db, WEIGHT_GRAD_CHUNK, 0);
   });

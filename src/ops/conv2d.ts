@@ -198,8 +198,8 @@ function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boo
   const db = hasBias ? empty([N]) : null;
   const result = hasBias ? [dx, dw, db] : [dx, dw];
   const grad = maskedGrad('conv.dyMasked', dy, y, relu);
-  if (db) k.gemmColumnSums(db.offset, grad, g.M, N, N, 0, 0);
-  const packedDy = packD('gemm.packD', grad, g.M, N, 0);
+  if (db) k.gemmColumnSums(db.offset, grad, g.M, N, N);
+  const packedDy = packD('gemm.packD', grad, g.M, N);
   const packedWT = packBT('gemm.packBT', w.offset, N, g.K, N);
 
   if (pointwise) {

@@ -258,7 +258,7 @@ function checkErrors() {
   assertThrowsMessage(() => sn.conv2d(x, disposed), /conv2d: argument 'w' is a disposed tensor/);
 }
 
-test('an empty batch gives an empty output and zero gradients', () => {
+test('an empty batch or no output channels give an empty output and zero gradients', () => {
   const x = sn.zeros([0, 5, 5, 3]);
   const w = sn.ones([3, 3, 3, 4]);
   const { value, grads } = sn.valueAndGrads((a, b) => sn.conv2d(a, b))([x, w]);
@@ -266,6 +266,13 @@ test('an empty batch gives an empty output and zero gradients', () => {
   assert.equal(grads[0].shape, [0, 5, 5, 3]);
   assert.ok(grads[1].dataSync().every((v) => v === 0));
   for (const t of [x, w, value, ...grads]) t.dispose();
+  // No output channels: an empty output and a zero input gradient.
+  const x2 = sn.ones([2, 5, 5, 3]);
+  const w2 = sn.zeros([3, 3, 3, 0]);
+  const r = sn.valueAndGrads((a, b) => sn.conv2d(a, b))([x2, w2]);
+  assert.equal(r.value.shape, [2, 3, 3, 0]);
+  assert.ok(r.grads[0].dataSync().every((v) => v === 0));
+  for (const t of [x2, w2, r.value, ...r.grads]) t.dispose();
 });
 
 test('10,000 tidied conv2d calls leave wasmBytes and numTensors flat', () => {
