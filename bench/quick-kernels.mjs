@@ -1,11 +1,12 @@
 // Quick timing of the GEMM and conv2d kernels (not a test; speed is never asserted).
-//   node bench/quick-kernels.mjs [relaxed|plain] [--reps N] [--only SUBSTRING]
+//   npm run build && node bench/quick-kernels.mjs [relaxed|plain] [--reps N] [--only SUBSTRING]
 // Forward, dx and dw are timed separately by driving the kernel exports directly, on a private instance
 // of the same build with a bump allocator, in the same sequence as src/ops/conv2d.ts runs them; the public
-// API (sn.conv2d forward and forward + full backward through sn.valueAndGrads) is timed beside them as a
-// cross-check. GFLOP/s counts 2*M*K*N per pass (M = n*oh*ow, K = kh*kw*cin, N = cout) and is the median
-// process CPU time over the repetitions, after warm-up calls (V8 tiers the module up). A naive float32 nested-loop conv in
-// plain JavaScript gives the speed-up ratio.
+// API is timed beside them as a cross-check ("api fwd": sn.conv2d; "api fwd+bwd": forward and the whole
+// backward through sn.valueAndGrads, counted as 3 passes). GFLOP/s counts 2*M*K*N per pass (M = n*oh*ow,
+// K = kh*kw*cin, N = cout) from the median process CPU time over the repetitions (the machine is shared:
+// time spent descheduled is not counted), after warm-up calls (V8 tiers the module up). A naive float32
+// nested-loop conv in plain JavaScript gives the forward speed-up ratio.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -109,7 +110,6 @@ function median(xs) {
   return s[s.length >> 1];
 }
 
-// The machine is shared, so samples are process CPU time (time spent descheduled is not counted).
 function cpuSeconds() {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
