@@ -4,7 +4,8 @@
 //
 // Why an indirection buffer: the A operand is given as a list of row pointers, one per output row and
 // per "tap". A matrix product uses one tap (pointers to A's rows); a convolution uses kh*kw taps whose
-// pointers go straight to the input pixels (or to a row of zeros for padding), so no im2col copy is made.
+// pointers go straight to the input pixels (or to a row of zeros for padding), or kh taps of whole kernel
+// rows when channels are few (see src/ops/conv2d.ts), so no im2col copy is made.
 // Layout of `ind`: ind[t * mPad + m] = byte pointer of row m's data for tap t, mPad = M rounded up to 4;
 // rows m >= M must point at readable memory (their results are discarded).
 //
