@@ -185,7 +185,7 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, re
   kernels().gemmIndirect(a.ind, a.mPad, p.taps, p.tapLen, packed, y.offset, g.cout, g.M, g.cout, relu ? 1 : 0);
 }
 
-function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boolean, y: Tensor, dy: Tensor): (Tensor | null)[] {
+function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boolean, y: Tensor, dy: Tensor, needsDx: boolean): (Tensor | null)[] {
   const k = kernels();
   const N = g.cout;
   if (g.M === 0 || N === 0) return [zeroTensor(x.shape), zeroTensor(w.shape), hasBias ? zeroTensor([N]) : null].slice(0, hasBias ? 3 : 2);
@@ -193,18 +193,20 @@ function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boo
   // cropped from a padded scratch image.
   const pointwise = isPointwise(g);
   const p = plan(g);
-  const dx = pointwise || p.padded ? empty(x.shape) : zeroTensor(x.shape);
+  // The input's gradient is skipped when nothing differentiated depends on it (a first layer's input).
+  const dx = !needsDx ? null : pointwise || p.padded ? empty(x.shape) : zeroTensor(x.shape);
   const dw = empty(w.shape);
   const db = hasBias ? empty([N]) : null;
   const result = hasBias ? [dx, dw, db] : [dx, dw];
   const grad = maskedGrad('conv.dyMasked', dy, y, relu);
   if (db) k.gemmColumnSums(db.offset, grad, g.M, N, N);
   const packedDy = packD('gemm.packD', grad, g.M, N);
-  const packedWT = packBT('gemm.packBT', w.offset, N, g.K, N);
+  const packedWT = dx ? packBT('gemm.packBT', w.offset, N, g.K, N) : 0;
 
   if (pointwise) {
     const rows = rowPointers('conv.ind', x.offset, g.cin * 4, g.M);
     weightGrad(dw.offset, rows, roundUp(g.M, MR), 1, g.cin, g.M, packedDy, g.M * 32, N, false);
+    if (!dx) return result;
     gemmRows(dx.offset, grad, N, g.M, N, packedWT, g.K, false);
     return result;
   }
@@ -212,6 +214,7 @@ function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boo
   // dw: per tap, (x at the indirection)ᵀ · dy.
   const a = address(g, p, x.offset);
   weightGrad(dw.offset, a.ind, a.mPad, p.taps, p.tapLen, g.M, packedDy, g.M * 32, N, false);
+  if (!dx) return result;
 
   // dx: dCol = dy · Wᵀ per block of pixels, then each tap's floats are added back where they were read
   // (into a padded scratch image first when x was read from its padded copy). Fusing that scatter into the
@@ -247,7 +250,7 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
       name: fn,
       inputs: bias ? [x, w, bias] : [x, w],
       outputs: [y],
-      backward: ([dy]: Tensor[]) => backward(g, x, w, bias !== undefined, relu, y, dy),
+      backward: ([dy]: Tensor[], needs: boolean[]) => backward(g, x, w, bias !== undefined, relu, y, dy, needs[0]),
     });
   }
   return y;

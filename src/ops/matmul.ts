@@ -98,14 +98,14 @@ function product(fn: string, a: Tensor, b: Tensor, bias: Tensor | undefined, rel
       name: fn,
       inputs: bias ? [a, b, bias] : [a, b],
       outputs: [y],
-      backward: ([dy]: Tensor[]) => {
+      backward: ([dy]: Tensor[], needs: boolean[]) => {
         const k = kernels();
         const g = maskedGrad('gemm.dyMasked', dy, y, relu);
         // The kernels overwrite every element, unless a dimension is empty (then the gradient is zero).
         const full = M > 0 && K > 0 && N > 0;
         // da [M, K] = g · bᵀ
-        const da = full ? empty([M, K]) : zeroTensor([M, K]);
-        if (full) gemmRows(da.offset, g, N, M, N, packBT('gemm.packBT', b.offset, N, K, N), K, false);
+        const da = !needs[0] ? null : full ? empty([M, K]) : zeroTensor([M, K]);
+        if (full && da) gemmRows(da.offset, g, N, M, N, packBT('gemm.packBT', b.offset, N, K, N), K, false);
         // db [K, N] = aᵀ · g
         const dbw = full ? empty([K, N]) : zeroTensor([K, N]);
         if (full) {
