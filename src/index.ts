@@ -10,3 +10,17 @@ export { grads, valueAndGrads, variableGrads } from './autograd/grads.js';
 export * from './ops/index.js';
 export { train } from './optimizers/index.js';
 export type { Optimizer, SgdOptions, AdamOptions } from './optimizers/index.js';
+// The Keras-like model API.
+export { layers } from './layers/index.js';
+export type { Layer, LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName } from './layers/index.js';
+export { initializers } from './initializers.js';
+export type { Initializer } from './initializers.js';
+export { losses } from './losses.js';
+export type { LossFunction } from './losses.js';
+export { metrics } from './metrics.js';
+export { sequential, Sequential } from './models/index.js';
+export type { SequentialArgs, CompileArgs, SummaryOptions, SequentialConfig } from './models/index.js';
+export { History } from './training/index.js';
+export type { Logs, Callbacks, FitArgs, ProgressOutput } from './training/index.js';
+export { plot } from './plot/index.js';
+export type { HistoryLike, TrainingCurvesOptions } from './plot/index.js';
