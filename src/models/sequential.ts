@@ -76,7 +76,13 @@ export class Sequential {
     if (a.layers !== undefined && !Array.isArray(a.layers)) throw new Error(`${fn}: option 'layers' must be an array of layers; got ${describe(a.layers)}`);
     this.name = a.name ?? `sequential_${++modelCounter}`;
     this.seed = a.seed;
-    for (const layer of a.layers ?? []) this.add(layer);
+    try {
+      for (const layer of a.layers ?? []) this.add(layer);
+    } catch (e) {
+      // Nobody can reach this model to dispose it: free the weights the layers added so far own.
+      for (const layer of this.stack) layer.dispose();
+      throw e;
+    }
   }
 
   get layers(): Layer[] {
@@ -107,8 +113,11 @@ export class Sequential {
     try {
       layer.build(input, this.seed === undefined ? undefined : layerSeed(this.seed, this.stack.length));
     } catch (e) {
-      const where = previous ? `${layer.label} cannot follow ${previous.label}, whose output is ${fmtKerasShape(input)}: ` : '';
-      throw new Error(`${fn}: ${where}${(e as Error).message}`);
+      let why = (e as Error).message;
+      if (!previous) throw new Error(`${fn}: ${why}`);
+      // The layer's own message starts with its label, which the sentence here already names.
+      if (why.startsWith(layer.label)) why = why.slice(layer.label.length).replace(/^:?\s*/, '').replace(/^expects/, 'it expects');
+      throw new Error(`${fn}: ${layer.label} cannot follow ${previous.label}, whose output is ${fmtKerasShape(input)}: ${why}`);
     }
     this.stack.push(layer);
   }
