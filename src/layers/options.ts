@@ -10,12 +10,25 @@ function camelCase(key: string): string {
   return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** Throws on keys of `options` that are not in `known`, suggesting the camelCase spelling. */
+/** Edit distance, for "did you mean" (keys are short, so the quadratic table is nothing). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** Throws on keys of `options` that are not in `known`, suggesting the camelCase or nearest spelling. */
 export function checkKnownKeys(options: object, known: readonly string[], fn: string): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
-    const camel = camelCase(key);
-    const near = known.find((k) => k.toLowerCase() === camel.toLowerCase());
+    const camel = camelCase(key).toLowerCase();
+    const near =
+      known.find((k) => k.toLowerCase() === camel) ??
+      known.find((k) => distance(k.toLowerCase(), camel) <= Math.min(2, Math.floor(k.length / 3)));
     const hint = near ? `; did you mean '${near}'?` : `; known options: ${known.join(', ')}`;
     throw new Error(`${fn}: unknown option '${key}'${hint}`);
   }

@@ -16,7 +16,7 @@ import { gatherRows, range, shuffleInPlace } from './batches.js';
 import { History, type Logs } from './history.js';
 import { CallbackList, type Callbacks } from './callbacks.js';
 import { EpochProgress, defaultOutput, type ProgressOutput } from './progress.js';
-import { Yielder, now } from './yield.js';
+import { Yielder, nextMacrotask, now } from './yield.js';
 
 /** What the loop needs from a model. */
 export interface TrainableModel {
@@ -257,7 +257,8 @@ export async function fit(model: TrainableModel, compiled: Compiled, x: unknown,
     progress?.end((now() - t0) / 1000, logs);
     history.record(epoch, logs);
     await callbacks.call('onEpochEnd', epoch, { ...logs });
-    await yielder.maybeYield();
+    // At least one turn of the event loop per epoch, however short the epoch.
+    await nextMacrotask();
     if (model.stopTraining) break;
   }
   await callbacks.call('onTrainEnd', {});
