@@ -19,9 +19,10 @@ export function niceTicks(min: number, max: number, count = 5, integer = false):
   return ticks;
 }
 
-/** Labels with just enough decimals to tell neighbouring ticks apart. */
+/** Labels with the fewest decimals (the same for all) that still show every tick exactly. */
 export function tickLabels(ticks: number[]): string[] {
   const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
-  const decimals = step >= 1 ? 0 : Math.min(6, Math.ceil(-Math.log10(step) - 1e-9) + (String(step).includes('25') ? 1 : 0));
+  let decimals = 0;
+  while (decimals < 8 && ticks.some((t) => Math.abs(Number(t.toFixed(decimals)) - t) > step * 1e-6)) decimals++;
   return ticks.map((t) => t.toFixed(decimals));
 }

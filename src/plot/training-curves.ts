@@ -61,7 +61,7 @@ function seriesPath(values: number[], px: (i: number) => number, py: (v: number)
 }
 
 function panel(box: Box, title: string, series: Series[], epochs: number[], isFraction: boolean): string {
-  const margin = { left: 56, right: 16, top: 34, bottom: 44 };
+  const margin = { left: 56, right: 18, top: 34, bottom: 44 };
   const plot = { x: box.x + margin.left, y: box.y + margin.top, w: box.w - margin.left - margin.right, h: box.h - margin.top - margin.bottom };
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   let lo = Math.min(...all);
@@ -70,6 +70,10 @@ function panel(box: Box, title: string, series: Series[], epochs: number[], isFr
     lo = 0;
     hi = 1;
   }
+  // A little room above and below, so that no point sits on the frame.
+  const pad = (hi - lo) * 0.06;
+  lo -= pad;
+  hi += pad;
   if (isFraction) {
     lo = Math.max(0, lo);
     hi = Math.min(1, hi);
@@ -83,10 +87,11 @@ function panel(box: Box, title: string, series: Series[], epochs: number[], isFr
   const y1 = yTicks[yTicks.length - 1];
   const first = epochs[0];
   const last = epochs[epochs.length - 1];
-  // One epoch has no extent to span: centre it.
-  const x0 = first === last ? first - 1 : first;
-  const x1 = first === last ? last + 1 : last;
-  const xTicks = niceTicks(first, last, Math.min(10, Math.max(1, last - first)), true).filter((t) => t >= x0 && t <= x1);
+  // One epoch has no extent to span: centre it. Otherwise leave a little room at both ends.
+  const xPad = first === last ? 1 : (last - first) * 0.04;
+  const x0 = first - xPad;
+  const x1 = last + xPad;
+  const xTicks = first === last ? [first] : niceTicks(first, last, Math.min(10, last - first), true).filter((t) => t >= first && t <= last);
   const px = (e: number) => plot.x + ((e - x0) / (x1 - x0)) * plot.w;
   const py = (v: number) => plot.y + plot.h - ((v - y0) / (y1 - y0)) * plot.h;
 
@@ -119,18 +124,24 @@ function panel(box: Box, title: string, series: Series[], epochs: number[], isFr
     }
   }
 
-  // Legend in the panel's top-right corner, on a white box so curves passing under it stay readable.
-  const legendW = 118;
-  const lx = plot.x + plot.w - legendW - 8;
-  const ly = plot.y + 8;
-  parts.push(`<rect x="${fmt(lx)}" y="${fmt(ly)}" width="${legendW}" height="${series.length * 18 + 8}" rx="4" fill="#fff" fill-opacity="0.9" stroke="#ccc"/>`);
-  series.forEach((s, i) => {
-    const y = ly + 14 + i * 18;
-    parts.push(`<line x1="${fmt(lx + 8)}" y1="${fmt(y)}" x2="${fmt(lx + 36)}" y2="${fmt(y)}" stroke="${s.color}" stroke-width="2.2"${s.dashed ? ' stroke-dasharray="7 5"' : ''}/>`);
-    parts.push(`<circle cx="${fmt(lx + 22)}" cy="${fmt(y)}" r="3.2" fill="${s.dashed ? '#fff' : s.color}" stroke="${s.color}" stroke-width="1.6"/>`);
-    parts.push(`<text x="${fmt(lx + 44)}" y="${fmt(y + 4)}" font-size="12" fill="#333">${escapeXml(s.label)}</text>`);
-  });
   return parts.join('\n');
+}
+
+/** One legend for all panels, centred in a row above them (never over a curve). */
+function legend(centerX: number, y: number, series: Series[]): string {
+  const itemW = 120;
+  const left = centerX - (series.length * itemW) / 2;
+  return series
+    .map((s, i) => {
+      const x = left + i * itemW;
+      const dash = s.dashed ? ' stroke-dasharray="7 5"' : '';
+      return (
+        `<line x1="${fmt(x)}" y1="${fmt(y)}" x2="${fmt(x + 30)}" y2="${fmt(y)}" stroke="${s.color}" stroke-width="2.2"${dash}/>\n` +
+        `<circle cx="${fmt(x + 15)}" cy="${fmt(y)}" r="3.2" fill="${s.dashed ? '#fff' : s.color}" stroke="${s.color}" stroke-width="1.6"/>\n` +
+        `<text x="${fmt(x + 38)}" y="${fmt(y + 4)}" font-size="12" fill="#333">${escapeXml(s.label)}</text>`
+      );
+    })
+    .join('\n');
 }
 
 /**
@@ -150,17 +161,23 @@ export function trainingCurvesSvg(history: HistoryLike, options: TrainingCurvesO
   const epochs = history.epoch && history.epoch.length === n ? history.epoch.map((e) => e + 1) : Array.from({ length: n }, (_, i) => i + 1);
 
   const panelW = 460;
-  const titleH = options.title ? 34 : 0;
+  const titleH = options.title ? 30 : 0;
+  const legendH = 26;
+  const top = titleH + legendH;
   const width = options.width ?? panelW * metrics.length;
-  const height = options.height ?? 340 + titleH;
+  const height = options.height ?? 330 + top;
   const w = width / metrics.length;
+  const hasValidation = metrics.some((k) => Array.isArray(history.history[`val_${k}`]) && history.history[`val_${k}`].length > 0);
+  const kinds: Series[] = [{ label: 'training', color: TRAIN_COLOR, dashed: false, values: [] }];
+  if (hasValidation) kinds.push({ label: 'validation', color: VAL_COLOR, dashed: true, values: [] });
   const body = metrics.map((key, i) => {
-    const series: Series[] = [{ label: 'training', color: TRAIN_COLOR, dashed: false, values: history.history[key] }];
+    const series: Series[] = [{ ...kinds[0], values: history.history[key] }];
     const val = history.history[`val_${key}`];
-    if (Array.isArray(val) && val.length) series.push({ label: 'validation', color: VAL_COLOR, dashed: true, values: val });
+    if (Array.isArray(val) && val.length) series.push({ ...kinds[1] ?? { label: 'validation', color: VAL_COLOR, dashed: true }, values: val });
     const isFraction = key !== 'loss' && history.history[key].every((v) => !Number.isFinite(v) || (v >= 0 && v <= 1));
-    return panel({ x: i * w, y: titleH, w, h: height - titleH }, TITLES[key] ?? key, series, epochs, isFraction);
+    return panel({ x: i * w, y: top, w, h: height - top }, TITLES[key] ?? key, series, epochs, isFraction);
   });
+  body.unshift(legend(width / 2, titleH + 17, kinds));
   const title = options.title
     ? `<text x="${fmt(width / 2)}" y="24" text-anchor="middle" font-size="17" font-weight="600" fill="#111">${escapeXml(options.title)}</text>\n`
     : '';
