@@ -24,3 +24,5 @@ export { History } from './training/index.js';
 export type { Logs, Callbacks, FitArgs, ProgressOutput } from './training/index.js';
 export { plot } from './plot/index.js';
 export type { HistoryLike, TrainingCurvesOptions } from './plot/index.js';
+export { progress } from './training/index.js';
+export type { ProgressState } from './training/index.js';
