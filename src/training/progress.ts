@@ -76,13 +76,21 @@ export interface ProgressOutput {
   write(text: string): void;
   /** true on a terminal: lines are redrawn in place. */
   isTTY: boolean;
+  /** The terminal's width, if known: a redrawn line is cut to fit, as a wrapped line cannot be redrawn. */
+  columns?: number;
 }
 
 /** process.stdout where there is one (Node, Bun, Deno); null in browsers. */
 export function defaultOutput(): ProgressOutput | null {
   const stdout = (globalThis as any).process?.stdout;
   if (!stdout || typeof stdout.write !== 'function') return null;
-  return { write: (text: string) => stdout.write(text), isTTY: stdout.isTTY === true };
+  return {
+    write: (text: string) => stdout.write(text),
+    isTTY: stdout.isTTY === true,
+    get columns() {
+      return typeof stdout.columns === 'number' && stdout.columns > 0 ? stdout.columns : undefined;
+    },
+  };
 }
 
 /** Draws one epoch's progress (see the file comment for when and how). */
@@ -137,7 +145,10 @@ export class EpochProgress {
     }
   }
 
-  private redraw(line: string): void {
+  private redraw(text: string): void {
+    // '\r' returns to the start of the last screen row only, so a line must not wrap.
+    const columns = this.output.columns;
+    const line = columns && text.length >= columns ? text.slice(0, columns - 1) : text;
     // Spaces wipe what a longer previous line left on the terminal.
     const pad = Math.max(0, this.drawnWidth - line.length);
     this.output.write('\r' + line + ' '.repeat(pad));

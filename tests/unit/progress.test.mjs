@@ -73,6 +73,17 @@ test('a shorter redraw is padded with spaces to wipe the longer line before it',
   assert.ok(second.endsWith(' '));
 });
 
+test('on a narrow terminal a redrawn line is cut to the width, so that it never wraps', () => {
+  const { output, writes, clock } = fakeOutput(true);
+  output.columns = 40;
+  const p = new P.EpochProgress(output, 1, 10, clock);
+  p.begin(0, 1);
+  p.update(1, 0.1, { loss: 1, acc: 0.5 });
+  p.end(1, { loss: 1, acc: 0.5 });
+  assert.is(writes[1], '\r' + P.renderProgressLine({ current: 1, total: 10, elapsed: 0.1, logs: { loss: 1, acc: 0.5 } }).slice(0, 39));
+  assert.is(writes[2].length, 40, 'the final line too (\r + 39 characters)');
+});
+
 test('elsewhere (a log file, CI): plain lines at every 10% and a final line, no \\r', () => {
   const { output, writes, clock } = fakeOutput(false);
   const p = new P.EpochProgress(output, 1, 100, clock);
