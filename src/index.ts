@@ -26,3 +26,5 @@ export { plot } from './plot/index.js';
 export type { HistoryLike, TrainingCurvesOptions } from './plot/index.js';
 export { progress } from './training/index.js';
 export type { ProgressState } from './training/index.js';
+export { datasets } from './datasets/index.js';
+export type { Dataset, DatasetFor, Split, Limit, Normalize, IdxBytes, IdxReadOptions, IdxDatasetLoader, IdxLoadOptions, FashionMnistLoader, FashionMnistLoadOptions, Cifar10Loader, Cifar10LoadOptions, Cifar10Bytes } from './datasets/index.js';
