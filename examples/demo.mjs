@@ -1,5 +1,5 @@
 // `npm run demo`: trains the seed's Keras CNN on Fashion-MNIST with a Keras-style progress bar, prints the
-// test accuracy and writes the training curves as an SVG file.
+// test accuracy and writes the training curves (training and test set per epoch) as an SVG file.
 //
 // It uses the full data set when it finds it (see sn.datasets.fashionMnist.load: $SIMDNET_DATA, or
 // Debian's dataset-fashion-mnist package); otherwise the small subset shipped with simdnet, and says so.
@@ -25,6 +25,7 @@ try {
     epochs: Number(values.epochs),
     limit: values.limit ? Number(values.limit) : undefined,
     fallbackToEmbedded: true,
+    validate: true,
     seed: 1,
   });
   console.log('');
@@ -32,7 +33,7 @@ try {
   if (r.embedded) {
     console.log('(This was the small embedded subset: install the full data set for the real result, e.g. `apt-get install dataset-fashion-mnist`, or set SIMDNET_DATA.)');
   }
-  const file = writeCurves(values.out, r.history, `Keras CNN on Fashion-MNIST${r.embedded ? ' (embedded subset)' : ''}`);
+  const file = writeCurves(values.out, r.history, `Keras CNN on Fashion-MNIST${r.embedded ? ' (embedded subset)' : ''}`, 'test');
   console.log(`Training curves written to ${file}`);
 } catch (e) {
   console.error(e.message);

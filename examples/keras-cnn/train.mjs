@@ -2,7 +2,9 @@
 // cross-entropy from logits, batch 32, 5 epochs; then reports the test accuracy (the target is >= 90%).
 //
 //   node examples/keras-cnn/train.mjs [--epochs 5] [--batch-size 32] [--limit N] [--dir DIR] [--embedded]
-//                                     [--seed N] [--curves FILE.svg] [--verbose 0|1|2]
+//                                     [--seed N] [--curves FILE.svg] [--validate] [--verbose 0|1|2]
+//
+// --validate evaluates the test set after every epoch (val_loss, val_acc), as the TensorFlow tutorial does.
 //
 // The data set is looked for as sn.datasets.fashionMnist.load does (--dir, $SIMDNET_DATA, Debian's
 // /usr/share/datasets/fashion-mnist); --embedded trains on the small subset shipped with simdnet instead.
@@ -26,6 +28,7 @@ export async function trainKerasCnn({
   fallbackToEmbedded = false,
   seed,
   verbose = 1,
+  validate = false,
   log = console.log,
 } = {}) {
   await sn.ready();
@@ -40,7 +43,9 @@ export async function trainKerasCnn({
   const model = compileKerasCnn(kerasCnn({ seed }));
   if (verbose) model.summary({ printFn: log });
   const started = Date.now();
-  const history = await model.fit(train.images, train.labels, { epochs, batchSize, verbose, seed });
+  // As the TensorFlow CNN tutorial does, the test set can double as validation data, giving a test curve.
+  const validationData = validate ? [test.images, test.labels] : undefined;
+  const history = await model.fit(train.images, train.labels, { epochs, batchSize, verbose, seed, validationData });
   const seconds = (Date.now() - started) / 1000;
   const [testLoss, testAccuracy] = model.evaluate(test.images, test.labels, { batchSize: 256 });
   const result = { history, testLoss, testAccuracy, seconds, embedded: data.embedded, source: data.source, trainSize: train.images.shape[0], testSize: test.images.shape[0] };
@@ -49,9 +54,10 @@ export async function trainKerasCnn({
   return result;
 }
 
-function writeCurves(file, history, title) {
+/** Writes the History's curves as SVG; the validation curve is named `validationLabel` in the legend. */
+function writeCurves(file, history, title, validationLabel = 'validation') {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, sn.plot.trainingCurvesSvg(history, { title }));
+  writeFileSync(file, sn.plot.trainingCurvesSvg(history, { title, validationLabel }));
   return path.resolve(file);
 }
 
@@ -67,10 +73,12 @@ async function main() {
       embedded: { type: 'boolean', default: false },
       seed: { type: 'string' },
       curves: { type: 'string' },
+      validate: { type: 'boolean', default: false },
       verbose: { type: 'string', default: '1' },
     },
   });
   const r = await trainKerasCnn({
+    validate: values.validate,
     epochs: Number(values.epochs),
     batchSize: Number(values['batch-size']),
     limit: values.limit ? Number(values.limit) : undefined,
@@ -80,7 +88,7 @@ async function main() {
     verbose: Number(values.verbose),
   });
   console.log(`Test accuracy: ${(100 * r.testAccuracy).toFixed(2)}% (loss ${r.testLoss.toFixed(4)}) after ${r.history.epoch.length} epoch(s), ${r.seconds.toFixed(0)} s of training`);
-  if (values.curves) console.log(`Training curves: ${writeCurves(values.curves, r.history, 'Keras CNN on Fashion-MNIST')}`);
+  if (values.curves) console.log(`Training curves: ${writeCurves(values.curves, r.history, 'Keras CNN on Fashion-MNIST', 'test')}`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

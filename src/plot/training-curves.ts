@@ -16,6 +16,9 @@ export interface TrainingCurvesOptions {
   height?: number;
   /** A title above the panels. */
   title?: string;
+  /** The legend's names for the two curves; default 'training' and 'validation' (e.g. 'test' instead). */
+  trainingLabel?: string;
+  validationLabel?: string;
 }
 
 const TRAIN_COLOR = '#1f6fb4';
@@ -168,12 +171,13 @@ export function trainingCurvesSvg(history: HistoryLike, options: TrainingCurvesO
   const height = options.height ?? 330 + top;
   const w = width / metrics.length;
   const hasValidation = metrics.some((k) => Array.isArray(history.history[`val_${k}`]) && history.history[`val_${k}`].length > 0);
-  const kinds: Series[] = [{ label: 'training', color: TRAIN_COLOR, dashed: false, values: [] }];
-  if (hasValidation) kinds.push({ label: 'validation', color: VAL_COLOR, dashed: true, values: [] });
+  const trainingKind: Series = { label: options.trainingLabel ?? 'training', color: TRAIN_COLOR, dashed: false, values: [] };
+  const validationKind: Series = { label: options.validationLabel ?? 'validation', color: VAL_COLOR, dashed: true, values: [] };
+  const kinds = hasValidation ? [trainingKind, validationKind] : [trainingKind];
   const body = metrics.map((key, i) => {
-    const series: Series[] = [{ ...kinds[0], values: history.history[key] }];
+    const series: Series[] = [{ ...trainingKind, values: history.history[key] }];
     const val = history.history[`val_${key}`];
-    if (Array.isArray(val) && val.length) series.push({ ...kinds[1] ?? { label: 'validation', color: VAL_COLOR, dashed: true }, values: val });
+    if (Array.isArray(val) && val.length) series.push({ ...validationKind, values: val });
     const isFraction = key !== 'loss' && history.history[key].every((v) => !Number.isFinite(v) || (v >= 0 && v <= 1));
     return panel({ x: i * w, y: top, w, h: height - top }, TITLES[key] ?? key, series, epochs, isFraction);
   });

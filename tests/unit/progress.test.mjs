@@ -189,6 +189,8 @@ test('training curves: an SVG with a loss and an accuracy panel, train and valid
   for (const tick of ['0.2', '0.6']) assert.ok(svg.includes(`>${tick}</text>`), `loss tick ${tick}`);
   assert.not.ok(/NaN|Infinity|undefined/.test(svg));
   assert.ok(svg.includes('training accuracy, epoch 5: 0.9110'), 'points carry their values as tooltips');
+  const renamed = sn.plot.trainingCurvesSvg(sample, { validationLabel: 'test' });
+  assert.ok(renamed.includes('>test</text>') && !renamed.includes('>validation</text>'));
 });
 
 test('training curves: one epoch, no validation, missing values and bad input', () => {
