@@ -250,11 +250,12 @@ export async function fit(model: TrainableModel, compiled: Compiled, x: unknown,
       if (model.stopTraining) break;
     }
     const logs = runningLogs(compiled, lossSum, seen, sums);
+    const trainSeconds = (now() - t0) / 1000;
     if (validation) {
       const v = evaluateRows(model, compiled, validation.x, validation.y, validation.layout, validation.rows, opts.batchSize);
       for (const [key, value] of Object.entries(v)) logs[`val_${key}`] = value;
     }
-    progress?.end((now() - t0) / 1000, logs);
+    progress?.end((now() - t0) / 1000, logs, trainSeconds);
     history.record(epoch, logs);
     await callbacks.call('onEpochEnd', epoch, { ...logs });
     // At least one turn of the event loop per epoch, however short the epoch.

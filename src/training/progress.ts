@@ -50,6 +50,8 @@ export interface ProgressState {
   /** Seconds since the epoch began. */
   elapsed: number;
   logs: Logs;
+  /** Seconds of training only (without validation), for the time per step; default `elapsed`. */
+  trainElapsed?: number;
 }
 
 /** A running line: '  312/1875 [====>....] - ETA: 12s - 4ms/step - loss: 0.5123 - acc: 0.8121'. */
@@ -61,14 +63,14 @@ export function renderProgressLine({ current, total, elapsed, logs }: ProgressSt
 }
 
 /** The line that ends an epoch: '1875/1875 [======] - 9s 5ms/step - loss: ... - val_acc: ...'. */
-export function renderFinalLine({ total, elapsed, logs }: ProgressState): string {
-  const perStep = total > 0 ? elapsed / total : 0;
+export function renderFinalLine({ total, elapsed, logs, trainElapsed = elapsed }: ProgressState): string {
+  const perStep = total > 0 ? trainElapsed / total : 0;
   return `${total}/${total} ${renderBar(total, total)} - ${formatEta(elapsed)} ${formatTimePerStep(perStep)}${formatLogs(logs)}`;
 }
 
 /** verbose 2's line: '1875/1875 - 9s - 5ms/step - loss: ...'. */
-export function renderEpochSummary({ total, elapsed, logs }: ProgressState): string {
-  const perStep = total > 0 ? elapsed / total : 0;
+export function renderEpochSummary({ total, elapsed, logs, trainElapsed = elapsed }: ProgressState): string {
+  const perStep = total > 0 ? trainElapsed / total : 0;
   return `${total}/${total} - ${formatEta(elapsed)} - ${formatTimePerStep(perStep)}${formatLogs(logs)}`;
 }
 
@@ -132,9 +134,9 @@ export class EpochProgress {
     }
   }
 
-  /** At the end of the epoch, with the epoch's logs (including validation). */
-  end(elapsed: number, logs: Logs): void {
-    const state = { current: this.total, total: this.total, elapsed, logs };
+  /** At the end of the epoch, with the epoch's logs (including validation); times in seconds. */
+  end(elapsed: number, logs: Logs, trainElapsed = elapsed): void {
+    const state = { current: this.total, total: this.total, elapsed, logs, trainElapsed };
     if (this.verbose === 2) {
       this.output.write(renderEpochSummary(state) + '\n');
     } else if (this.output.isTTY) {

@@ -33,6 +33,8 @@ test('a running line and the final line of an epoch', () => {
   const final = P.renderFinalLine({ current: 1875, total: 1875, elapsed: 9.4, logs: { loss: 0.4, acc: 0.85, val_loss: 0.45, val_acc: 0.83 } });
   assert.is(final, '1875/1875 [' + '='.repeat(30) + '] - 9s 5ms/step - loss: 0.4000 - acc: 0.8500 - val_loss: 0.4500 - val_acc: 0.8300');
   assert.is(P.renderEpochSummary({ current: 10, total: 10, elapsed: 61, logs: { loss: 1 } }), '10/10 - 1:01 - 6s/step - loss: 1.0000');
+  // Validation time counts in the epoch's time but not in the time per training step.
+  assert.match(P.renderFinalLine({ current: 10, total: 10, elapsed: 3, trainElapsed: 1, logs: {} }), / - 3s 100ms\/step$/);
 });
 
 /** A fake output and clock: records writes; time moves only when the test says. */
