@@ -55,9 +55,9 @@ test('tensors disposed inside f are still usable by backward', () => {
 });
 
 test('variableGrads covers the trainable variables f touched, keyed by name', () => {
-  const w = sn.variable(sn.tidy(() => sn.tensor([1, 2, 3])), { name: 'ag_w' });
-  const frozen = sn.variable(sn.tidy(() => sn.tensor([1, 1, 1])), { name: 'ag_frozen', trainable: false });
-  const unused = sn.variable(sn.tidy(() => sn.tensor([5])), { name: 'ag_unused' });
+  const w = sn.tidy(() => sn.variable(sn.tensor([1, 2, 3]), { name: 'ag_w' }));
+  const frozen = sn.tidy(() => sn.variable(sn.tensor([1, 1, 1]), { name: 'ag_frozen', trainable: false }));
+  const unused = sn.tidy(() => sn.variable(sn.tensor([5]), { name: 'ag_unused' }));
   const start = sn.memory().numTensors;
   const { value, grads } = sn.variableGrads(() => sn.sum(sn.mul(sn.mul(w, w), frozen)));
   assert.equal(Object.keys(grads), ['ag_w']);
@@ -89,7 +89,7 @@ test('variables survive tidy and can be assigned in place', () => {
 });
 
 test('1,000 variableGrads calls leave numTensors and wasmBytes flat', () => {
-  const w = sn.variable(sn.tidy(() => sn.randomNormal([64], { seed: 3 })), { name: 'ag_leak' });
+  const w = sn.tidy(() => sn.variable(sn.randomNormal([64], { seed: 3 }), { name: 'ag_leak' }));
   const x = sn.randomNormal([64], { seed: 4 });
   const step = () => sn.tidy(() => {
     const { value, grads } = sn.variableGrads(() => sn.mean(sn.mul(sn.sub(sn.mul(w, x), x), w)));
