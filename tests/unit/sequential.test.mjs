@@ -349,12 +349,14 @@ withOps('fit gives the event loop a turn while it trains', async () => {
   const m = blobModel();
   let ticks = 0;
   let fitDone = false;
+  // A macrotask queued before fit must run while fit is still going (fit yields at least once an
+  // epoch). setImmediate, not setTimeout: a 1 ms timer may legitimately not be due yet on a fast run.
   const tick = () => {
     if (fitDone) return;
     ticks++;
-    setTimeout(tick, 0);
+    setImmediate(tick);
   };
-  setTimeout(tick, 0);
+  setImmediate(tick);
   await m.fit(x, y, { epochs: 3, batchSize: 20, verbose: 0 });
   fitDone = true;
   assert.ok(ticks >= 1, `timers ran ${ticks} times during fit`);
