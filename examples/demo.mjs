@@ -7,7 +7,11 @@
 //   npm run demo -- [--epochs 5] [--limit N] [--out demo-output/fashion-mnist-curves.svg]
 import * as sn from 'simdnet';
 import { parseArgs } from 'node:util';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { trainKerasCnn, writeCurves } from './keras-cnn/train.mjs';
+
+let featureMapsFile = '';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +31,17 @@ try {
     fallbackToEmbedded: true,
     validate: true,
     seed: 1,
+    afterTraining: (model, data) => {
+      // What the first convolution sees in the first test image: one grayscale map per filter.
+      const pixels = data.test.images.dataSync().subarray(0, 28 * 28);
+      const svg = sn.tidy(() => {
+        const image = sn.tensor(pixels, [1, 28, 28, 1]);
+        return sn.plot.featureMapsSvg(model.layers[0].apply(image), { title: `conv2d_1 feature maps (32 filters) of test image 0 (${sn.datasets.fashionMnist.classes?.[data.test.labels.dataSync()[0]] ?? 'class ' + data.test.labels.dataSync()[0]})` });
+      });
+      featureMapsFile = path.resolve(path.dirname(values.out), 'fashion-mnist-feature-maps.svg');
+      mkdirSync(path.dirname(featureMapsFile), { recursive: true });
+      writeFileSync(featureMapsFile, svg);
+    },
   });
   console.log('');
   console.log(`Test accuracy: ${(100 * r.testAccuracy).toFixed(2)}% on ${r.testSize} test images (loss ${r.testLoss.toFixed(4)}), after ${r.history.epoch.length} epoch(s) on ${r.trainSize} training images in ${r.seconds.toFixed(0)} s`);
@@ -35,6 +50,7 @@ try {
   }
   const file = writeCurves(values.out, r.history, `Keras CNN on Fashion-MNIST${r.embedded ? ' (embedded subset)' : ''}`, 'test');
   console.log(`Training curves written to ${file}`);
+  console.log(`Feature maps of the first conv layer written to ${featureMapsFile}`);
 } catch (e) {
   console.error(e.message);
   process.exit(1);

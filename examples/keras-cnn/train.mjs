@@ -17,7 +17,7 @@ import { compileKerasCnn, kerasCnn } from './model.mjs';
 
 /**
  * Loads the data, builds, trains and evaluates the model. Returns the numbers and the History; the model
- * and data are disposed unless keep is true.
+ * and data are disposed at the end (`afterTraining(model, data)` runs just before).
  */
 export async function trainKerasCnn({
   epochs = 5,
@@ -30,6 +30,7 @@ export async function trainKerasCnn({
   verbose = 1,
   validate = false,
   log = console.log,
+  afterTraining,
 } = {}) {
   await sn.ready();
   const data = await sn.datasets.fashionMnist.load({
@@ -49,6 +50,8 @@ export async function trainKerasCnn({
   const seconds = (Date.now() - started) / 1000;
   const [testLoss, testAccuracy] = model.evaluate(test.images, test.labels, { batchSize: 256 });
   const result = { history, testLoss, testAccuracy, seconds, embedded: data.embedded, source: data.source, trainSize: train.images.shape[0], testSize: test.images.shape[0] };
+  // A look inside the trained model (the demo draws feature maps) before everything is freed.
+  if (afterTraining) await afterTraining(model, data);
   model.dispose();
   data.dispose();
   return result;
