@@ -10,3 +10,4 @@ export { grads, valueAndGrads, variableGrads } from './autograd/grads.js';
 export * from './ops/index.js';
 export { train } from './optimizers/index.js';
 export type { Optimizer, SgdOptions, AdamOptions } from './optimizers/index.js';
+export * as io from './io/index.js';
