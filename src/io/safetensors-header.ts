@@ -92,15 +92,13 @@ function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-/** Element count × element size, or -1 as soon as it exceeds `limit` (so huge shapes never overflow). */
-function byteLengthWithin(shape: number[], size: number, limit: number): number {
-  if (shape.includes(0)) return 0;
-  let bytes = size;
-  for (const d of shape) {
-    bytes *= d;
-    if (bytes > limit) return -1;
-  }
-  return bytes;
+/**
+ * Element count × element size. Computed in float64: when the true value is at most 2^53 (anything
+ * that can match a byte range) every partial product is exact; beyond that it is only shown.
+ */
+function byteLengthOf(shape: number[], size: number): number {
+  if (shape.includes(0)) return 0; // before multiplying, so that Infinity × 0 never makes NaN
+  return shape.reduce((bytes, d) => bytes * d, size);
 }
 
 function parseEntry(name: string, value: unknown, dataLength: number, fn: string): SafetensorsEntry {
@@ -129,9 +127,9 @@ function parseEntry(name: string, value: unknown, dataLength: number, fn: string
   if (end > dataLength) {
     throw new Error(`${fn}: ${what} has data_offsets [${begin},${end}], which run past the end of the data (${dataLength} bytes; truncated file?)`);
   }
-  const expected = byteLengthWithin(shape as number[], info.size, end - begin);
+  const expected = byteLengthOf(shape as number[], info.size);
   if (expected !== end - begin) {
-    const needs = expected < 0 ? `more than ${end - begin} bytes` : `${expected} bytes`;
+    const needs = Number.isSafeInteger(expected) ? `${expected} bytes` : `about ${expected.toPrecision(3)} bytes`;
     throw new Error(`${fn}: ${what} of dtype ${dtype} and shape ${fmtShape(shape as number[])} needs ${needs}, but its data_offsets [${begin},${end}] hold ${end - begin}`);
   }
   return { name, dtype, shape: (shape as number[]).map((d) => d + 0), begin, end }; // + 0 turns -0 into 0
