@@ -71,7 +71,7 @@ function namedEntries(tensors: unknown, fn: string): [string, Tensor][] {
   });
 }
 
-function metadataJson(metadata: unknown, fn: string): string | null {
+export function metadataJson(metadata: unknown, fn: string): string | null {
   if (metadata === undefined) return null;
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw new Error(`${fn}: argument 'metadata' must be an object of strings; got ${describe(metadata)}`);
@@ -84,24 +84,26 @@ function metadataJson(metadata: unknown, fn: string): string | null {
   return `{${parts.join(',')}}`;
 }
 
-/**
- * Writes tensors (in the Map's or object's order) and optional string metadata as a safetensors file:
- * float32 as F32, int32 as I32, bit for bit. The header is padded with spaces to a multiple of 8 bytes so
- * that the data is aligned.
- */
-export function writeSafetensors(tensors: NamedTensors, metadata?: Record<string, string>): Uint8Array {
-  const fn = 'writeSafetensors';
-  const entries = namedEntries(tensors, fn);
-  const meta = metadataJson(metadata, fn);
+/** One tensor to write: its dtype, shape and little-endian bytes (read only while the file is encoded). */
+export interface RawTensor {
+  name: string;
+  dtype: 'F32' | 'I32';
+  shape: readonly number[];
+  bytes: () => Uint8Array;
+}
+
+/** Encodes raw tensors (names already checked) and metadata JSON as one safetensors file. */
+export function encodeSafetensors(entries: RawTensor[], metadataJson: string | null): Uint8Array {
   // Keys are written by hand rather than through an object so that names like "__proto__" or "10" keep
   // their place and meaning.
-  const fields: string[] = meta === null ? [] : [`${JSON.stringify(METADATA_KEY)}:${meta}`];
+  const fields: string[] = metadataJson === null ? [] : [`${JSON.stringify(METADATA_KEY)}:${metadataJson}`];
   let offset = 0;
-  for (const [name, t] of entries) {
-    const info = { dtype: safetensorsDTypeOf(t.dtype), shape: t.shape, data_offsets: [offset, offset + t.size * 4] };
-    fields.push(`${JSON.stringify(name)}:${JSON.stringify(info)}`);
-    offset += t.size * 4;
-  }
+  const sizes = entries.map((e) => e.shape.reduce((n, d) => n * d, 4));
+  entries.forEach((e, i) => {
+    const info = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + sizes[i]] };
+    fields.push(`${JSON.stringify(e.name)}:${JSON.stringify(info)}`);
+    offset += sizes[i];
+  });
   const json = new TextEncoder().encode(`{${fields.join(',')}}`);
   const headerLength = Math.ceil(json.length / 8) * 8;
   const out = new Uint8Array(8 + headerLength + offset);
@@ -110,11 +112,28 @@ export function writeSafetensors(tensors: NamedTensors, metadata?: Record<string
   view.setUint32(4, Math.floor(headerLength / 2 ** 32), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + headerLength);
-  const memory = u8();
   let at = 8 + headerLength;
-  for (const [, t] of entries) {
-    out.set(memory.subarray(t.offset, t.offset + t.size * 4), at);
-    at += t.size * 4;
-  }
+  entries.forEach((e, i) => {
+    const bytes = e.bytes();
+    if (bytes.length !== sizes[i]) throw new Error(`internal: tensor ${JSON.stringify(e.name)} gave ${bytes.length} bytes for ${sizes[i]}`);
+    out.set(bytes, at);
+    at += sizes[i];
+  });
   return out;
+}
+
+/** A tensor's data as raw bytes for encodeSafetensors (a view of WASM memory, taken when written). */
+export function rawTensor(name: string, t: Tensor): RawTensor {
+  return { name, dtype: safetensorsDTypeOf(t.dtype), shape: t.shape, bytes: () => u8().subarray(t.offset, t.offset + t.size * 4) };
+}
+
+/**
+ * Writes tensors (in the Map's or object's order) and optional string metadata as a safetensors file:
+ * float32 as F32, int32 as I32, bit for bit. The header is padded with spaces to a multiple of 8 bytes so
+ * that the data is aligned.
+ */
+export function writeSafetensors(tensors: NamedTensors, metadata?: Record<string, string>): Uint8Array {
+  const fn = 'writeSafetensors';
+  const entries = namedEntries(tensors, fn);
+  return encodeSafetensors(entries.map(([name, t]) => rawTensor(name, t)), metadataJson(metadata, fn));
 }
