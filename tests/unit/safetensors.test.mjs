@@ -29,6 +29,14 @@ function bitsOf(t) {
   return Array.from(new Uint32Array(d.buffer, d.byteOffset, d.length));
 }
 
+/** Bit-for-bit equality of two word lists, reporting the first difference (uvu's diff of long arrays is slow). */
+function assertSameBits(actual, expected, what) {
+  assert.is(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    if (actual[i] !== expected[i]) assert.unreachable(`${what}: word ${i} is 0x${(actual[i] >>> 0).toString(16)}; expected 0x${(expected[i] >>> 0).toString(16)}`);
+  }
+}
+
 function disposeAll(map) {
   for (const t of map.values()) t.dispose();
 }
@@ -86,7 +94,7 @@ function assertDecoded(t, dtype, shape, bytes, what) {
   const expected = referenceValues(dtype, bytes);
   if (dtype === 'F32' || dtype === 'I32') {
     // Bit for bit, NaN payloads included.
-    assert.equal(bitsOf(t), Array.from(new Uint32Array(bytes.slice().buffer)), `${what}: bits`);
+    assertSameBits(bitsOf(t), Array.from(new Uint32Array(bytes.slice().buffer)), `${what}: bits`);
     return;
   }
   const actual = t.dataSync();
@@ -188,7 +196,7 @@ test('the PyTorch LeNet checkpoint reads as the reference decoder reads it', () 
   assert.equal({ ...sn.io.readSafetensorsHeader(safetensors).metadata }, { format: 'pt' });
   // Written back, it is the same tensors and data.
   const again = sn.io.readSafetensors(sn.io.writeSafetensors(map));
-  for (const name of names) assert.equal(bitsOf(again.get(name)), bitsOf(map.get(name)), name);
+  for (const name of names) assertSameBits(bitsOf(again.get(name)), bitsOf(map.get(name)), name);
   disposeAll(map);
   disposeAll(again);
 });
@@ -533,7 +541,7 @@ test('property: random valid files read exactly as written (3,000 files)', () =>
         assert.equal(meta ? sorted(Object.entries(meta)) : null, metadata ? sorted(metadata) : null, 'metadata');
         // And writing what was read gives the same tensors (as F32/I32).
         const again = sn.io.readSafetensors(sn.io.writeSafetensors(map));
-        for (const [name, t] of map) assert.equal(bitsOf(again.get(name)), bitsOf(t), 'rewritten');
+        for (const [name, t] of map) assertSameBits(bitsOf(again.get(name)), bitsOf(t), 'rewritten');
         disposeAll(again);
       } finally {
         disposeAll(map);
@@ -557,7 +565,7 @@ test('property: random F32/I32 tensors round-trip bit for bit through writeSafet
         const t = back.get(name);
         assert.is(t.dtype, s.int ? 'int32' : 'float32');
         assert.equal([...t.shape], s.shape);
-        assert.equal(bitsOf(t), Array.from(new Uint32Array(words[i].buffer)));
+        assertSameBits(bitsOf(t), Array.from(new Uint32Array(words[i].buffer)), name);
       });
       disposeAll(back);
       disposeAll(map);
