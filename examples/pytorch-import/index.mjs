@@ -6,25 +6,10 @@ import * as sn from 'simdnet';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lenet } from '../lenet/model.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = process.env.SIMDNET_FIXTURES || path.resolve(here, '../../../shared/fixtures');
-
-/** The tutorial's network: conv 3→6 5x5, pool, conv 6→16 5x5, pool, flatten, 120, 84, 10. */
-export function lenet() {
-  return sn.sequential({
-    layers: [
-      sn.layers.conv2d({ inputShape: [32, 32, 3], filters: 6, kernelSize: 5, activation: 'relu' }),
-      sn.layers.maxPooling2d({ poolSize: 2 }),
-      sn.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-      sn.layers.maxPooling2d({ poolSize: 2 }),
-      sn.layers.flatten(),
-      sn.layers.dense({ units: 120, activation: 'relu' }),
-      sn.layers.dense({ units: 84, activation: 'relu' }),
-      sn.layers.dense({ units: 10 }),
-    ],
-  });
-}
 
 /** PyTorch batches are NCHW; simdnet's are NHWC. */
 function toNhwc({ shape: [n, c, h, w], data }) {
@@ -41,7 +26,7 @@ export async function importLenet({
   log = console.log,
 } = {}) {
   await sn.ready();
-  const model = lenet();
+  const model = lenet({ inputShape: [32, 32, 3] }); // the network of examples/lenet, for CIFAR-10's images
   // The one line that matters: PyTorch layouts (OIHW convs, [out, in] linears, C,H,W flatten order)
   // are converted while loading.
   model.loadWeights(readFileSync(checkpoint), { from: 'pytorch' });

@@ -10,6 +10,7 @@ import { readSafetensors } from './safetensors.js';
 import { asBytes, parseSafetensorsHeader, type SafetensorsEntry } from './safetensors-header.js';
 import { DTYPES } from './dtypes.js';
 import { fromPyTorchLayout, type PyTorchKind } from './pytorch-layout.js';
+import { sameShape } from './checks.js';
 
 export interface LoadWeightsOptions {
   /** 'simdnet' (default): a file from model.save(). 'pytorch': a state_dict in PyTorch's layouts. */
@@ -19,10 +20,6 @@ export interface LoadWeightsOptions {
    * { dense_1: 'classifier.0' }. Layers not listed take the remaining modules in order.
    */
   nameMap?: Record<string, string>;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 function checkFloat(t: SafetensorsEntry, fn: string): void {

@@ -12,6 +12,7 @@ import { fileExists, hasFileSystem, isDirectory, joinPath, makeDirectory, readFi
 import { encodeSafetensors, metadataJson, rawTensor, readSafetensors, type RawTensor } from './safetensors.js';
 import { asBytes, parseSafetensorsHeader, type SafetensorsEntry } from './safetensors-header.js';
 import { DTYPES } from './dtypes.js';
+import { sameShape } from './checks.js';
 import {
   MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_JSON, WEIGHTS_FILE, checkModelJson, slotKey,
   type ModelJson, type SerializedLayerJson, type TrainingConfigJson, type WeightEntry,
@@ -25,10 +26,6 @@ export interface ModelArtifacts {
 
 /** A directory (or its model.json) on disk, or artifacts in memory (config may be the JSON text). */
 export type ModelSource = string | { config: ModelJson | string; weights: Uint8Array | ArrayBuffer };
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
 
 /** The metric names given to compile (Sequential keeps them privately until it resolves them at fit). */
 function compiledMetricNames(model: Sequential): string[] | undefined {

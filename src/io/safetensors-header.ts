@@ -6,6 +6,7 @@
 import { DTYPES, UNSUPPORTED_DTYPES, type SafetensorsDType } from './dtypes.js';
 import { scanKeys } from './json-duplicates.js';
 import { describe, fmtShape } from '../util/validate.js';
+import { isPlainObject } from './checks.js';
 
 /** The largest header read: the reference implementation's limit, and far above any real model's. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -27,10 +28,6 @@ export interface SafetensorsHeader {
   metadata: Record<string, string> | undefined;
   /** Offset of the data section in the file: 8 + header length. */
   dataStart: number;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Accepts a Uint8Array (Node's Buffer included) or an ArrayBuffer. */
