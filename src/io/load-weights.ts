@@ -6,7 +6,7 @@ import { Tensor } from '../tensor.js';
 import type { Sequential } from '../models/sequential.js';
 import type { Layer } from '../layers/layer.js';
 import { describe, fmtShape } from '../util/validate.js';
-import { readSafetensors } from './safetensors.js';
+import { readTensors } from './safetensors.js';
 import { asBytes, parseSafetensorsHeader, type SafetensorsEntry } from './safetensors-header.js';
 import { DTYPES } from './dtypes.js';
 import { fromPyTorchLayout, type PyTorchKind } from './pytorch-layout.js';
@@ -57,7 +57,7 @@ function loadSimdnet(model: Sequential, bytes: Uint8Array, fn: string): void {
     if (!sameShape(t.shape, v.shape)) throw new Error(`${fn}: weight '${v.name}' has shape ${fmtShape(v.shape)}; the file's tensor '${t.name}' has shape ${fmtShape(t.shape)}`);
     return t.name;
   });
-  const tensors = readSafetensors(bytes);
+  const tensors = readTensors(bytes, header, fn);
   try {
     let k = 0;
     assignAll(model.layers.map((l) => [l, l.weights.map(() => tensors.get(chosen[k++])!)]), fn);
@@ -200,7 +200,7 @@ function loadPyTorch(model: Sequential, bytes: Uint8Array, nameMap: Record<strin
       }
     }
   }
-  const tensors = readSafetensors(bytes);
+  const tensors = readTensors(bytes, header, fn);
   const converted: Tensor[] = [];
   try {
     const pairs = targets.map((t): [Layer, Tensor[]] => [

@@ -9,7 +9,7 @@ import { train, type Optimizer } from '../optimizers/index.js';
 import { lookupVariable } from '../variable.js';
 import { describe, fmtShape } from '../util/validate.js';
 import { fileExists, hasFileSystem, isDirectory, joinPath, makeDirectory, readFileBytes, readFileText, writeFileBytes } from '../util/fs.js';
-import { encodeSafetensors, metadataJson, rawTensor, readSafetensors, type RawTensor } from './safetensors.js';
+import { encodeSafetensors, metadataJson, rawTensor, readTensors, type RawTensor } from './safetensors.js';
 import { asBytes, parseSafetensorsHeader, type SafetensorsEntry } from './safetensors-header.js';
 import { DTYPES } from './dtypes.js';
 import { sameShape } from './checks.js';
@@ -262,7 +262,7 @@ export function modelFromArtifacts(config: unknown, weights: Uint8Array, fn: str
         throw new Error(`${fn}: weight ${i} of the rebuilt model is '${v.name}' ${fmtShape(v.shape)}; model.json lists '${w.name}' ${fmtShape(w.shape)} of layer ${w.layer}`);
       }
     });
-    tensors = readSafetensors(weights);
+    tensors = readTensors(weights, header, fn);
     model.setWeights(json.weights.map((w) => tensors!.get(w.name)!));
     if (json.trainingConfig) restoreTraining(model, json, tensors, fn);
   } catch (e) {

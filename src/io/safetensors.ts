@@ -29,7 +29,11 @@ export function readSafetensorsHeader(bytes: Uint8Array | ArrayBuffer): Safetens
 export function readSafetensors(bytes: Uint8Array | ArrayBuffer): Map<string, Tensor> {
   const fn = 'readSafetensors';
   const data = asBytes(bytes, fn);
-  const header = parseSafetensorsHeader(data, fn);
+  return readTensors(data, parseSafetensorsHeader(data, fn), fn);
+}
+
+/** The tensors of a file whose header parseSafetensorsHeader has already read and validated. */
+export function readTensors(data: Uint8Array, header: SafetensorsHeader, fn: string): Map<string, Tensor> {
   for (const t of header.tensors) {
     const problem = DTYPES[t.dtype].check?.(entryView(data, header, t));
     if (problem) throw new Error(`${fn}: tensor ${JSON.stringify(t.name)} (${t.dtype}) holds ${problem}`);
