@@ -38,7 +38,8 @@ function compiledMetricNames(model: Sequential): string[] | undefined {
 function trainingConfigOf(model: Sequential): TrainingConfigJson | undefined {
   const optimizer = model.optimizer;
   const loss = model.loss;
-  if (!optimizer || !loss) return undefined;
+  // A user-made optimizer (any object with applyGradients) may have no config to save.
+  if (!optimizer || !loss || typeof optimizer.getConfig !== 'function') return undefined;
   const lossConfig = loss.getConfig();
   // A custom loss function cannot be written as JSON: the model then loads uncompiled.
   if (!Object.prototype.hasOwnProperty.call(losses, lossConfig.name)) return undefined;
@@ -59,7 +60,7 @@ export function modelToArtifacts(model: Sequential, fn: string): ModelArtifacts 
   const trainingConfig = trainingConfigOf(model);
   let optimizerState: ModelJson['optimizerState'];
   const optimizer = model.optimizer;
-  if (trainingConfig && optimizer) {
+  if (trainingConfig && optimizer && typeof optimizer.getState === 'function') {
     const state = optimizer.getState();
     const slotNames = [...optimizer.slotNames];
     for (const w of weights) {
@@ -68,8 +69,8 @@ export function modelToArtifacts(model: Sequential, fn: string): ModelArtifacts 
       for (const slot of slotNames) {
         const value = slots[slot];
         if (!value || !sameShape(value.shape, w.shape)) throw new Error(`internal: ${fn}: optimizer slot '${slot}' of '${w.name}' is missing or misshapen`);
-        const data = Float32Array.from(value.data);
-        raw.push({ name: slotKey(slot, w.name), dtype: 'F32', shape: w.shape, bytes: () => new Uint8Array(data.buffer) });
+        const data = value.data; // getState's own copy
+        raw.push({ name: slotKey(slot, w.name), dtype: 'F32', shape: w.shape, bytes: () => new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
       }
     }
     optimizerState = { iterations: state.iterations, slotNames };
@@ -225,11 +226,14 @@ function restoreTraining(model: Sequential, json: ModelJson, tensors: Map<string
   const compiled = (model as unknown as { compiled?: { ownsOptimizer?: boolean } }).compiled;
   if (compiled) compiled.ownsOptimizer = true;
   const state = json.optimizerState;
-  if (!state) return;
+  if (!state || state.slotNames.length === 0) {
+    if (state) optimizer.setState({ iterations: state.iterations });
+    return;
+  }
   const slots: Record<string, Record<string, { shape: number[]; data: Float32Array }>> = {};
   const variables = model.weights;
   json.weights.forEach((w, i) => {
-    if (!tensors.has(slotKey(state.slotNames[0] ?? '', w.name))) return;
+    if (!tensors.has(slotKey(state.slotNames[0], w.name))) return; // checkWeightsFile: all of a weight's slots, or none
     slots[variables[i].name] = Object.fromEntries(
       state.slotNames.map((s) => [s, { shape: w.shape.slice(), data: tensors.get(slotKey(s, w.name))!.dataSync() as Float32Array }]),
     );

@@ -125,13 +125,19 @@ test('a loaded model predicts bit-identically and trains on exactly as the origi
 
 test('a model saved after its original is gone keeps its layer names', async () => {
   const model = smallCnn({ optimizer: 'sgd' });
+  const { x, y } = batch(6);
+  model.trainOnBatch(x, y);
   const names = model.layers.map((l) => l.name);
   const artifacts = await model.save();
   model.dispose();
   const copy = await sn.loadModel(artifacts);
   assert.equal(copy.layers.map((l) => l.name), names);
   assert.is(copy.optimizer.getConfig().className, 'SGD');
+  assert.equal(artifacts.config.optimizerState, { iterations: 1, slotNames: [] }, 'plain SGD has no slots');
+  assert.is(copy.optimizer.iterations, 1);
   copy.dispose();
+  x.dispose();
+  y.dispose();
 });
 
 test('save(directory) writes model.json and weights.safetensors; loadModel reads the directory or its model.json', async () => {
@@ -180,6 +186,9 @@ test('a model compiled with a custom loss, or never compiled, loads uncompiled w
   assert.is(custom.config.trainingConfig, undefined);
   const copy = await sn.loadModel(custom);
   assert.is(copy.optimizer, null);
+  const handMade = { learningRate: 0, applyGradients() {}, dispose() {} };
+  model.compile({ optimizer: handMade, loss: 'meanSquaredError' });
+  assert.is((await model.save()).config.trainingConfig, undefined, 'an optimizer without getConfig');
   assertSameBits(bits(copy.weights[0]), bits(model.weights[0]), 'kernel');
   copy.dispose();
   model.dispose();
