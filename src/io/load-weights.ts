@@ -26,15 +26,8 @@ function checkFloat(t: SafetensorsEntry, fn: string): void {
   if (DTYPES[t.dtype].target !== 'float32') throw new Error(`${fn}: tensor '${t.name}' has dtype ${t.dtype}; weights must be floating point`);
 }
 
-/** Sets every layer's weights from `values` (one array per layer), checking all shapes first. */
-function assignAll(pairs: [Layer, Tensor[]][], fn: string): void {
-  for (const [layer, values] of pairs) {
-    layer.weights.forEach((w, i) => {
-      if (!sameShape(w.shape, values[i].shape)) {
-        throw new Error(`internal: ${fn}: ${layer.label} weight '${w.name}' ${fmtShape(w.shape)} got ${fmtShape(values[i].shape)}`);
-      }
-    });
-  }
+/** Sets every layer's weights; the shapes were all checked against the file before any tensor was read. */
+function assignAll(pairs: [Layer, Tensor[]][]): void {
   for (const [layer, values] of pairs) layer.setWeights(values);
 }
 
@@ -60,7 +53,7 @@ function loadSimdnet(model: Sequential, bytes: Uint8Array, fn: string): void {
   const tensors = readTensors(bytes, header, fn);
   try {
     let k = 0;
-    assignAll(model.layers.map((l) => [l, l.weights.map(() => tensors.get(chosen[k++])!)]), fn);
+    assignAll(model.layers.map((l) => [l, l.weights.map(() => tensors.get(chosen[k++])!)]));
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
@@ -213,7 +206,7 @@ function loadPyTorch(model: Sequential, bytes: Uint8Array, nameMap: Record<strin
         return out;
       }),
     ]);
-    assignAll(pairs, fn);
+    assignAll(pairs);
   } finally {
     for (const t of converted) t.dispose();
     for (const t of tensors.values()) t.dispose();
