@@ -28,3 +28,5 @@ export { progress } from './training/index.js';
 export type { ProgressState } from './training/index.js';
 export { datasets } from './datasets/index.js';
 export type { Dataset, DatasetFor, Split, Limit, Normalize, IdxBytes, IdxReadOptions, IdxDatasetLoader, IdxLoadOptions, FashionMnistLoader, FashionMnistLoadOptions, Cifar10Loader, Cifar10LoadOptions, Cifar10Bytes } from './datasets/index.js';
+export * as io from './io/index.js';
+export { loadModel } from './io/model-io.js';
