@@ -27,14 +27,6 @@ export interface ModelArtifacts {
 /** A directory (or its model.json) on disk, or artifacts in memory (config may be the JSON text). */
 export type ModelSource = string | { config: ModelJson | string; weights: Uint8Array | ArrayBuffer };
 
-/** The metric names given to compile (Sequential keeps them privately until it resolves them at fit). */
-function compiledMetricNames(model: Sequential): string[] | undefined {
-  const names = (model as unknown as { compiled?: { metricNames?: unknown } }).compiled?.metricNames;
-  if (typeof names === 'string') return [names];
-  if (Array.isArray(names) && names.every((n) => typeof n === 'string')) return names.slice();
-  return undefined;
-}
-
 function trainingConfigOf(model: Sequential): TrainingConfigJson | undefined {
   const optimizer = model.optimizer;
   const loss = model.loss;
@@ -43,7 +35,7 @@ function trainingConfigOf(model: Sequential): TrainingConfigJson | undefined {
   const lossConfig = loss.getConfig();
   // A custom loss function cannot be written as JSON: the model then loads uncompiled.
   if (!Object.prototype.hasOwnProperty.call(losses, lossConfig.name)) return undefined;
-  const metrics = compiledMetricNames(model);
+  const metrics = model.metricNames;
   return { optimizer: optimizer.getConfig(), loss: lossConfig, ...(metrics ? { metrics } : {}) };
 }
 
@@ -223,8 +215,7 @@ function restoreTraining(model: Sequential, json: ModelJson, tensors: Map<string
     throw e;
   }
   // compile() leaves an optimizer object to its caller; this one was made here, so the model must free it.
-  const compiled = (model as unknown as { compiled?: { ownsOptimizer?: boolean } }).compiled;
-  if (compiled) compiled.ownsOptimizer = true;
+  model.adoptOptimizer();
   const state = json.optimizerState;
   if (!state || state.slotNames.length === 0) {
     if (state) optimizer.setState({ iterations: state.iterations });

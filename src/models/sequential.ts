@@ -208,6 +208,23 @@ export class Sequential {
     return this.compiled?.optimizer ?? null;
   }
 
+  /** The metric names given to compile, as given (resolved against the loss only at fit). */
+  get metricNames(): string[] | undefined {
+    const names = this.compiled?.metricNames;
+    if (typeof names === 'string') return [names];
+    if (Array.isArray(names) && names.every((n) => typeof n === 'string')) return names.slice();
+    return undefined;
+  }
+
+  /**
+   * Makes the model dispose the optimizer it was compiled with, as it does for 'adam' and 'sgd': for an
+   * optimizer made on the user's behalf (loadModel does this).
+   */
+  adoptOptimizer(): void {
+    if (!this.compiled) throw new Error(`${this.name}.adoptOptimizer: the model is not compiled`);
+    this.compiled.ownsOptimizer = true;
+  }
+
   get loss(): LossFunction | null {
     return this.compiled?.loss ?? null;
   }
