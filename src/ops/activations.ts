@@ -9,12 +9,12 @@ import { isRecording, record } from '../engine.js';
 import { kernels } from '../backend/wasm.js';
 import { checkFloat, checkTensor, describe } from '../util/validate.js';
 
-/** y = kernel(x); on the tape, dx = backwardKernel(x, dy). */
-function unary(fn: string, x: Tensor, forward: string, backward: string): Tensor {
+/** y = kernel(x, ...params); on the tape, dx = backwardKernel(x, dy, ...params). */
+function unary(fn: string, x: Tensor, forward: string, backward: string, ...params: number[]): Tensor {
   checkTensor(x, 'x', fn);
   checkFloat(x, 'x', fn);
   const y = empty(x.shape);
-  kernels()[forward](x.offset, y.offset, x.size);
+  kernels()[forward](x.offset, y.offset, x.size, ...params);
   if (isRecording()) {
     record({
       name: fn,
@@ -22,7 +22,7 @@ function unary(fn: string, x: Tensor, forward: string, backward: string): Tensor
       outputs: [y],
       backward: ([dy]: Tensor[]) => {
         const dx = empty(x.shape);
-        kernels()[backward](x.offset, dy.offset, dx.offset, x.size);
+        kernels()[backward](x.offset, dy.offset, dx.offset, x.size, ...params);
         return [dx];
       },
     });
@@ -65,19 +65,5 @@ export function clipByValue(x: Tensor, lo: number, hi: number): Tensor {
   checkBound(lo, 'lo');
   checkBound(hi, 'hi');
   if (lo > hi) throw new Error(`clipByValue: argument 'lo' must be <= 'hi'; got lo = ${lo} and hi = ${hi}`);
-  const y = empty(x.shape);
-  kernels().clipForward(x.offset, y.offset, x.size, lo, hi);
-  if (isRecording()) {
-    record({
-      name: fn,
-      inputs: [x],
-      outputs: [y],
-      backward: ([dy]: Tensor[]) => {
-        const dx = empty(x.shape);
-        kernels().clipBackward(x.offset, dy.offset, dx.offset, x.size, lo, hi);
-        return [dx];
-      },
-    });
-  }
-  return y;
+  return unary(fn, x, 'clipForward', 'clipBackward', lo, hi);
 }
