@@ -74,7 +74,7 @@ export function allCases() {
     cases.push({ section: 'backward', id: `${s.id}-back`, label: `${poolLabel(s)} backward`, tags: ['pool', 'maxpool', 'backward'], quick: s.quick, method: 'poolBackward', shape: s, data: poolData(s), work: poolOps(s.geom), unit: 'op', reference: 'naive' });
   }
   for (const m of MODELS) {
-    cases.push({ section: 'train', id: m.id, label: m.label, tags: ['train', 'training'], quick: m.quick, method: 'train', shape: m, data: () => null, work: BATCH, unit: 'image', reference: 'tfcpu', quickSkip: QUICK_SKIP });
+    cases.push({ section: 'train', id: m.id, label: m.label, tags: ['train', 'training'], quick: m.quick, method: 'train', shape: m, data: () => null, work: BATCH, unit: 'image', reference: ['tfcpu', 'tfwasm'], quickSkip: QUICK_SKIP });
   }
   return cases;
 }

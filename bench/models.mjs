@@ -98,4 +98,21 @@ export function makeBatch(model, seed = 99) {
   return { x, xShape: shape, y, oneHot };
 }
 
+/**
+ * How far training moved every parameter from its initial value, as one array: the correctness check of
+ * a training step compares these (after three steps) as well as the losses, because the losses of the
+ * first steps barely depend on the gradients while the updates are made of them.
+ */
+export function parameterDeltas(params, current) {
+  const total = params.reduce((a, p) => a + p.data.length, 0);
+  const out = new Float32Array(total);
+  let at = 0;
+  params.forEach((p, i) => {
+    const now = current[i];
+    for (let j = 0; j < p.data.length; j++) out[at + j] = now[j] - p.data[j];
+    at += p.data.length;
+  });
+  return out;
+}
+
 export { randomArray };

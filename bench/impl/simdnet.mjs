@@ -4,7 +4,7 @@
 // op's recorded backward alone, so the number is the backward's cost and not forward + backward (which
 // is what sn.grads would time). simdnet's conv2d backward produces dx and dW in one call (an op's
 // backward returns the gradient of every input), so simdnet has one conv backward row, "dx+dW".
-import { instantiate, makeBatch, BATCH } from '../models.mjs';
+import { instantiate, makeBatch, parameterDeltas, BATCH } from '../models.mjs';
 
 let uid = 0;
 
@@ -70,6 +70,7 @@ export function simdnetImpl(sn, { label = 'simdnet' } = {}) {
   return {
     name: 'simdnet',
     label,
+    leakCount: () => sn.memory().numTensors,
     convForward(s, d) {
       const x = t(d.x, d.xShape);
       const w = t(d.w, d.wShape);
@@ -167,7 +168,10 @@ function trainWithOps(sn, model) {
     };
     return {
       run: () => step(false),
-      output: () => [Float32Array.from([step(true), step(true), step(true)])],
+      output: () => {
+        const losses = Float32Array.from([step(true), step(true), step(true)]);
+        return [losses, parameterDeltas(params, varList.map((w) => w.dataSync()))];
+      },
       dispose: () => {
         for (const c of created) c.dispose();
         for (const w of vars.values()) w.dispose();
@@ -182,8 +186,9 @@ function trainWithOps(sn, model) {
 }
 
 /**
- * The Keras-like path. It loads the shared initial weights into the model's layers so its losses are
- * comparable with TF.js's; the layer and compile options follow the Keras names.
+ * The Keras-like path: sn.layers, sn.sequential, compile with an sn.train optimizer and sparse
+ * cross-entropy from logits, trainOnBatch. It loads the shared initial weights (setWeights, layer by
+ * layer: kernel then bias, the order of instantiate's params) so its losses compare with TF.js's.
  */
 function trainWithSequential(sn, model) {
   const { layers, params } = instantiate(model);
@@ -208,7 +213,7 @@ function trainWithSequential(sn, model) {
   try {
     const o = model.optimizer;
     const optimizer = o.type === 'adam' ? sn.train.adam({ learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon }) : sn.train.sgd({ learningRate: o.learningRate, momentum: o.momentum });
-    m.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', fromLogits: true });
+    m.compile({ optimizer, loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }) });
     if (typeof m.setWeights === 'function') {
       const ws = params.map((p) => sn.tensor(p.data, p.shape));
       m.setWeights(ws);
@@ -223,7 +228,13 @@ function trainWithSequential(sn, model) {
     };
     return {
       run: step,
-      output: () => [Float32Array.from([step(), step(), step()])],
+      output: () => {
+        const losses = Float32Array.from([step(), step(), step()]);
+        const weights = m.getWeights(); // copies
+        const deltas = parameterDeltas(params, weights.map((w) => w.dataSync()));
+        for (const w of weights) w.dispose();
+        return [losses, deltas];
+      },
       dispose: disposeAll,
       note: 'sn.sequential + trainOnBatch',
     };

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { instantiate, makeBatch, BATCH } from '../models.mjs';
+import { instantiate, makeBatch, parameterDeltas, BATCH } from '../models.mjs';
 
 const require = createRequire(import.meta.url);
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -143,7 +143,6 @@ export function tfImpl(tfctx, backendName) {
     activate: async () => {
       if (!(await tf.setBackend(backendName))) throw new Error(`TF.js backend ${backendName} is not available`);
     },
-    leakCount: () => tf.memory().numTensors,
     convForward(s, d) {
       const x = tf.tensor(d.x, d.xShape);
       const w = tf.tensor(d.w, d.wShape);
@@ -222,7 +221,10 @@ function tfTrainStep(tf, backendName, model) {
   };
   return {
     run: () => step(false),
-    output: () => [Float32Array.from([step(true), step(true), step(true)])],
+    output: () => {
+      const losses = Float32Array.from([step(true), step(true), step(true)]);
+      return [losses, parameterDeltas(params, varList.map((w) => w.dataSync()))];
+    },
     dispose: () => {
       optimizer.dispose();
       tf.dispose([x, labels, ...varList]);
