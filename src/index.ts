@@ -10,3 +10,5 @@ export { grads, valueAndGrads, variableGrads } from './autograd/grads.js';
 export * from './ops/index.js';
 export { train } from './optimizers/index.js';
 export type { Optimizer, SgdOptions, AdamOptions } from './optimizers/index.js';
+export { datasets } from './datasets/index.js';
+export type { Dataset, DatasetFor, Split, Limit, Normalize, IdxBytes, IdxReadOptions, IdxDatasetLoader, IdxLoadOptions, FashionMnistLoader, FashionMnistLoadOptions, Cifar10Loader, Cifar10LoadOptions, Cifar10Bytes } from './datasets/index.js';

@@ -1,17 +1,126 @@
 // add, sub, mul: same shapes, or b a vector along a's last axis (or a size-1 tensor). Kernels:
 // assembly/elementwise.ts.
-import type { Tensor } from '../tensor.js';
-import { notImplemented } from './not-implemented.js';
+//
+// Broadcasting is deliberately narrow: b either has a's shape, or has size 1 (a scalar), or holds one
+// value per element of a's last axis (shape [c], or [1, ..., 1, c] of rank <= a's), which is what adding
+// a bias to [n, h, w, c] or [n, units] needs. The output always has a's shape. In the broadcast cases the
+// gradient of b sums dy over the rows it was repeated along.
+import { Tensor, copyOf, empty } from '../tensor.js';
+import { isRecording, record } from '../engine.js';
+import { kernels } from '../backend/wasm.js';
+import { scratch } from '../backend/scratch.js';
+import { checkFloat, checkTensor, fmtShape } from '../util/validate.js';
 
+type Op = 'add' | 'sub' | 'mul';
+
+/** How b lines up with a: element by element, or as `cols` values repeated over `rows` rows. */
+type Layout = { kind: 'same' } | { kind: 'broadcast'; rows: number; cols: number };
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function layoutOf(a: Tensor, b: Tensor, fn: Op): Layout {
+  if (sameShape(a.shape, b.shape)) return { kind: 'same' };
+  if (b.size === 1) return { kind: 'broadcast', rows: a.size, cols: 1 };
+  const last = a.rank > 0 ? a.shape[a.rank - 1] : -1;
+  const leadingOnes = b.shape.slice(0, -1).every((d) => d === 1);
+  if (b.rank >= 1 && b.rank <= a.rank && leadingOnes && b.shape[b.rank - 1] === last) {
+    return { kind: 'broadcast', rows: last === 0 ? 0 : a.size / last, cols: last };
+  }
+  throw new Error(
+    `${fn}: arguments 'a' and 'b' have incompatible shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}; ` +
+      `'b' must have the shape of 'a', size 1, or be a vector of length ${last < 0 ? "a's last axis" : last} (a's last axis)`,
+  );
+}
+
+function checkOperands(a: unknown, b: unknown, fn: Op): Layout {
+  const ta = checkTensor(a, 'a', fn);
+  const tb = checkTensor(b, 'b', fn);
+  checkFloat(ta, 'a', fn);
+  checkFloat(tb, 'b', fn);
+  return layoutOf(ta, tb, fn);
+}
+
+const ARRAY_KERNEL = { add: 'addArrays', sub: 'subArrays', mul: 'mulArrays' } as const;
+const BROADCAST_KERNEL = { add: 'addBroadcast', sub: 'subBroadcast', mul: 'mulBroadcast' } as const;
+
+function broadcastScratch(cols: number): number {
+  return scratch('elementwise.broadcast', kernels().broadcastScratchBytes(cols));
+}
+
+/** out = a ∘ b for the given layout (no validation, no recording). */
+function apply(op: Op, a: Tensor, b: Tensor, layout: Layout): Tensor {
+  const out = empty(a.shape);
+  if (layout.kind === 'same') {
+    kernels()[ARRAY_KERNEL[op]](a.offset, b.offset, out.offset, a.size);
+  } else {
+    const work = broadcastScratch(layout.cols);
+    kernels()[BROADCAST_KERNEL[op]](a.offset, b.offset, out.offset, layout.rows, layout.cols, work);
+  }
+  return out;
+}
+
+/** Σ over rows of dy (times `scale`), shaped like b: the gradient of a broadcast b under add and sub. */
+function sumOverRows(dy: Tensor, b: Tensor, rows: number, cols: number, scale: number): Tensor {
+  const db = empty(b.shape);
+  const work = broadcastScratch(cols);
+  kernels().sumBroadcastGrad(dy.offset, db.offset, rows, cols, scale, work);
+  return db;
+}
+
+function binary(op: Op, a: Tensor, b: Tensor): Tensor {
+  const layout = checkOperands(a, b, op);
+  const y = apply(op, a, b, layout);
+  if (isRecording()) {
+    record({
+      name: op,
+      inputs: [a, b],
+      outputs: [y],
+      backward: ([dy]: Tensor[]) => {
+        if (op === 'mul') {
+          // d(a*b)/da = b (broadcast like the forward); d/db = a, summed over the broadcast rows.
+          const da = apply('mul', dy, b, layout);
+          let db: Tensor;
+          if (layout.kind === 'same') {
+            db = apply('mul', dy, a, layout);
+          } else {
+            db = empty(b.shape);
+            const work = broadcastScratch(layout.cols);
+            kernels().mulSumBroadcastGrad(dy.offset, a.offset, db.offset, layout.rows, layout.cols, work);
+          }
+          return [da, db];
+        }
+        const sign = op === 'add' ? 1 : -1;
+        const da = copyOf(dy);
+        let db: Tensor;
+        if (layout.kind === 'same') {
+          if (sign === 1) db = copyOf(dy);
+          else {
+            db = empty(b.shape);
+            kernels().scaleArray(dy.offset, db.offset, dy.size, -1);
+          }
+        } else {
+          db = sumOverRows(dy, b, layout.rows, layout.cols, sign);
+        }
+        return [da, db];
+      },
+    });
+  }
+  return y;
+}
+
+/** a + b, with b of a's shape, of size 1, or a vector along a's last axis. */
 export function add(a: Tensor, b: Tensor): Tensor {
-  void a; void b;
-  return notImplemented('add');
+  return binary('add', a, b);
 }
+
+/** a - b, with b of a's shape, of size 1, or a vector along a's last axis. */
 export function sub(a: Tensor, b: Tensor): Tensor {
-  void a; void b;
-  return notImplemented('sub');
+  return binary('sub', a, b);
 }
+
+/** a * b (elementwise), with b of a's shape, of size 1, or a vector along a's last axis. */
 export function mul(a: Tensor, b: Tensor): Tensor {
-  void a; void b;
-  return notImplemented('mul');
+  return binary('mul', a, b);
 }

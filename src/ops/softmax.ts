@@ -1,10 +1,32 @@
 // softmax over the last axis, and the fused softmax cross-entropy. Kernels: assembly/softmax.ts.
-import type { Tensor } from '../tensor.js';
-import { notImplemented } from './not-implemented.js';
+import { empty, type Tensor } from '../tensor.js';
+import { isRecording, record } from '../engine.js';
+import { kernels } from '../backend/wasm.js';
+import { f32, i32 } from '../backend/views.js';
+import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';
 
 export function softmax(x: Tensor): Tensor {
-  void x;
-  return notImplemented('softmax');
+  const fn = 'softmax';
+  checkTensor(x, 'x', fn);
+  checkFloat(x, 'x', fn);
+  if (x.rank < 1) throw new Error(`${fn}: argument 'x' must have rank >= 1 (softmax is over the last axis); got a scalar`);
+  const k = x.shape[x.rank - 1];
+  const rows = k === 0 ? 0 : x.size / k;
+  const y = empty(x.shape);
+  kernels().softmaxForward(x.offset, y.offset, rows, k);
+  if (isRecording()) {
+    record({
+      name: fn,
+      inputs: [x],
+      outputs: [y],
+      backward: ([dy]) => {
+        const dx = empty(x.shape);
+        kernels().softmaxBackward(y.offset, dy.offset, dx.offset, rows, k);
+        return [dx];
+      },
+    });
+  }
+  return y;
 }
 
 export interface SoftmaxCrossEntropyOptions {
@@ -12,8 +34,74 @@ export interface SoftmaxCrossEntropyOptions {
   sparse?: boolean;
 }
 
+function checkSparseLabels(labels: Tensor, n: number, k: number, fn: string): void {
+  if (labels.dtype !== 'int32') {
+    throw new Error(
+      `${fn}: argument 'labels' must have dtype int32 (class indices) with sparse: true; got ${labels.dtype} ` +
+        `(make them with sn.tensor(values, undefined, 'int32'), or pass one-hot float labels with { sparse: false })`,
+    );
+  }
+  if (labels.rank !== 1 || labels.shape[0] !== n) {
+    throw new Error(`${fn}: argument 'labels' must have shape [${n}] (one class index per row of logits); got ${fmtShape(labels.shape)}`);
+  }
+  const view = i32();
+  for (let r = 0; r < n; r++) {
+    const label = view[labels.index + r];
+    if (label < 0 || label >= k) {
+      throw new Error(`${fn}: argument 'labels' must hold class indices in [0, ${k}) for ${k} classes; got ${label} at index ${r}`);
+    }
+  }
+}
+
+function checkDenseLabels(labels: Tensor, logits: Tensor, fn: string): void {
+  if (labels.dtype !== 'float32') {
+    throw new Error(`${fn}: argument 'labels' must have dtype float32 (one-hot or soft labels) with sparse: false; got ${labels.dtype}`);
+  }
+  if (labels.rank !== 2 || labels.shape[0] !== logits.shape[0] || labels.shape[1] !== logits.shape[1]) {
+    throw new Error(`${fn}: argument 'labels' must have the shape of 'logits' ${fmtShape(logits.shape)} with sparse: false; got ${fmtShape(labels.shape)}`);
+  }
+}
+
 /** Mean over the batch of -log softmax(logits)[label]; logits [n,k]. Returns a scalar. */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: SoftmaxCrossEntropyOptions = {}): Tensor {
-  void logits; void labels; void options;
-  return notImplemented('softmaxCrossEntropy');
+  const fn = 'softmaxCrossEntropy';
+  checkTensor(logits, 'logits', fn, 2, '[n,k]');
+  checkFloat(logits, 'logits', fn);
+  checkTensor(labels, 'labels', fn);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`${fn}: argument 'options' must be an object { sparse }; got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'sparse') throw new Error(`${fn}: unknown option '${key}'; expected sparse`);
+  }
+  const sparse = options.sparse ?? true;
+  if (typeof sparse !== 'boolean') throw new Error(`${fn}: argument 'sparse' must be a boolean; got ${describe(sparse)}`);
+  const [n, k] = logits.shape;
+  if (k === 0) throw new Error(`${fn}: argument 'logits' must have at least one class; got shape ${fmtShape(logits.shape)}`);
+  if (sparse) checkSparseLabels(labels, n, k, fn);
+  else checkDenseLabels(labels, logits, fn);
+
+  const loss = empty([]);
+  if (sparse) kernels().softmaxCrossEntropySparseForward(logits.offset, labels.offset, loss.offset, n, k);
+  else kernels().softmaxCrossEntropyDenseForward(logits.offset, labels.offset, loss.offset, n, k);
+  if (isRecording()) {
+    record({
+      name: fn,
+      inputs: [logits, labels],
+      outputs: [loss],
+      backward: ([dy]) => {
+        const scale = f32()[dy.index] / n;
+        const dz = empty(logits.shape);
+        if (sparse) {
+          // Class indices are not differentiable.
+          kernels().softmaxCrossEntropySparseBackward(logits.offset, labels.offset, dz.offset, n, k, scale);
+          return [dz, null];
+        }
+        const dt = empty(labels.shape);
+        kernels().softmaxCrossEntropyDenseBackward(logits.offset, labels.offset, dz.offset, dt.offset, n, k, scale);
+        return [dz, dt];
+      },
+    });
+  }
+  return loss;
 }

@@ -1,36 +1,21 @@
 // sn.train: optimizers whose update kernels change parameters in place in WASM memory.
-// Kernels: assembly/optimizers.ts.
-import { notImplemented } from '../ops/not-implemented.js';
-import type { Tensor } from '../tensor.js';
+// Kernels: assembly/optimizers.ts. Shared machinery (gradient checks, slots, state): optimizer.ts.
+import { SGD, type SgdOptions } from './sgd.js';
+import { Adam, type AdamOptions } from './adam.js';
 
-export interface Optimizer {
-  /** Updates each named variable in place with its gradient. */
-  applyGradients(grads: Record<string, Tensor> | { name: string; tensor: Tensor }[]): void;
-  readonly learningRate: number;
-  dispose(): void;
-}
-
-export interface SgdOptions {
-  learningRate?: number;
-  momentum?: number;
-  nesterov?: boolean;
-  weightDecay?: number;
-}
-
-export interface AdamOptions {
-  learningRate?: number;
-  beta1?: number;
-  beta2?: number;
-  epsilon?: number;
-}
+export type { SgdOptions } from './sgd.js';
+export type { AdamOptions } from './adam.js';
+export type { Optimizer, OptimizerState, OptimizerConfig, SlotValue, GradientMap } from './optimizer.js';
+export { SGD } from './sgd.js';
+export { Adam } from './adam.js';
 
 export const train = {
-  sgd(options: SgdOptions = {}): Optimizer {
-    void options;
-    return notImplemented('train.sgd');
+  /** Keras's SGD: learningRate 0.01, momentum 0, nesterov false, weightDecay 0 (decoupled, as Keras 3). */
+  sgd(options: SgdOptions = {}): SGD {
+    return new SGD(options);
   },
-  adam(options: AdamOptions = {}): Optimizer {
-    void options;
-    return notImplemented('train.adam');
+  /** Keras's Adam: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7. */
+  adam(options: AdamOptions = {}): Adam {
+    return new Adam(options);
   },
 };

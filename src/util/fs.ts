@@ -96,8 +96,30 @@ export function envVar(name: string): string | undefined {
 
 /** Gunzips bytes with the standard DecompressionStream (Node 18+, Deno, Bun, browsers). */
 export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  // Writing the input as one chunk and gathering the output chunks by hand is about twice as fast in
+  // Node as piping a Blob's stream into a Response (which matters for the 26 MB Fashion-MNIST file).
+  const ds = new DecompressionStream('gzip');
+  const writer = ds.writable.getWriter();
+  // A corrupt input rejects these too; the reader below reports that error, so these are only silenced.
+  writer.write(bytes as BufferSource).catch(() => {});
+  writer.close().catch(() => {});
+  const reader = ds.readable.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.length;
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
 }
 
 export function isGzip(bytes: Uint8Array): boolean {

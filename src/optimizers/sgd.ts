@@ -1,0 +1,58 @@
+// Stochastic gradient descent, with optional (Nesterov) momentum and weight decay, as Keras 3's SGD:
+//   momentum = 0:  p <- p - lr * g
+//   momentum > 0:  v <- momentum * v - lr * g;  p <- p + v                       (nesterov: p <- p + momentum * v - lr * g)
+// Weight decay follows Keras 3 (keras.optimizers.SGD(weight_decay=...)): decoupled, applied to the variable
+// just before the gradient step of each iteration, p <- p - lr * weightDecay * p; it is not added to the
+// gradient (that would be TF.js's / Keras 2's L2-regulariser convention) and does not enter the velocity.
+// The kernels are in assembly/optimizers.ts.
+import type { Tensor } from '../tensor.js';
+import type { Variable } from '../variable.js';
+import { kernels } from '../backend/wasm.js';
+import { BaseOptimizer, type OptimizerConfig } from './optimizer.js';
+import { readOptions } from './options.js';
+
+export interface SgdOptions {
+  /** Defaults to 0.01. */
+  learningRate?: number;
+  /** In [0, 1]; 0 (the default) is plain gradient descent and keeps no slot. */
+  momentum?: number;
+  /** Nesterov momentum; defaults to false. */
+  nesterov?: boolean;
+  /** Decoupled weight decay rate; defaults to 0 (none). */
+  weightDecay?: number;
+}
+
+const SPEC = {
+  learningRate: { kind: 'number', default: 0.01, min: 0 },
+  momentum: { kind: 'number', default: 0, min: 0, max: 1 },
+  nesterov: { kind: 'boolean', default: false },
+  weightDecay: { kind: 'number', default: 0, min: 0 },
+} as const;
+
+export class SGD extends BaseOptimizer {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+
+  constructor(options: SgdOptions = {}) {
+    const o = readOptions('sgd', options, SPEC);
+    super('sgd', o.learningRate, o.momentum > 0 ? ['momentum'] : []);
+    this.momentum = o.momentum;
+    this.nesterov = o.nesterov;
+    this.weightDecay = o.weightDecay;
+  }
+
+  protected update(variable: Variable, gradient: Tensor, slots: Tensor[]): void {
+    const lr = this.learningRate;
+    const decay = lr * this.weightDecay;
+    if (this.momentum === 0) {
+      kernels().sgdUpdate(variable.offset, gradient.offset, variable.size, lr, decay);
+    } else {
+      kernels().sgdMomentumUpdate(variable.offset, gradient.offset, slots[0].offset, variable.size, lr, this.momentum, decay, this.nesterov ? 1 : 0);
+    }
+  }
+
+  getConfig(): OptimizerConfig {
+    return { className: 'SGD', learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+  }
+}
