@@ -99,17 +99,17 @@ export function makeBatch(model, seed = 99) {
 }
 
 /**
- * How far training moved every parameter from its initial value, as one array: the correctness check of
- * a training step compares these (after three steps) as well as the losses, because the losses of the
- * first steps barely depend on the gradients while the updates are made of them.
+ * What the correctness check of a training step compares: the gradient of the loss with respect to every
+ * parameter at the initial weights (all concatenated, in `params` order), and the losses of three steps.
+ * Gradients rather than parameter updates: TF.js's Adam adds epsilon after the bias correction and Keras's
+ * (which simdnet follows) before it, so updates of parameters with tiny gradients differ by design, while
+ * gradients have one right answer.
  */
-export function parameterDeltas(params, current) {
-  const total = params.reduce((a, p) => a + p.data.length, 0);
-  const out = new Float32Array(total);
+export function concatGradients(params, grads) {
+  const out = new Float32Array(params.reduce((a, p) => a + p.data.length, 0));
   let at = 0;
   params.forEach((p, i) => {
-    const now = current[i];
-    for (let j = 0; j < p.data.length; j++) out[at + j] = now[j] - p.data[j];
+    out.set(grads[i], at);
     at += p.data.length;
   });
   return out;

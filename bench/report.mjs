@@ -138,6 +138,6 @@ export function findings(rows) {
     }
   }
   for (const [reason, r] of reasons) lines.push(`n/a (${[...r.impls].join(', ')}; ${r.rows.size} row${r.rows.size > 1 ? 's' : ''}): ${reason}`);
-  lines.unshift(`checked ${checked} results against the reference (ops: naive JS; training: losses and parameter updates of three steps vs TF.js cpu): worst relative error ${worst.toExponential(1)}`);
+  lines.unshift(`checked ${checked} results against the reference (ops: naive JS; training: gradients at the initial weights and losses of three steps vs TF.js cpu, or wasm where cpu did not run): worst relative error ${worst.toExponential(1)}`);
   return lines;
 }

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { instantiate, makeBatch, parameterDeltas, BATCH } from '../models.mjs';
+import { instantiate, makeBatch, concatGradients, BATCH } from '../models.mjs';
 
 const require = createRequire(import.meta.url);
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -222,8 +222,10 @@ function tfTrainStep(tf, backendName, model) {
   return {
     run: () => step(false),
     output: () => {
-      const losses = Float32Array.from([step(true), step(true), step(true)]);
-      return [losses, parameterDeltas(params, varList.map((w) => w.dataSync()))];
+      const { value, grads } = tf.variableGrads(loss, varList);
+      const g = concatGradients(params, varList.map((w) => grads[w.name].dataSync()));
+      tf.dispose([value, grads]);
+      return [g, Float32Array.from([step(true), step(true), step(true)])];
     },
     dispose: () => {
       optimizer.dispose();
