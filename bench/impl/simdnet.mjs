@@ -212,14 +212,15 @@ function trainWithSequential(sn, model) {
   const m = sn.sequential({ layers: built });
   const x = sn.tensor(batch.x, batch.xShape);
   const y = sn.tensor(batch.y, [BATCH], 'int32');
+  let optimizer = null;
   const disposeAll = () => {
     x.dispose();
     y.dispose();
     m.dispose?.();
+    optimizer?.dispose(); // the model does not own an optimizer it was given
   };
   try {
-    const o = model.optimizer;
-    const optimizer = o.type === 'adam' ? sn.train.adam({ learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon }) : sn.train.sgd({ learningRate: o.learningRate, momentum: o.momentum });
+    optimizer = makeOptimizer(sn, model.optimizer);
     m.compile({ optimizer, loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }) });
     if (typeof m.setWeights === 'function') {
       const ws = params.map((p) => sn.tensor(p.data, p.shape));
