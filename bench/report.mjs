@@ -92,6 +92,23 @@ export function buildsTable(rows) {
   return { headers, body, align: headers.map((_, i) => (i === 0 ? 'left' : 'right')) };
 }
 
+/** Every table of a run, in order, each with its title. */
+export function allTables(rows) {
+  const sections = [
+    ['forward', 'Forward'],
+    ['backward', 'Backward'],
+    ['train', 'Training step (forward, backward, optimizer update)'],
+  ];
+  const tables = [];
+  for (const [key, title] of sections) {
+    const sectionRows = rows.filter((r) => r.section === key);
+    if (sectionRows.length) tables.push({ title, table: sectionTable(sectionRows, key) });
+  }
+  const builds = buildsTable(rows);
+  if (builds.body.length) tables.push({ title: 'simdnet builds: relaxed SIMD vs plain SIMD', table: builds });
+  return tables;
+}
+
 export function renderConsole({ headers, body, align }) {
   const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (align[i] === 'left' ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -134,7 +151,7 @@ export function findings(rows) {
       }
       if (c.leak) lines.push(`LEAK ${impl} on ${row.label}: ${c.leak > 0 ? '+' : ''}${c.leak} tensors after dispose`);
       if (c.checkNote) lines.push(`note ${impl} on ${row.label}: ${c.checkNote}`);
-      if (c.note && row.section === 'train' && impl.startsWith('simdnet')) lines.push(`${impl} training step on ${row.label}: ${c.note}`);
+      if (c.note && row.section === 'train' && impl === 'simdnet') lines.push(`${impl} training step on ${row.label}: ${c.note}`);
     }
   }
   for (const [reason, r] of reasons) lines.push(`n/a (${[...r.impls].join(', ')}; ${r.rows.size} row${r.rows.size > 1 ? 's' : ''}): ${reason}`);

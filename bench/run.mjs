@@ -8,31 +8,34 @@
 //   --no-plain         skip the child process that times simdnet's plain-SIMD build
 //   --no-alone         skip the child process that times simdnet (relaxed) without TF.js loaded
 //   --simd relaxed|plain   the build this process loads (default: relaxed where supported)
+//   --render FILE      only rewrite bench/RESULTS.md from a full run's --json FILE (no timing)
 //
 // One process times simdnet, the naive JavaScript kernels and TF.js (wasm and cpu backends) case by case,
 // so that machine noise hits every implementation of a case alike. A process can load only one simdnet
-// build, so the plain build runs in a child process; another child times the relaxed build with no
-// TF.js in the process, to show TF.js's presence does not change simdnet's numbers.
+// build, so the plain build runs in a worker process; another worker runs the relaxed build with no
+// TF.js in its process, to show whether TF.js's presence changes simdnet's numbers. The workers time
+// each case when the main process asks, right after its own simdnet row, so all three simdnet rows of a
+// case are measured within seconds of each other.
 // A full run (no --quick/--only/--impls) rewrites bench/RESULTS.md.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleSimdnet, BUNDLE } from './simdnet-bundle.mjs';
-import { selectCases } from './cases.mjs';
+import { allCases, selectCases } from './cases.mjs';
 import { measure, BUDGETS } from './timing.mjs';
 import { relativeError, checkIsolation } from './check.mjs';
 import { naiveImpl } from './impl/naive.mjs';
 import { simdnetImpl } from './impl/simdnet.mjs';
 import { machineInfo, loadAverage } from './machine.mjs';
-import { sectionTable, buildsTable, renderConsole, findings } from './report.mjs';
+import { allTables, renderConsole, findings } from './report.mjs';
 import { writeResultsMarkdown } from './results-md.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ALL_IMPLS = ['simdnet', 'naive', 'tfwasm', 'tfcpu'];
 
 function parseArgs(argv) {
-  const opts = { quick: false, only: null, impls: ALL_IMPLS, json: null, plain: true, alone: true, simd: undefined, child: false };
+  const opts = { quick: false, only: null, impls: ALL_IMPLS, json: null, plain: true, alone: true, simd: undefined, worker: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -47,7 +50,8 @@ function parseArgs(argv) {
     else if (a === '--no-plain') opts.plain = false;
     else if (a === '--no-alone') opts.alone = false;
     else if (a === '--simd') opts.simd = value();
-    else if (a === '--child') opts.child = true;
+    else if (a === '--worker') opts.worker = true;
+    else if (a === '--render') opts.render = value();
     else if (a === '--help' || a === '-h') {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
       process.exit(0);
@@ -124,19 +128,31 @@ function progressCell(name, r) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.render) {
+    writeResultsMarkdown(path.join(here, 'RESULTS.md'), JSON.parse(readFileSync(opts.render, 'utf8')));
+    console.log(`wrote bench/RESULTS.md from ${opts.render}`);
+    return;
+  }
   const budget = opts.quick ? BUDGETS.quick : BUDGETS.full;
+  if (opts.worker) return serveWorker(opts, budget);
   const cases = selectCases(opts);
   const started = Date.now();
-  const tag = opts.child ? `[child ${opts.simd ?? 'default'}${opts.impls.some((i) => i.startsWith('tf')) ? '' : ', no TF.js'}] ` : '';
 
-  if (!opts.child) await bundleSimdnet();
+  await bundleSimdnet();
   const sn = await import(BUNDLE);
   await sn.ready(opts.simd ? { simd: opts.simd } : {});
   const simd = sn.backendInfo().simd;
   const machine = { ...machineInfo(), simd, loadAverageStart: loadAverage() };
 
   const impls = [];
-  if (opts.impls.includes('simdnet')) impls.push(simdnetImpl(sn));
+  const workers = [];
+  if (opts.impls.includes('simdnet')) {
+    impls.push(simdnetImpl(sn));
+    const withTf = opts.impls.some((i) => i.startsWith('tf'));
+    if (opts.alone && withTf && !opts.quick && simd === 'relaxed') workers.push(await startWorker('simdnet-alone', 'relaxed', opts));
+    if (opts.plain && simd === 'relaxed') workers.push(await startWorker('simdnet-plain', 'plain', opts));
+    impls.push(...workers);
+  }
   if (opts.impls.includes('naive')) impls.push(naiveImpl());
   let tfctx = null;
   let isolation = null;
@@ -149,59 +165,36 @@ async function main() {
     isolation = await checkIsolation(sn, tfctx);
   }
 
-  if (!opts.child) {
-    console.log(`simdnet bench: ${cases.length} cases, ${opts.quick ? 'quick' : 'full'} sampling; simdnet ${simd} SIMD`);
-    console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageStart}`);
-    if (tfctx) console.log(`TF.js ${tfctx.info.version}: wasm SIMD ${tfctx.info.wasmSimd}, ${tfctx.info.wasmThreads} thread(s); isolation: ${isolation}`);
-  }
+  console.log(`simdnet bench: ${cases.length} cases, ${opts.quick ? 'quick' : 'full'} sampling; simdnet ${simd} SIMD${workers.length ? ` (+ workers: ${workers.map((w) => w.name).join(', ')})` : ''}`);
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageStart}`);
+  if (tfctx) console.log(`TF.js ${tfctx.info.version}: wasm SIMD ${tfctx.info.wasmSimd}, ${tfctx.info.wasmThreads} thread(s); isolation: ${isolation}`);
 
   const rows = [];
   const rowsById = new Map();
   for (const c of cases) {
     const row = { section: c.section, id: c.id, method: c.method, label: c.label, work: c.work, unit: c.unit, reference: c.reference, impls: {} };
     const outputs = {};
-    const parts = [];
-    process.stdout.write(`${tag}${c.label}:`);
+    process.stdout.write(`${c.label}:`);
     for (const impl of impls) {
-      const { result, output } = opts.quick && c.quickSkip?.includes(impl.name)
-        ? { result: { status: 'n/a', reason: 'skipped by --quick (seconds per call)' } }
-        : (sumOfParts(c, impl, rowsById) ?? (await runOne(c, impl, budget)));
+      let done;
+      if (opts.quick && c.quickSkip?.includes(impl.name)) done = { result: { status: 'n/a', reason: 'skipped by --quick (seconds per call)' } };
+      else if (impl.remote) done = await impl.runCase(c.id);
+      else done = sumOfParts(c, impl, rowsById) ?? (await runOne(c, impl, budget));
+      const { result, output } = done;
       if (!result) continue;
       row.impls[impl.name] = result;
       if (output) outputs[impl.name] = output;
-      parts.push(progressCell(impl.name, result));
-      process.stdout.write(` ${parts[parts.length - 1]} |`);
+      process.stdout.write(` ${progressCell(impl.name, result)} |`);
     }
     process.stdout.write('\n');
-    if (!opts.child) checkOutputs(c, row, outputs);
+    checkOutputs(c, row, outputs);
     rows.push(row);
     rowsById.set(row.id, row);
   }
-
-  if (opts.child) {
-    writeFileSync(opts.json, JSON.stringify({ simd, rows }));
-    return;
-  }
-
-  // Children: the plain build, and the relaxed build without TF.js.
-  const childArgs = [...(opts.quick ? ['--quick'] : []), ...(opts.only ? ['--only', opts.only.join(',')] : [])];
-  const wantSimdnet = opts.impls.includes('simdnet');
-  if (wantSimdnet && opts.plain) mergeChild(rows, 'simdnet-plain', runChild([...childArgs, '--simd', 'plain']));
-  if (wantSimdnet && opts.alone && tfctx && !opts.quick && simd === 'relaxed') mergeChild(rows, 'simdnet-alone', runChild([...childArgs, '--simd', 'relaxed']));
+  for (const w of workers) w.stop();
   machine.loadAverageEnd = loadAverage();
 
-  const sections = [
-    ['forward', 'Forward'],
-    ['backward', 'Backward'],
-    ['train', 'Training step (forward, backward, optimizer update)'],
-  ];
-  const tables = [];
-  for (const [key, title] of sections) {
-    const sectionRows = rows.filter((r) => r.section === key);
-    if (sectionRows.length) tables.push({ title, table: sectionTable(sectionRows, key) });
-  }
-  const builds = buildsTable(rows);
-  if (builds.body.length) tables.push({ title: 'simdnet builds: relaxed SIMD vs plain SIMD', table: builds });
+  const tables = allTables(rows);
   const notes = findings(rows);
   const seconds = (Date.now() - started) / 1000;
 
@@ -220,7 +213,7 @@ async function main() {
   const full = !opts.quick && !opts.only && opts.impls.length === ALL_IMPLS.length;
   if (full) {
     const file = path.join(here, 'RESULTS.md');
-    writeResultsMarkdown(file, report, tables);
+    writeResultsMarkdown(file, report);
     console.log(`wrote ${path.relative(process.cwd(), file)}`);
   }
 }
@@ -245,25 +238,66 @@ function checkOutputs(c, row, outputs) {
   }
 }
 
-function runChild(args) {
-  const out = path.join(here, 'out', `child-${process.pid}-${Date.now()}.json`);
-  mkdirSync(path.dirname(out), { recursive: true });
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', '--impls', 'simdnet', '--json', out, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) {
-    console.error(`bench: child ${args.join(' ')} failed (exit ${r.status})`);
-    return null;
-  }
-  const data = JSON.parse(readFileSync(out, 'utf8'));
-  rmSync(out, { force: true });
-  return data;
+/**
+ * A worker process that loads one simdnet build (and never TF.js) and times a case when asked. It looks
+ * like an implementation to the main loop; results (and outputs, for the correctness check) come back
+ * over IPC with structured clone, which keeps typed arrays and NaN.
+ */
+async function startWorker(name, simd, opts) {
+  const args = ['--worker', '--simd', simd, ...(opts.quick ? ['--quick'] : [])];
+  const child = fork(fileURLToPath(import.meta.url), args, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let pending = null;
+  let failed = null;
+  const ready = new Promise((resolve, reject) => {
+    child.once('message', (m) => (m.type === 'ready' ? resolve() : reject(new Error(`worker ${name}: ${m.error}`))));
+    child.once('exit', (code) => reject(new Error(`worker ${name} exited (${code}) before it was ready`)));
+  });
+  child.on('message', (m) => {
+    if (m.type === 'result' && pending) {
+      pending.resolve({ result: m.result, output: m.output });
+      pending = null;
+    }
+  });
+  child.on('exit', (code) => {
+    failed = `worker exited (${code})`;
+    if (pending) pending.resolve({ result: { status: 'error', reason: failed } });
+    pending = null;
+  });
+  await ready;
+  return {
+    name,
+    remote: true,
+    runCase(id) {
+      if (failed) return Promise.resolve({ result: { status: 'error', reason: failed } });
+      return new Promise((resolve) => {
+        pending = { resolve };
+        child.send({ type: 'run', id });
+      });
+    },
+    stop() {
+      child.removeAllListeners('exit');
+      child.send({ type: 'exit' });
+    },
+  };
 }
 
-function mergeChild(rows, name, child) {
-  if (!child) return;
-  const byId = new Map(child.rows.map((r) => [r.id, r]));
-  for (const row of rows) {
-    const cell = byId.get(row.id)?.impls.simdnet;
-    if (cell) row.impls[name] = cell;
+/** The worker side: load the build, say ready, then time each case the main process names. */
+async function serveWorker(opts, budget) {
+  try {
+    const sn = await import(BUNDLE);
+    await sn.ready({ simd: opts.simd });
+    const impl = simdnetImpl(sn);
+    const byId = new Map(allCases().map((c) => [c.id, c]));
+    process.on('message', async (m) => {
+      if (m.type === 'exit') process.exit(0);
+      if (m.type !== 'run') return;
+      const { result, output } = await runOne(byId.get(m.id), impl, budget);
+      process.send({ type: 'result', id: m.id, result, output });
+    });
+    process.send({ type: 'ready', simd: sn.backendInfo().simd });
+  } catch (e) {
+    process.send({ type: 'failed', error: String(e?.message ?? e) });
+    process.exit(1);
   }
 }
 
