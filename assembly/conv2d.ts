@@ -1,12 +1,16 @@
 // Convolution-specific kernels around the GEMM in gemm.ts: the indirection buffer (which input pixel each
-// output pixel reads for each tap), im2col for small channel counts, and col2im for input gradients.
+// output pixel reads for each tap), horizontal padding of an image, and col2im for input gradients.
 // Images are NHWC, so the cin values of a pixel are contiguous: one pointer per (output pixel, tap) is
-// enough for the micro-kernel to read a whole tap.
+// enough for the micro-kernel to read a whole tap. With horizontal dilation 1 a whole kernel row (kw*cin
+// floats) is contiguous too, once the image is padded horizontally; the facade then builds the
+// indirection with one tap per kernel row (kw = 1 here, taps of kw*cin floats).
 
 /**
  * Fills ind[t * mPad + m] (t = ky * kw + kx, m = (b * oh + oy) * ow + ox) with the byte pointer of input
  * pixel (b, oy*sh + ky*dh - padTop, ox*sw + kx*dw - padLeft) of x [n, h, w, cin], or with `zero` (a row of
- * at least cin zeros) when that pixel lies in the padding; rows M <= m < mPad also get `zero`.
+ * zeros as long as a tap) when that pixel lies in the padding; rows M <= m < mPad also get `zero`.
+ * Each output row splits into a left padding run, an interior run of evenly spaced pointers and a right
+ * padding run, so the loops that fill them have no tests.
  */
 export function convIndirection(
   ind: usize, x: usize, zero: usize, n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32,
@@ -14,65 +18,88 @@ export function convIndirection(
 ): void {
   const M = n * oh * ow;
   const pixelBytes = (<usize>cin) << 2;
+  const step = <usize>sw * pixelBytes;
   const tapStride = (<usize>mPad) << 2;
   let tp = ind;
   for (let ky = 0; ky < kh; ky++) {
     for (let kx = 0; kx < kw; kx++) {
+      // Output columns whose input column ox*sw + kx*dw - padLeft lies in [0, w).
+      const shift = kx * dw - padLeft;
+      const oxLo = min<i32>(ow, shift >= 0 ? 0 : (-shift + sw - 1) / sw);
+      const oxHi = max<i32>(oxLo, min<i32>(ow, w - shift <= 0 ? 0 : (w - shift + sw - 1) / sw));
       let p = tp;
       for (let b = 0; b < n; b++) {
         const image = x + <usize>(b * h) * <usize>w * pixelBytes;
         for (let oy = 0; oy < oh; oy++) {
           const iy = oy * sh + ky * dh - padTop;
-          const rowOk = iy >= 0 && iy < h;
-          const row = image + <usize>(iy * w) * pixelBytes;
-          let ix = kx * dw - padLeft;
-          for (let ox = 0; ox < ow; ox++) {
-            const inside = rowOk && ix >= 0 && ix < w;
-            store<u32>(p, inside ? <u32>(row + <usize>ix * pixelBytes) : <u32>zero);
-            p += 4;
-            ix += sw;
+          if (iy < 0 || iy >= h) {
+            p = fillPointers(p, <u32>zero, 0, ow);
+            continue;
           }
+          p = fillPointers(p, <u32>zero, 0, oxLo);
+          let q = <u32>(image + <usize>(iy * w) * pixelBytes + <usize>(oxLo * sw + shift) * pixelBytes);
+          let ox = oxLo;
+          const qs = i32x4.splat(<i32>q);
+          let v = i32x4.add(qs, i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(<i32>step)));
+          const v4 = i32x4.splat(<i32>(step * 4));
+          for (; ox + 4 <= oxHi; ox += 4) {
+            v128.store(p, v);
+            v = i32x4.add(v, v4);
+            p += 16;
+          }
+          q = <u32>i32x4.extract_lane(v, 0);
+          for (; ox < oxHi; ox++) {
+            store<u32>(p, q);
+            q += <u32>step;
+            p += 4;
+          }
+          p = fillPointers(p, <u32>zero, oxHi, ow);
         }
       }
-      for (let m = M; m < mPad; m++) {
-        store<u32>(p, <u32>zero);
-        p += 4;
-      }
+      fillPointers(p, <u32>zero, M, mPad);
       tp += tapStride;
     }
   }
 }
 
+/** Stores `value` (to - from) times from p; returns the position after. */
+// @ts-ignore: decorator
+@inline function fillPointers(p: usize, value: u32, from: i32, to: i32): usize {
+  for (let i = from; i < to; i++) {
+    store<u32>(p, value);
+    p += 4;
+  }
+  return p;
+}
+
 /**
- * col[m, t * cin + c] = the cin floats behind ind[t * mPad + m], for m < M: an im2col matrix [M, taps*cin]
- * (row stride ldc floats) built from the indirection buffer, so padding comes for free.
+ * Copies rows of w pixels (cin floats each) from src into rows of padLeft + w + padRight pixels at dst,
+ * zeroing the padding: a horizontally padded image, so that a whole kernel row is one contiguous run.
  */
-export function convIm2col(col: usize, ldc: i32, ind: usize, mPad: i32, taps: i32, cin: i32, M: i32): void {
-  const tapStride = (<usize>mPad) << 2;
-  const rowBytes = (<usize>ldc) << 2;
-  const tapBytes = (<usize>cin) << 2;
-  for (let m = 0; m < M; m++) {
-    let dst = col + <usize>m * rowBytes;
-    let ip = ind + ((<usize>m) << 2);
-    for (let t = 0; t < taps; t++) {
-      const src = <usize>load<u32>(ip);
-      ip += tapStride;
-      copyFloats(dst, src, cin);
-      dst += tapBytes;
-    }
+export function convPadWidth(dst: usize, src: usize, rows: i32, w: i32, cin: i32, padLeft: i32, padRight: i32): void {
+  const leftBytes = <usize>(padLeft * cin) << 2;
+  const rowBytes = <usize>(w * cin) << 2;
+  const rightBytes = <usize>(padRight * cin) << 2;
+  for (let r = 0; r < rows; r++) {
+    memory.fill(dst, 0, leftBytes);
+    dst += leftBytes;
+    memory.copy(dst, src, rowBytes);
+    dst += rowBytes;
+    src += rowBytes;
+    memory.fill(dst, 0, rightBytes);
+    dst += rightBytes;
   }
 }
 
-// @ts-ignore: decorator
-@inline function copyFloats(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = (<usize>i) << 2;
-    v128.store(dst + o, v128.load(src + o));
-  }
-  for (; i < n; i++) {
-    const o = (<usize>i) << 2;
-    store<f32>(dst + o, load<f32>(src + o));
+/** The inverse of convPadWidth: copies the middle w pixels of each padded row back into dense rows. */
+export function convCropWidth(dst: usize, src: usize, rows: i32, w: i32, cin: i32, padLeft: i32, padRight: i32): void {
+  const leftBytes = <usize>(padLeft * cin) << 2;
+  const rowBytes = <usize>(w * cin) << 2;
+  const rightBytes = <usize>(padRight * cin) << 2;
+  for (let r = 0; r < rows; r++) {
+    memory.copy(dst, src + leftBytes, rowBytes);
+    dst += rowBytes;
+    src += leftBytes + rowBytes + rightBytes;
   }
 }
 

@@ -4,7 +4,8 @@
 //
 // Why an indirection buffer: the A operand is given as a list of row pointers, one per output row and
 // per "tap". A matrix product uses one tap (pointers to A's rows); a convolution uses kh*kw taps whose
-// pointers go straight to the input pixels (or to a row of zeros for padding), so no im2col copy is made.
+// pointers go straight to the input pixels (or to a row of zeros for padding), or kh taps of whole kernel
+// rows when channels are few (see src/ops/conv2d.ts), so no im2col copy is made.
 // Layout of `ind`: ind[t * mPad + m] = byte pointer of row m's data for tap t, mPad = M rounded up to 4;
 // rows m >= M must point at readable memory (their results are discarded).
 //
@@ -144,27 +145,16 @@ export function gemmPackBT(dst: usize, s: usize, K: i32, N: i32, lds: i32): void
 
 /**
  * Packs S [K, N] (row stride lds floats) into header-less panels of 8 columns, [panel][K][8], zero padded
- * past N; the B operand of gemmWeightGrad. With y != 0 (a fused ReLU's output, same layout as S), entries
- * where y <= 0 are packed as zero.
+ * past N: the B operand of gemmWeightGrad.
  */
-export function gemmPackRows(dst: usize, s: usize, K: i32, N: i32, lds: i32, y: usize): void {
+export function gemmPackRows(dst: usize, s: usize, K: i32, N: i32, lds: i32): void {
   const rowBytes = (<usize>lds) << 2;
-  const zero = f32x4.splat(0);
   for (let j = 0; j < N; j += NR) {
     const n = min<i32>(NR, N - j);
-    const col = (<usize>j) << 2;
-    let src = s + col;
-    let ys = y + col;
+    let src = s + ((<usize>j) << 2);
     for (let k = 0; k < K; k++) {
-      let lo = loadRowLo(src, n);
-      let hi = loadRowHi(src, n);
-      if (y != 0) {
-        lo = v128.and(lo, f32x4.gt(loadRowLo(ys, n), zero));
-        hi = v128.and(hi, f32x4.gt(loadRowHi(ys, n), zero));
-        ys += rowBytes;
-      }
-      v128.store(dst, lo);
-      v128.store(dst, hi, 16);
+      v128.store(dst, loadRowLo(src, n));
+      v128.store(dst, loadRowHi(src, n), 16);
       src += rowBytes;
       dst += 32;
     }
@@ -352,33 +342,27 @@ export function gemmWeightGrad(
 
 // ---- small helpers for the facades ----
 
-/** dst[n] (+)= sum over m < M of S[m][n] (row stride lds floats); masked by y > 0 when y != 0 (fused ReLU). */
-export function gemmColumnSums(dst: usize, s: usize, M: i32, N: i32, lds: i32, y: usize, accumulate: i32): void {
+/** dst[n] = sum over m < M of S[m][n] (row stride lds floats): bias gradients. */
+export function gemmColumnSums(dst: usize, s: usize, M: i32, N: i32, lds: i32): void {
   const rowBytes = (<usize>lds) << 2;
-  const zero = f32x4.splat(0);
   let j = 0;
   for (; j + 4 <= N; j += 4) {
     const col = (<usize>j) << 2;
-    let acc = accumulate != 0 ? v128.load(dst + col) : zero;
+    let acc = f32x4.splat(0);
     let p = s + col;
-    let q = y + col;
     for (let m = 0; m < M; m++) {
-      let v = v128.load(p);
-      if (y != 0) {
-        v = v128.and(v, f32x4.gt(v128.load(q), zero));
-        q += rowBytes;
-      }
-      acc = f32x4.add(acc, v);
+      acc = f32x4.add(acc, v128.load(p));
       p += rowBytes;
     }
     v128.store(dst + col, acc);
   }
   for (; j < N; j++) {
     const col = (<usize>j) << 2;
-    let acc: f32 = accumulate != 0 ? load<f32>(dst + col) : 0;
+    let acc: f32 = 0;
+    let p = s + col;
     for (let m = 0; m < M; m++) {
-      const off = <usize>m * rowBytes + col;
-      if (y == 0 || load<f32>(y + off) > 0) acc += load<f32>(s + off);
+      acc += load<f32>(p);
+      p += rowBytes;
     }
     store<f32>(dst + col, acc);
   }

@@ -1,32 +1,7 @@
 // softmax over the last axis and the fused softmax cross-entropy, over rows of k contiguous values.
 // Every row is shifted by its maximum before exponentiating, so exp never overflows; the cross-entropy
 // works with log-sum-exp of the shifted row, so logits of +-1e4 give finite losses and gradients.
-import { madd } from './simd';
-
-// ---------------------------------------------------------------------------------------------------
-// exp on four lanes: exp(x) = 2^n * exp(r) with n = round(x / ln 2) and |r| <= ln(2)/2, exp(r) by a
-// degree-7 polynomial (Cephes' expf coefficients; relative error about 2e-7 over the range), 2^n built
-// in the exponent bits. Inputs below -87.3 give 0 (their true value is below float32's normal range);
-// NaN stays NaN. Callers pass x <= 0 (shifted by the row maximum), so there is no overflow to handle.
-
-// @ts-ignore: decorator
-@inline function expv(x: v128): v128 {
-  const underflow = f32x4.lt(x, f32x4.splat(-87.3));
-  const xc = f32x4.max(x, f32x4.splat(-87.3));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
-  // r = x - n*ln2 in two steps (ln2 = 0.693359375 - 2.12194440e-4): the first product is exact.
-  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = madd(p, r, f32x4.splat(1.3981999507e-3));
-  p = madd(p, r, f32x4.splat(8.3334519073e-3));
-  p = madd(p, r, f32x4.splat(4.1665795894e-2));
-  p = madd(p, r, f32x4.splat(1.6666665459e-1));
-  p = madd(p, r, f32x4.splat(5.0000001201e-1));
-  p = madd(f32x4.mul(p, r), r, f32x4.add(r, f32x4.splat(1)));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return v128.andnot(f32x4.mul(p, scale), underflow);
-}
+import { expNonPositive as expv } from './simd';
 
 // @ts-ignore: decorator
 @inline function exps(x: f32): f32 {

@@ -1,11 +1,12 @@
 // Quick timing of the GEMM and conv2d kernels (not a test; speed is never asserted).
-//   node bench/quick-kernels.mjs [relaxed|plain] [--reps N] [--only SUBSTRING]
+//   npm run build && node bench/quick-kernels.mjs [relaxed|plain] [--reps N] [--only SUBSTRING]
 // Forward, dx and dw are timed separately by driving the kernel exports directly, on a private instance
 // of the same build with a bump allocator, in the same sequence as src/ops/conv2d.ts runs them; the public
-// API (sn.conv2d forward and forward + full backward through sn.valueAndGrads) is timed beside them as a
-// cross-check. GFLOP/s counts 2*M*K*N per pass (M = n*oh*ow, K = kh*kw*cin, N = cout) and is the median
-// process CPU time over the repetitions, after warm-up calls (V8 tiers the module up). A naive float32 nested-loop conv in
-// plain JavaScript gives the speed-up ratio.
+// API is timed beside them as a cross-check ("api fwd": sn.conv2d; "api fwd+bwd": forward and the whole
+// backward through sn.valueAndGrads, counted as 3 passes). GFLOP/s counts 2*M*K*N per pass (M = n*oh*ow,
+// K = kh*kw*cin, N = cout) from the median process CPU time over the repetitions (the machine is shared:
+// time spent descheduled is not counted), after warm-up calls (V8 tiers the module up). A naive float32
+// nested-loop conv in plain JavaScript gives the forward speed-up ratio.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -18,7 +19,7 @@ const flavor = args.find((a) => a === 'relaxed' || a === 'plain') ?? 'relaxed';
 const reps = Number(args[args.indexOf('--reps') + 1]) || 15;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : '';
 // Knobs mirrored from the facade (src/ops/conv2d.ts, src/ops/matmul.ts); change here to try alternatives.
-const IM2COL_BELOW_CIN = Number(process.env.IM2COL_BELOW_CIN ?? 8);
+const ROW_TAPS_BELOW_CIN = Number(process.env.ROW_TAPS_BELOW_CIN ?? 8);
 const BLOCK_BYTES = Number(process.env.BLOCK_BYTES ?? 256 * 1024);
 const WEIGHT_GRAD_CHUNK = Number(process.env.WEIGHT_GRAD_CHUNK ?? 256);
 
@@ -51,58 +52,45 @@ function setupConv(s) {
   const oh = s.out?.[0] ?? h - kh + 1;
   const ow = s.out?.[1] ?? w - kw + 1;
   const M = n * oh * ow;
-  const taps = kh * kw;
-  const K = taps * cin;
+  const K = kh * kw * cin;
   const mPad = roundUp(M, MR);
-  const g = { n, h, w, cin, kh, kw, cout, pt, pl, oh, ow, M, taps, K, mPad, N: cout };
+  // The facade's plan: one tap per kernel row for few channels (these shapes need no padded copy).
+  const rowTaps = cin < ROW_TAPS_BELOW_CIN && kw > 1;
+  if (rowTaps && (pt || pl)) throw new Error('bench: row taps with padding need the padded copy; not mirrored here');
+  const taps = rowTaps ? kh : kh * kw;
+  const tapLen = rowTaps ? kw * cin : cin;
+  const g = { n, h, w, cin, kh, kw, cout, pt, pl, oh, ow, M, K, mPad, N: cout, rowTaps, taps, tapLen };
   g.x = alloc(n * h * w * cin * 4); randomFill(g.x, n * h * w * cin);
   g.wt = alloc(K * cout * 4); randomFill(g.wt, K * cout);
   g.y = alloc(M * cout * 4);
   g.dy = alloc(M * cout * 4); randomFill(g.dy, M * cout);
   g.dx = alloc(n * h * w * cin * 4);
   g.dw = alloc(K * cout * 4);
-  g.zero = alloc(Math.max(cin, 8) * 4);
+  g.zero = alloc(Math.max(tapLen, 8) * 4);
   g.ind = alloc(taps * mPad * 4);
   g.packed = alloc(roundUp(cout, 8) * (K + 1) * 4);
   g.packedWT = alloc(roundUp(K, 8) * (cout + 1) * 4);
   g.packedD = alloc(roundUp(cout, 8) * M * 4);
   g.rows = Math.min(mPad, Math.max(MR, Math.floor(BLOCK_BYTES / (K * 4) / MR) * MR));
   g.col = alloc(g.rows * K * 4);
-  g.colRows = alloc(g.rows * 4);
   g.dyRows = alloc(mPad * 4);
   return g;
 }
 
-const indirection = (g) => k.convIndirection(g.ind, g.x, g.zero, g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, 1, 1, 1, 1, g.pt, g.pl, g.mPad);
+const indirection = (g) => g.rowTaps
+  ? k.convIndirection(g.ind, g.x, g.zero, g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, 1, 1, 1, 1, 1, g.pt, 0, g.mPad)
+  : k.convIndirection(g.ind, g.x, g.zero, g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, 1, 1, 1, 1, g.pt, g.pl, g.mPad);
 
 function convForward(g) {
   k.gemmPackB(g.packed, g.wt, g.K, g.N, g.N, 0);
   indirection(g);
-  if (g.cin >= IM2COL_BELOW_CIN) {
-    k.gemmIndirect(g.ind, g.mPad, g.taps, g.cin, g.packed, g.y, g.N, g.M, g.N, 0);
-    return;
-  }
-  k.gemmRowPointers(g.colRows, g.col, g.K * 4, g.rows, g.rows, g.col);
-  for (let m0 = 0; m0 < g.M; m0 += g.rows) {
-    const r = Math.min(g.rows, g.M - m0);
-    k.convIm2col(g.col, g.K, g.ind + m0 * 4, g.mPad, g.taps, g.cin, r);
-    k.gemmIndirect(g.colRows, g.rows, 1, g.K, g.packed, g.y + m0 * g.N * 4, g.N, r, g.N, 0);
-  }
+  k.gemmIndirect(g.ind, g.mPad, g.taps, g.tapLen, g.packed, g.y, g.N, g.M, g.N, 0);
 }
 
 function convWeightGrad(g) {
-  k.gemmPackRows(g.packedD, g.dy, g.M, g.N, g.N, 0);
+  k.gemmPackRows(g.packedD, g.dy, g.M, g.N, g.N);
   indirection(g);
-  if (g.cin >= IM2COL_BELOW_CIN) {
-    k.gemmWeightGrad(g.ind, g.mPad, g.taps, g.cin, g.M, g.packedD, g.M * 32, g.N, g.dw, WEIGHT_GRAD_CHUNK, 0);
-    return;
-  }
-  k.gemmRowPointers(g.colRows, g.col, g.K * 4, g.rows, g.rows, g.col);
-  for (let m0 = 0; m0 < g.M; m0 += g.rows) {
-    const r = Math.min(g.rows, g.M - m0);
-    k.convIm2col(g.col, g.K, g.ind + m0 * 4, g.mPad, g.taps, g.cin, r);
-    k.gemmWeightGrad(g.colRows, g.rows, 1, g.K, r, g.packedD + m0 * 32, g.M * 32, g.N, g.dw, WEIGHT_GRAD_CHUNK, m0 > 0 ? 1 : 0);
-  }
+  k.gemmWeightGrad(g.ind, g.mPad, g.taps, g.tapLen, g.M, g.packedD, g.M * 32, g.N, g.dw, WEIGHT_GRAD_CHUNK, 0);
 }
 
 function convInputGrad(g) {
@@ -113,7 +101,7 @@ function convInputGrad(g) {
   for (let m0 = 0; m0 < g.M; m0 += g.rows) {
     const r = Math.min(g.rows, g.M - m0);
     k.gemmIndirect(g.dyRows + m0 * 4, g.mPad, 1, g.N, g.packedWT, g.col, g.K, r, g.K, 0);
-    k.convCol2im(g.dx, g.x, g.zero, g.ind, g.mPad, g.taps, g.cin, g.col, g.K, m0, r);
+    k.convCol2im(g.dx, g.x, g.zero, g.ind, g.mPad, g.taps, g.tapLen, g.col, g.K, m0, r);
   }
 }
 
@@ -122,7 +110,6 @@ function median(xs) {
   return s[s.length >> 1];
 }
 
-// The machine is shared, so samples are process CPU time (time spent descheduled is not counted).
 function cpuSeconds() {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -150,10 +137,10 @@ function time(fn, warmup = 5) {
 const gflops = (flops, seconds) => (flops / seconds / 1e9).toFixed(1).padStart(6);
 
 const convShapes = [
-  { name: 'n32 28x28x1->32 3x3 valid', x: [32, 28, 28, 1], w: [3, 3, 1, 32] },
+  { name: 'n32 28x28x1->32 3x3 valid', x: [32, 28, 28, 1], w: [3, 3, 1, 32], naive: true },
   { name: 'n32 13x13x32->64 3x3 valid', x: [32, 13, 13, 32], w: [3, 3, 32, 64], naive: true },
-  { name: 'n32 32x32x3->6 5x5 valid', x: [32, 32, 32, 3], w: [5, 5, 3, 6] },
-  { name: 'n32 14x14x6->16 5x5 valid', x: [32, 14, 14, 6], w: [5, 5, 6, 16] },
+  { name: 'n32 32x32x3->6 5x5 valid', x: [32, 32, 32, 3], w: [5, 5, 3, 6], naive: true },
+  { name: 'n32 14x14x6->16 5x5 valid', x: [32, 14, 14, 6], w: [5, 5, 6, 16], naive: true },
   { name: 'n1 56x56x64->64 3x3 same', x: [1, 56, 56, 64], w: [3, 3, 64, 64], pad: [1, 1], out: [56, 56], padding: 'same' },
 ];
 
@@ -181,7 +168,7 @@ for (const s of convShapes) {
     const ws = new Float32Array(g.K * g.N).map(() => Math.random());
     const ys = new Float32Array(g.M * g.N);
     const tn = time(() => naiveConvF32(xs, s.x, ws, s.w, ys), 2);
-    naive = `${gflops(flops, tn)}  ${(tn / tf).toFixed(0).padStart(6)}x`;
+    naive = `${gflops(flops, tn)}  ${(tn / tf).toFixed(0).padStart(6)}x`; // forward vs naive forward
   }
   console.log(`${s.name.padEnd(30)} ${gflops(flops, tf)} ${gflops(flops, tdx)} ${gflops(flops, tdw)} | ${gflops(flops, apiF)}   ${gflops(3 * flops, apiFB)}     | ${naive}`);
 }
@@ -216,7 +203,7 @@ for (const s of matShapes) {
     k.gemmIndirect(rows, mPad, 1, n, packed, da, K, m, K, 0);
   });
   const tdb = time(() => {
-    k.gemmPackRows(packedD, dc, m, n, n, 0);
+    k.gemmPackRows(packedD, dc, m, n, n);
     k.gemmRowPointers(rows, a, K * 4, m, mPad, a);
     k.gemmWeightGrad(rows, mPad, 1, K, m, packedD, m * 32, n, db, WEIGHT_GRAD_CHUNK, 0);
   });

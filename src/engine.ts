@@ -13,12 +13,16 @@ export interface Tracked {
   readonly isVariable: boolean;
 }
 
-/** One recorded op: given the gradients of its outputs, returns the gradients of its inputs. */
+/**
+ * One recorded op: given the gradients of its outputs, returns the gradients of its inputs. `needs[i]`
+ * says whether input i's gradient can reach a tensor being differentiated; an op may skip the work
+ * for inputs that cannot (a first conv layer's input gradient, say) and return null there.
+ */
 export interface TapeEntry {
   name: string;
   inputs: Tracked[];
   outputs: Tracked[];
-  backward: (dys: any[]) => (any | null)[];
+  backward: (dys: any[], needs: boolean[]) => (any | null)[];
 }
 
 let nextId = 1;

@@ -29,10 +29,10 @@ export function packBT(slot: string, s: number, K: number, N: number, lds: numbe
   return packed;
 }
 
-/** Packs D [M, N] into header-less panels for gemmWeightGrad, zeroing entries where y <= 0 if y != 0. */
-export function packD(slot: string, d: number, M: number, N: number, y: number): number {
+/** Packs D [M, N] into header-less panels for gemmWeightGrad. */
+export function packD(slot: string, d: number, M: number, N: number): number {
   const packed = scratch(slot, Math.max(roundUp(N, NR) * M * 4, 4));
-  kernels().gemmPackRows(packed, d, M, N, N, y);
+  kernels().gemmPackRows(packed, d, M, N, N);
   return packed;
 }
 
@@ -98,24 +98,24 @@ function product(fn: string, a: Tensor, b: Tensor, bias: Tensor | undefined, rel
       name: fn,
       inputs: bias ? [a, b, bias] : [a, b],
       outputs: [y],
-      backward: ([dy]: Tensor[]) => {
+      backward: ([dy]: Tensor[], needs: boolean[]) => {
         const k = kernels();
         const g = maskedGrad('gemm.dyMasked', dy, y, relu);
         // The kernels overwrite every element, unless a dimension is empty (then the gradient is zero).
         const full = M > 0 && K > 0 && N > 0;
         // da [M, K] = g · bᵀ
-        const da = full ? empty([M, K]) : zeroTensor([M, K]);
-        if (full) gemmRows(da.offset, g, N, M, N, packBT('gemm.packBT', b.offset, N, K, N), K, false);
+        const da = !needs[0] ? null : full ? empty([M, K]) : zeroTensor([M, K]);
+        if (full && da) gemmRows(da.offset, g, N, M, N, packBT('gemm.packBT', b.offset, N, K, N), K, false);
         // db [K, N] = aᵀ · g
         const dbw = full ? empty([K, N]) : zeroTensor([K, N]);
         if (full) {
           const ind = rowPointers('gemm.rows', a.offset, K * 4, M);
-          weightGrad(dbw.offset, ind, roundUp(M, MR), 1, K, M, packD('gemm.packD', g, M, N, 0), M * 32, N, false);
+          weightGrad(dbw.offset, ind, roundUp(M, MR), 1, K, M, packD('gemm.packD', g, M, N), M * 32, N, false);
         }
         const grads: (Tensor | null)[] = [da, dbw];
         if (bias) {
           const dbias = M > 0 && N > 0 ? empty([N]) : zeroTensor([N]);
-          if (M > 0 && N > 0) k.gemmColumnSums(dbias.offset, g, M, N, N, 0, 0);
+          if (M > 0 && N > 0) k.gemmColumnSums(dbias.offset, g, M, N, N);
           grads.push(dbias);
         }
         return grads;

@@ -10,8 +10,8 @@ import { conv2dBackwardRef, conv2dRef, finiteDifferenceGrads, resolvePaddingRef 
 const f32Array = (r, n) => Float64Array.from(Float32Array.from(r.array(n)));
 
 /**
- * A random convolution: odd channel counts (both below and above the im2col threshold), stride, dilation,
- * and every padding form. `maxCost` bounds params * forward multiply-adds (for finite differences).
+ * A random convolution: odd channel counts (both below and above the row-tap threshold of 8), stride,
+ * dilation, and every padding form. `maxCost` bounds params * forward multiply-adds (for finite differences).
  */
 function randomCase(r, { small = false, maxCost = Infinity } = {}) {
   for (;;) {
@@ -128,8 +128,8 @@ test('gradients on larger random shapes match the exact float64 reference', () =
   }
 });
 
-test('many output pixels: im2col, dx and weight-gradient blocks and chunks join up', () => {
-  // M = 2*62*62 = 7688 pixels: several im2col/dCol blocks and many 256-pixel weight-gradient chunks.
+test('many output pixels: dx blocks and weight-gradient chunks join up', () => {
+  // M = 2*62*62 = 7688 and 2*40*40 = 3200 pixels: several dCol blocks and many 256-pixel weight-gradient chunks.
   const r = rng(505);
   for (const c of [
     { xShape: [2, 64, 64, 1], wShape: [3, 3, 1, 5], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: false },
@@ -258,7 +258,7 @@ function checkErrors() {
   assertThrowsMessage(() => sn.conv2d(x, disposed), /conv2d: argument 'w' is a disposed tensor/);
 }
 
-test('an empty batch gives an empty output and zero gradients', () => {
+test('an empty batch or no output channels give an empty output and zero gradients', () => {
   const x = sn.zeros([0, 5, 5, 3]);
   const w = sn.ones([3, 3, 3, 4]);
   const { value, grads } = sn.valueAndGrads((a, b) => sn.conv2d(a, b))([x, w]);
@@ -266,6 +266,13 @@ test('an empty batch gives an empty output and zero gradients', () => {
   assert.equal(grads[0].shape, [0, 5, 5, 3]);
   assert.ok(grads[1].dataSync().every((v) => v === 0));
   for (const t of [x, w, value, ...grads]) t.dispose();
+  // No output channels: an empty output and a zero input gradient.
+  const x2 = sn.ones([2, 5, 5, 3]);
+  const w2 = sn.zeros([3, 3, 3, 0]);
+  const r = sn.valueAndGrads((a, b) => sn.conv2d(a, b))([x2, w2]);
+  assert.equal(r.value.shape, [2, 3, 3, 0]);
+  assert.ok(r.grads[0].dataSync().every((v) => v === 0));
+  for (const t of [x2, w2, r.value, ...r.grads]) t.dispose();
 });
 
 test('10,000 tidied conv2d calls leave wasmBytes and numTensors flat', () => {

@@ -1,0 +1,31 @@
+// Activation functions by name, shared by the Activation layer and the activation option of Conv2D and
+// Dense (which fuse 'relu' into their op and apply the others after it).
+import type { Tensor } from '../tensor.js';
+import { relu, sigmoid, tanh } from '../ops/activations.js';
+import { softmax } from '../ops/softmax.js';
+import { checkOneOf } from './options.js';
+
+export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+export function checkActivation(value: unknown, fn: string): ActivationName {
+  // Keras accepts None for "no activation"; null and undefined mean the same here.
+  if (value === undefined || value === null) return 'linear';
+  return checkOneOf(value, ACTIVATIONS, 'activation', fn);
+}
+
+/** Applies an activation; 'linear' returns x itself. Softmax is over the last axis. */
+export function applyActivation(x: Tensor, name: ActivationName): Tensor {
+  switch (name) {
+    case 'linear':
+      return x;
+    case 'relu':
+      return relu(x);
+    case 'sigmoid':
+      return sigmoid(x);
+    case 'tanh':
+      return tanh(x);
+    case 'softmax':
+      return softmax(x);
+  }
+}
