@@ -32,6 +32,7 @@ function fmtCell(c, section) {
   if (c.status === 'error') return 'error';
   const flag = isWrong(c, section) ? ' ✗' : '';
   if (c.method === 'sum') return `${fmtNum(c.medianMs)} (sum)${flag}`;
+  if (c.method === 'diff') return `${fmtNum(c.medianMs)} (diff)${flag}`;
   if (!Number.isFinite(c.rme)) return `${fmtNum(c.medianMs)} (${c.samples} call${c.samples > 1 ? 's' : ''})${flag}`;
   return `${fmtNum(c.medianMs)} ±${c.rme.toFixed(0)}%${flag}`;
 }

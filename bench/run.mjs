@@ -92,7 +92,7 @@ function prepareCheckTime(c, impl, budget) {
   } catch (e) {
     return { result: failure(e) };
   }
-  if (prepared.na) return { result: { status: 'n/a', reason: prepared.na } };
+  if (prepared.na) return { result: { status: 'n/a', reason: prepared.na, deriveDx: prepared.deriveDx } };
   let output;
   let timing;
   try {
@@ -119,6 +119,26 @@ function sumOfParts(c, impl, rowsById) {
   if (failed) return { result: failed };
   const sum = (k) => parts.reduce((a, p) => a + p[k], 0);
   return { result: { status: 'ok', medianMs: sum('medianMs'), meanMs: sum('meanMs'), rme: NaN, samples: 0, method: 'sum', leak: 0 } };
+}
+
+/**
+ * simdnet's conv backward always computes dW (dx only when needed), so its dx row is (dx+dW) − dW, from
+ * the two timed rows of the same shape; the cell says it is a difference.
+ */
+function deriveDx(rows) {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const row of rows) {
+    if (row.method !== 'convBackward' || !row.id.endsWith('-dx')) continue;
+    const base = row.id.slice(0, -3);
+    for (const [name, cell] of Object.entries(row.impls)) {
+      if (!cell.deriveDx) continue;
+      const both = byId.get(`${base}-both`)?.impls[name];
+      const dw = byId.get(`${base}-dw`)?.impls[name];
+      if (both?.status !== 'ok' || dw?.status !== 'ok') continue;
+      const ms = both.medianMs - dw.medianMs;
+      row.impls[name] = { status: 'ok', medianMs: ms, meanMs: both.meanMs - dw.meanMs, rme: NaN, samples: 0, method: 'diff', leak: 0 };
+    }
+  }
 }
 
 function progressCell(name, r) {
@@ -192,6 +212,7 @@ async function main() {
     rowsById.set(row.id, row);
   }
   for (const w of workers) w.stop();
+  deriveDx(rows);
   machine.loadAverageEnd = loadAverage();
 
   const tables = allTables(rows);

@@ -2,8 +2,9 @@
 //
 // Backward ops are timed "directly": the forward runs once under a tape, and the bench then times that
 // op's recorded backward alone, so the number is the backward's cost and not forward + backward (which
-// is what sn.grads would time). simdnet's conv2d backward produces dx and dW in one call (an op's
-// backward returns the gradient of every input), so simdnet has one conv backward row, "dx+dW".
+// is what sn.grads would time). The tape tells a backward which inputs need a gradient: conv2d then
+// skips dx when only dW is needed (a first layer), which gives the dW row; dW is always computed, so
+// the dx row is derived in bench/run.mjs as (dx+dW) − dW and marked so.
 import { instantiate, makeBatch, concatGradients, BATCH } from '../models.mjs';
 
 let uid = 0;
@@ -42,8 +43,11 @@ export function simdnetImpl(sn, { label = 'simdnet' } = {}) {
     };
   }
 
-  /** A case timing a recorded backward; `pick` chooses which input gradients are checked. */
-  function backward(inputs, forward, dyData, pick) {
+  /**
+   * A case timing a recorded backward; `needs` says which inputs want a gradient (as the tape would),
+   * `pick` which of the returned gradients are checked.
+   */
+  function backward(inputs, forward, dyData, needs, pick) {
     const dy = t(dyData.data, dyData.shape);
     let rec;
     try {
@@ -54,9 +58,9 @@ export function simdnetImpl(sn, { label = 'simdnet' } = {}) {
     }
     const { y, entry } = rec;
     return {
-      run: () => disposeAll(entry.backward([dy])),
+      run: () => disposeAll(entry.backward([dy], needs)),
       output: () => {
-        const gs = entry.backward([dy]);
+        const gs = entry.backward([dy], needs);
         const out = pick.map((i) => gs[i].dataSync());
         disposeAll(gs);
         return out;
@@ -81,10 +85,11 @@ export function simdnetImpl(sn, { label = 'simdnet' } = {}) {
       return single([x, w], () => sn.conv2d(x, w, convOptions(s)));
     },
     convBackward(s, d, which) {
-      if (which !== 'both') return { na: 'dx and dW come from one backward call: see the dx+dW row' };
+      if (which === 'dx') return { na: 'dW is always computed', deriveDx: true };
       const x = t(d.x, d.xShape);
       const w = t(d.w, d.wShape);
-      return backward([x, w], () => sn.conv2d(x, w, convOptions(s)), { data: d.dy, shape: d.dyShape }, [0, 1]);
+      const [needs, pick] = which === 'dw' ? [[false, true], [1]] : [[true, true], [0, 1]];
+      return backward([x, w], () => sn.conv2d(x, w, convOptions(s)), { data: d.dy, shape: d.dyShape }, needs, pick);
     },
     poolForward(s, d) {
       const x = t(d.x, d.xShape);
@@ -92,7 +97,7 @@ export function simdnetImpl(sn, { label = 'simdnet' } = {}) {
     },
     poolBackward(s, d) {
       const x = t(d.x, d.xShape);
-      return backward([x], () => sn.maxPool2d(x, { poolSize: s.size, strides: s.stride }), { data: d.dy, shape: d.dyShape }, [0]);
+      return backward([x], () => sn.maxPool2d(x, { poolSize: s.size, strides: s.stride }), { data: d.dy, shape: d.dyShape }, [true], [0]);
     },
     matMul(s, d) {
       const a = t(d.a, [s.m, s.k]);
