@@ -3,8 +3,8 @@
 // each plane row-major. simdnet is channels-last, so the planes are interleaved while converting.
 import { empty, type Tensor } from '../tensor.js';
 import { f32, i32 } from '../backend/views.js';
-import { hasFileSystem, readFileBytes } from '../util/fs.js';
-import { asBytes, maybeGunzip } from './idx.js';
+import { hasFileSystem } from '../util/fs.js';
+import { asBytes, sourceBytes, type FileSource } from './idx.js';
 import { candidateDirs, locate, DATA_ENV } from './locate.js';
 import { checkLabels, pixelTable, type Normalize } from './pixels.js';
 import { checkBoolean, checkLimit, makeDataset, type Dataset, type DatasetFor, type Split } from './types.js';
@@ -58,11 +58,7 @@ export interface Cifar10Loader {
   fromBytes(bytes: Cifar10Bytes, options?: { normalize?: Normalize; limit?: { train?: number; test?: number } }): Promise<Dataset>;
 }
 
-interface BatchSource {
-  name: string;
-  bytes?: Uint8Array;
-  path?: string;
-}
+type BatchSource = FileSource;
 
 interface ParsedBatch {
   data: Uint8Array;
@@ -72,15 +68,7 @@ interface ParsedBatch {
 
 async function readBatch(src: BatchSource, fn: string): Promise<Uint8Array> {
   const label = `${fn}: ${src.name}`;
-  let raw = src.bytes;
-  if (raw === undefined) {
-    try {
-      raw = readFileBytes(src.path!);
-    } catch (e) {
-      throw new Error(`${label}: could not read the file: ${(e as Error).message}`);
-    }
-  }
-  const data = await maybeGunzip(raw, label);
+  const data = await sourceBytes(src, fn);
   if (data.length === 0) throw new Error(`${label}: empty file: expected records of ${RECORD} bytes (1 label + ${PIXELS} pixels); got 0 bytes`);
   if (data.length % RECORD !== 0) {
     const whole = Math.floor(data.length / RECORD);

@@ -2,7 +2,7 @@
 // dimensions), one big-endian uint32 per dimension, then the values in row-major order. Only unsigned
 // bytes (type 0x08) occur in these data sets, so only they are read; anything else is reported rather
 // than misread.
-import { gunzip, isGzip } from '../util/fs.js';
+import { gunzip, isGzip, readFileBytes } from '../util/fs.js';
 
 /** A parsed IDX file: its dimensions and its values (a view into the file's bytes, not a copy). */
 export interface IdxArray {
@@ -76,6 +76,27 @@ export async function maybeGunzip(bytes: Uint8Array, name: string): Promise<Uint
   } catch (e) {
     throw new Error(`${name}: could not decompress gzip data (a truncated or corrupt .gz file?): ${(e as Error).message}`);
   }
+}
+
+/** A data file given either as bytes (browsers, fromBytes) or as a path to read. */
+export interface FileSource {
+  name: string;
+  bytes?: Uint8Array;
+  path?: string;
+}
+
+/** The file's bytes, read from its path if needed and gunzipped if they are gzip data. */
+export async function sourceBytes(src: FileSource, fn: string): Promise<Uint8Array> {
+  const label = `${fn}: ${src.name}`;
+  let raw = src.bytes;
+  if (raw === undefined) {
+    try {
+      raw = readFileBytes(src.path!);
+    } catch (e) {
+      throw new Error(`${label}: could not read the file: ${(e as Error).message}`);
+    }
+  }
+  return maybeGunzip(raw, label);
 }
 
 /** Accepts the byte containers a caller is likely to have: Uint8Array, any typed array view, ArrayBuffer. */

@@ -1,8 +1,7 @@
 // MNIST and Fashion-MNIST share one format: four IDX files, 28x28 grey images and labels 0..9. This file
 // turns those files (found on disk or handed over as bytes) into tensors; mnist.ts and fashion-mnist.ts
 // only say where to look and what the classes are called.
-import { readFileBytes } from '../util/fs.js';
-import { asBytes, maybeGunzip, parseIdx } from './idx.js';
+import { asBytes, parseIdx, sourceBytes, type FileSource } from './idx.js';
 import { checkLabels, imagesFromBytes, labelsFromBytes, pixelTable, type Normalize } from './pixels.js';
 import { checkBoolean, checkLimit, makeDataset, type Dataset, type Split } from './types.js';
 
@@ -34,29 +33,14 @@ export interface IdxBytes {
 }
 
 /** A file to read: its bytes (or a path to read them from) and the name errors should give. */
-export interface IdxSource {
-  name: string;
-  bytes?: Uint8Array;
-  path?: string;
-}
+/** One IDX file, as bytes or a path. */
+export type IdxSource = FileSource;
 
 export interface SplitSources {
   images: IdxSource;
   labels: IdxSource;
 }
 
-async function fileBytes(src: IdxSource, fn: string): Promise<Uint8Array> {
-  const label = `${fn}: ${src.name}`;
-  let raw = src.bytes;
-  if (raw === undefined) {
-    try {
-      raw = readFileBytes(src.path!);
-    } catch (e) {
-      throw new Error(`${label}: could not read the file: ${(e as Error).message}`);
-    }
-  }
-  return maybeGunzip(raw, label);
-}
 
 interface ParsedSplit {
   pixels: Uint8Array;
@@ -66,7 +50,7 @@ interface ParsedSplit {
 
 // Parses and checks one split completely before any tensor exists, so a bad file leaks nothing.
 async function parseSplit(sources: SplitSources, cap: number, fn: string): Promise<ParsedSplit> {
-  const [imageBytes, labelBytes] = await Promise.all([fileBytes(sources.images, fn), fileBytes(sources.labels, fn)]);
+  const [imageBytes, labelBytes] = await Promise.all([sourceBytes(sources.images, fn), sourceBytes(sources.labels, fn)]);
   const imagesName = `${fn}: ${sources.images.name}`;
   const labelsName = `${fn}: ${sources.labels.name}`;
   const images = parseIdx(imageBytes, 3, imagesName);
