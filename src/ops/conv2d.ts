@@ -13,7 +13,7 @@ import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
-import { MR, checkActivation, gemmRows, maskedGrad, packB, packBT, packD, rowPointers, roundUp, weightGrad, zeroTensor } from './matmul.js';
+import { MR, checkActivation, gemmRows, packB, packBT, prepareGrad, rowPointers, roundUp, weightGrad, zeroTensor } from './matmul.js';
 
 export type Padding = 'valid' | 'same' | [[number, number], [number, number]];
 
@@ -185,7 +185,7 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, re
   kernels().gemmIndirect(a.ind, a.mPad, p.taps, p.tapLen, packed, y.offset, g.cout, g.M, g.cout, relu ? 1 : 0);
 }
 
-function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boolean, y: Tensor, dy: Tensor, needsDx: boolean): (Tensor | null)[] {
+function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boolean, y: Tensor, dy: Tensor, needsDx: boolean, needsDw: boolean): (Tensor | null)[] {
   const k = kernels();
   const N = g.cout;
   if (g.M === 0 || N === 0) return [zeroTensor(x.shape), zeroTensor(w.shape), hasBias ? zeroTensor([N]) : null].slice(0, hasBias ? 3 : 2);
@@ -195,17 +195,15 @@ function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boo
   const p = plan(g);
   // The input's gradient is skipped when nothing differentiated depends on it (a first layer's input).
   const dx = !needsDx ? null : pointwise || p.padded ? empty(x.shape) : zeroTensor(x.shape);
-  const dw = empty(w.shape);
+  const dw = needsDw ? empty(w.shape) : null;
   const db = hasBias ? empty([N]) : null;
   const result = hasBias ? [dx, dw, db] : [dx, dw];
-  const grad = maskedGrad('conv.dyMasked', dy, y, relu);
-  if (db) k.gemmColumnSums(db.offset, grad, g.M, N, N);
-  const packedDy = packD('gemm.packD', grad, g.M, N);
+  const { packed: packedDy, rows: grad } = prepareGrad('conv.dyMasked', dy, y, relu, g.M, N, db ? db.offset : 0, dx !== null);
   const packedWT = dx ? packBT('gemm.packBT', w.offset, N, g.K, N) : 0;
 
   if (pointwise) {
     const rows = rowPointers('conv.ind', x.offset, g.cin * 4, g.M);
-    weightGrad(dw.offset, rows, roundUp(g.M, MR), 1, g.cin, g.M, packedDy, g.M * 32, N, false);
+    if (dw) weightGrad(dw.offset, rows, roundUp(g.M, MR), 1, g.cin, g.M, packedDy, g.M * 32, N, false);
     if (!dx) return result;
     gemmRows(dx.offset, grad, N, g.M, N, packedWT, g.K, false);
     return result;
@@ -213,7 +211,7 @@ function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boo
 
   // dw: per tap, (x at the indirection)ᵀ · dy.
   const a = address(g, p, x.offset);
-  weightGrad(dw.offset, a.ind, a.mPad, p.taps, p.tapLen, g.M, packedDy, g.M * 32, N, false);
+  if (dw) weightGrad(dw.offset, a.ind, a.mPad, p.taps, p.tapLen, g.M, packedDy, g.M * 32, N, false);
   if (!dx) return result;
 
   // dx: dCol = dy · Wᵀ per block of pixels, then each tap's floats are added back where they were read
@@ -250,7 +248,7 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
       name: fn,
       inputs: bias ? [x, w, bias] : [x, w],
       outputs: [y],
-      backward: ([dy]: Tensor[], needs: boolean[]) => backward(g, x, w, bias !== undefined, relu, y, dy, needs[0]),
+      backward: ([dy]: Tensor[], needs: boolean[]) => backward(g, x, w, bias !== undefined, relu, y, dy, needs[0], needs[1]),
     });
   }
   return y;

@@ -170,6 +170,32 @@ test('edge tiles: every output-pixel count 1..11 against every cout 1..17', () =
   }
 });
 
+test('every subset of inputs differentiated (the others constant) gives the reference gradients', () => {
+  // A first layer's input needs no gradient (dx is skipped) and a frozen kernel none either (dw is skipped);
+  // the masked output gradient is then prepared without its row-major copy.
+  const r = rng(707);
+  for (let i = 0; i < 40; i++) {
+    const c = { ...randomCase(r), bias: true, relu: i % 2 === 0 };
+    const d = caseData(r, c);
+    const { shape } = conv2dRef(d.x, c.xShape, d.w, c.wShape, refOptions(c, d.b));
+    const dy = f32Array(r, sizeOf(shape));
+    const exact = conv2dBackwardRef(d.x, c.xShape, d.w, c.wShape, dy, refOptions(c, d.b));
+    const expected = { x: exact.dx, w: exact.dw, b: exact.db };
+    for (const wrt of [['w', 'b'], ['x'], ['x', 'b'], ['b'], ['w']]) {
+      const got = sn.tidy(() => {
+        const all = { x: sn.tensor(d.x, c.xShape), w: sn.tensor(d.w, c.wShape), b: sn.tensor(d.b, [c.wShape[3]]) };
+        const f = (...args) => {
+          const v = { ...all };
+          wrt.forEach((name, j) => { v[name] = args[j]; });
+          return sn.conv2d(v.x, v.w, opOptions(c, v.b));
+        };
+        return sn.grads(f)(wrt.map((name) => all[name]), sn.tensor(dy, shape)).map((g) => g.dataSync());
+      });
+      wrt.forEach((name, j) => assertClose(got[j], expected[name], 1e-4, `d${name} wrt ${wrt}, case ${i}: ${describeCase(c)}`));
+    }
+  }
+});
+
 test('PyTorch fixtures: y, dx, dw, db for every conv2d case', () => {
   const cases = casesOf('conv2d');
   assert.ok(cases.length >= 30, `only ${cases.length} conv2d fixtures`);
