@@ -11,7 +11,7 @@ import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js
 export const MR = 4;
 export const NR = 8;
 /** Output pixels per chunk in the weight-gradient kernel (keeps a chunk of x and dy in cache). */
-const WEIGHT_GRAD_CHUNK = 256;
+export const WEIGHT_GRAD_CHUNK = 256;
 
 export const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
@@ -64,7 +64,7 @@ export function zeroTensor(shape: readonly number[]): Tensor {
 export function prepareGrad(slot: string, dy: Tensor, y: Tensor, relu: boolean, M: number, N: number, dbias: number, needRows: boolean): { packed: number; rows: number } {
   const packed = scratch('gemm.packD', roundUp(N, NR) * M * 4);
   const rows = !needRows ? 0 : relu ? scratch(slot, dy.bytes) : dy.offset;
-  kernels().gemmPrepareGrad(packed, relu ? rows : 0, dbias, dy.offset, relu ? y.offset : 0, M, N);
+  kernels().gemmPrepareGrad(packed, relu ? rows : 0, dbias, dy.offset, relu ? y.offset : 0, M, N, 0);
   return { packed, rows };
 }
 

@@ -134,6 +134,10 @@ test('many output pixels: dx blocks and weight-gradient chunks join up', () => {
   for (const c of [
     { xShape: [2, 64, 64, 1], wShape: [3, 3, 1, 5], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: false },
     { xShape: [2, 40, 40, 9], wShape: [3, 3, 9, 10], strides: [1, 1], dilation: [1, 1], padding: 'same', bias: true, relu: true },
+    // 40 packed columns: backward blocks of 1536 pixels, so dy is masked, packed and summed in three blocks
+    // (the last one partial), with row taps and with a pointwise kernel.
+    { xShape: [2, 41, 41, 2], wShape: [2, 2, 2, 33], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: true },
+    { xShape: [1, 59, 61, 3], wShape: [1, 1, 3, 35], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: true },
   ]) {
     const d = caseData(r, c);
     const ref = conv2dRef(d.x, c.xShape, d.w, c.wShape, refOptions(c, d.b));
