@@ -13,7 +13,7 @@ import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
-import { MR, checkActivation, gemmRows, maskedGrad, packB, packBT, packD, rowPointers, roundUp, weightGrad, zeroTensor } from './matmul.js';
+import { MR, NR, WEIGHT_GRAD_CHUNK, checkActivation, gemmRows, packB, packBT, rowPointers, roundUp, zeroTensor } from './matmul.js';
 
 export type Padding = 'valid' | 'same' | [[number, number], [number, number]];
 
@@ -33,11 +33,24 @@ export interface Conv2dOptions {
 /**
  * Below this many input channels, a tap of one pixel is too short to pay for its pointer loads, so (with
  * horizontal dilation 1) the taps become whole kernel rows of kw*cin floats. Measured against im2col, which
- * this replaced: n32 32x32x3->6 5x5 forward 0.8 ms instead of 3.1 ms.
+ * this replaced: n32 32x32x3->6 5x5 forward 0.8 ms instead of 3.1 ms. Above it row taps gain nothing
+ * (n32 13x13x32->64 3x3, the Keras CNN's second layer: 53 GFLOP/s either way, relaxed build).
  */
 const ROW_TAPS_BELOW_CIN = 8;
 /** Target size of a dCol block: small enough to stay in L2 between its GEMM and its scatter. */
 const BLOCK_BYTES = 256 * 1024;
+
+/**
+ * Budget for one block of packed dy in the backward pass (see backward): it stays in the 1 MB L2 of the
+ * machines measured, next to the blocks of dy and y it is made from.
+ */
+const GRAD_BLOCK_BYTES = 256 * 1024;
+
+/** Output pixels per backward block: a multiple of the weight-gradient chunk, so the sums add up in the same order. */
+function gradBlockRows(M: number, N: number): number {
+  const rows = Math.max(1, Math.floor(GRAD_BLOCK_BYTES / (roundUp(N, NR) * 4 * WEIGHT_GRAD_CHUNK))) * WEIGHT_GRAD_CHUNK;
+  return Math.min(M, rows);
+}
 
 /** Everything about a convolution's shape, resolved once from the arguments. */
 interface Geometry {
@@ -185,7 +198,7 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, re
   kernels().gemmIndirect(a.ind, a.mPad, p.taps, p.tapLen, packed, y.offset, g.cout, g.M, g.cout, relu ? 1 : 0);
 }
 
-function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boolean, y: Tensor, dy: Tensor, needsDx: boolean): (Tensor | null)[] {
+function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boolean, y: Tensor, dy: Tensor, needsDx: boolean, needsDw: boolean): (Tensor | null)[] {
   const k = kernels();
   const N = g.cout;
   if (g.M === 0 || N === 0) return [zeroTensor(x.shape), zeroTensor(w.shape), hasBias ? zeroTensor([N]) : null].slice(0, hasBias ? 3 : 2);
@@ -195,26 +208,32 @@ function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boo
   const p = plan(g);
   // The input's gradient is skipped when nothing differentiated depends on it (a first layer's input).
   const dx = !needsDx ? null : pointwise || p.padded ? empty(x.shape) : zeroTensor(x.shape);
-  const dw = empty(w.shape);
+  const dw = needsDw ? empty(w.shape) : null;
   const db = hasBias ? empty([N]) : null;
   const result = hasBias ? [dx, dw, db] : [dx, dw];
-  const grad = maskedGrad('conv.dyMasked', dy, y, relu);
-  if (db) k.gemmColumnSums(db.offset, grad, g.M, N, N);
-  const packedDy = packD('gemm.packD', grad, g.M, N);
   const packedWT = dx ? packBT('gemm.packBT', w.offset, N, g.K, N) : 0;
+  // The masked dy, row-major, for dx (dy itself without a fused ReLU).
+  const grad = !dx ? 0 : relu ? scratch('conv.dyMasked', dy.bytes) : dy.offset;
 
-  if (pointwise) {
-    const rows = rowPointers('conv.ind', x.offset, g.cin * 4, g.M);
-    weightGrad(dw.offset, rows, roundUp(g.M, MR), 1, g.cin, g.M, packedDy, g.M * 32, N, false);
-    if (!dx) return result;
+  // dw: per tap, (x at the indirection)ᵀ · dy, and db = Σ dy, block by block of output pixels: each block of
+  // dy is masked and packed (gemmPrepareGrad) right before the weight-gradient kernel reads it, so the packed
+  // copy stays in L2 rather than making a round trip through memory.
+  const a = pointwise ? null : address(g, p, x.offset);
+  const ind = a ? a.ind : rowPointers('conv.ind', x.offset, g.cin * 4, g.M);
+  const mPad = a ? a.mPad : roundUp(g.M, MR);
+  const block = gradBlockRows(g.M, N);
+  const packedDy = scratch('gemm.packD', roundUp(N, NR) * block * 4);
+  for (let m0 = 0; m0 < g.M; m0 += block) {
+    const r = Math.min(block, g.M - m0);
+    const at = m0 * N * 4;
+    k.gemmPrepareGrad(packedDy, dx && relu ? grad + at : 0, db ? db.offset : 0, dy.offset + at, relu ? y.offset + at : 0, r, N, m0 > 0 ? 1 : 0);
+    if (dw) k.gemmWeightGrad(ind + m0 * 4, mPad, a ? p.taps : 1, a ? p.tapLen : g.cin, r, packedDy, r * 32, N, dw.offset, WEIGHT_GRAD_CHUNK, m0 > 0 ? 1 : 0);
+  }
+  if (!dx) return result;
+  if (!a) {
     gemmRows(dx.offset, grad, N, g.M, N, packedWT, g.K, false);
     return result;
   }
-
-  // dw: per tap, (x at the indirection)ᵀ · dy.
-  const a = address(g, p, x.offset);
-  weightGrad(dw.offset, a.ind, a.mPad, p.taps, p.tapLen, g.M, packedDy, g.M * 32, N, false);
-  if (!dx) return result;
 
   // dx: dCol = dy · Wᵀ per block of pixels, then each tap's floats are added back where they were read
   // (into a padded scratch image first when x was read from its padded copy). Fusing that scatter into the
@@ -250,7 +269,7 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
       name: fn,
       inputs: bias ? [x, w, bias] : [x, w],
       outputs: [y],
-      backward: ([dy]: Tensor[], needs: boolean[]) => backward(g, x, w, bias !== undefined, relu, y, dy, needs[0]),
+      backward: ([dy]: Tensor[], needs: boolean[]) => backward(g, x, w, bias !== undefined, relu, y, dy, needs[0], needs[1]),
     });
   }
   return y;

@@ -11,11 +11,16 @@ import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js
 export const MR = 4;
 export const NR = 8;
 /** Output pixels per chunk in the weight-gradient kernel (keeps a chunk of x and dy in cache). */
-const WEIGHT_GRAD_CHUNK = 256;
+export const WEIGHT_GRAD_CHUNK = 256;
 
 export const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
-/** Packs B [K, N] (row stride ldb) with an optional bias into the micro-kernel's panels; returns the offset. */
+/**
+ * Packs B [K, N] (row stride ldb) with an optional bias into the micro-kernel's panels; returns the offset.
+ * Packing runs on every call: caching packed weights per Variable version was considered and not done,
+ * because it is too cheap to matter (the Keras CNN's biggest kernel, 576x64, packs in 4 us, its Wᵀ in
+ * 7 us, against a 13 ms training step or a ~4 ms batch of predict).
+ */
 export function packB(slot: string, b: number, K: number, N: number, ldb: number, bias: number): number {
   const packed = scratch(slot, roundUp(N, NR) * (K + 1) * 4);
   kernels().gemmPackB(packed, b, K, N, ldb, bias);
@@ -26,13 +31,6 @@ export function packB(slot: string, b: number, K: number, N: number, ldb: number
 export function packBT(slot: string, s: number, K: number, N: number, lds: number): number {
   const packed = scratch(slot, roundUp(N, NR) * (K + 1) * 4);
   kernels().gemmPackBT(packed, s, K, N, lds);
-  return packed;
-}
-
-/** Packs D [M, N] into header-less panels for gemmWeightGrad. */
-export function packD(slot: string, d: number, M: number, N: number): number {
-  const packed = scratch(slot, Math.max(roundUp(N, NR) * M * 4, 4));
-  kernels().gemmPackRows(packed, d, M, N, N);
   return packed;
 }
 
@@ -51,7 +49,7 @@ export function gemmRows(out: number, a: number, lda: number, M: number, K: numb
   kernels().gemmIndirect(ind, roundUp(M, MR), 1, K, packed, out, N, M, N, relu ? 1 : 0);
 }
 
-/** dw [taps*chans, N] = Σ_m A_t[m]ᵀ · D[m] over the indirection `ind` (mPad rows per tap), D packed by packD. */
+/** dw [taps*chans, N] = Σ_m A_t[m]ᵀ · D[m] over the indirection `ind` (mPad rows per tap), D packed by prepareGrad. */
 export function weightGrad(dw: number, ind: number, mPad: number, taps: number, chans: number, M: number, packedD: number, dStride: number, N: number, accumulate: boolean): void {
   kernels().gemmWeightGrad(ind, mPad, taps, chans, M, packedD, dStride, N, dw, WEIGHT_GRAD_CHUNK, accumulate ? 1 : 0);
 }
@@ -63,12 +61,16 @@ export function zeroTensor(shape: readonly number[]): Tensor {
   return t;
 }
 
-/** dy masked by y > 0 (the gradient through a fused ReLU), in scratch; or dy itself when there is no ReLU. */
-export function maskedGrad(slot: string, dy: Tensor, y: Tensor, relu: boolean): number {
-  if (!relu) return dy.offset;
-  const out = scratch(slot, dy.bytes);
-  kernels().gemmReluMask(out, dy.offset, y.offset, dy.size);
-  return out;
+/**
+ * The output gradient as the backward GEMMs read it, made in one kernel pass: D packed for the weight
+ * gradient, the bias gradient summed into `dbias` (0: none), and, when `needRows`, the rows of dy masked by
+ * y > 0 for the input gradient (dy itself without a fused ReLU; 0 when not needed). M and N must be > 0.
+ */
+export function prepareGrad(slot: string, dy: Tensor, y: Tensor, relu: boolean, M: number, N: number, dbias: number, needRows: boolean): { packed: number; rows: number } {
+  const packed = scratch('gemm.packD', roundUp(N, NR) * M * 4);
+  const rows = !needRows ? 0 : relu ? scratch(slot, dy.bytes) : dy.offset;
+  kernels().gemmPrepareGrad(packed, relu ? rows : 0, dbias, dy.offset, relu ? y.offset : 0, M, N, 0);
+  return { packed, rows };
 }
 
 export function checkActivation(activation: unknown, arg: string, fn: string): boolean {
@@ -99,25 +101,24 @@ function product(fn: string, a: Tensor, b: Tensor, bias: Tensor | undefined, rel
       inputs: bias ? [a, b, bias] : [a, b],
       outputs: [y],
       backward: ([dy]: Tensor[], needs: boolean[]) => {
-        const k = kernels();
-        const g = maskedGrad('gemm.dyMasked', dy, y, relu);
         // The kernels overwrite every element, unless a dimension is empty (then the gradient is zero).
         const full = M > 0 && K > 0 && N > 0;
-        // da [M, K] = g · bᵀ
+        const some = M > 0 && N > 0;
+        const dbias = !bias ? null : some ? empty([N]) : zeroTensor([N]);
         const da = !needs[0] ? null : full ? empty([M, K]) : zeroTensor([M, K]);
-        if (full && da) gemmRows(da.offset, g, N, M, N, packBT('gemm.packBT', b.offset, N, K, N), K, false);
-        // db [K, N] = aᵀ · g
-        const dbw = full ? empty([K, N]) : zeroTensor([K, N]);
-        if (full) {
-          const ind = rowPointers('gemm.rows', a.offset, K * 4, M);
-          weightGrad(dbw.offset, ind, roundUp(M, MR), 1, K, M, packD('gemm.packD', g, M, N), M * 32, N, false);
+        const dbw = !needs[1] ? null : full ? empty([K, N]) : zeroTensor([K, N]);
+        if (some) {
+          const g = prepareGrad('gemm.dyMasked', dy, y, relu, M, N, dbias ? dbias.offset : 0, da !== null && full);
+          // da [M, K] = g · bᵀ
+          if (full && da) gemmRows(da.offset, g.rows, N, M, N, packBT('gemm.packBT', b.offset, N, K, N), K, false);
+          // db [K, N] = aᵀ · g
+          if (full && dbw) {
+            const ind = rowPointers('gemm.rows', a.offset, K * 4, M);
+            weightGrad(dbw.offset, ind, roundUp(M, MR), 1, K, M, g.packed, M * 32, N, false);
+          }
         }
         const grads: (Tensor | null)[] = [da, dbw];
-        if (bias) {
-          const dbias = M > 0 && N > 0 ? empty([N]) : zeroTensor([N]);
-          if (M > 0 && N > 0) k.gemmColumnSums(dbias.offset, g, M, N, N);
-          grads.push(dbias);
-        }
+        if (bias) grads.push(dbias);
         return grads;
       },
     });

@@ -134,6 +134,10 @@ test('many output pixels: dx blocks and weight-gradient chunks join up', () => {
   for (const c of [
     { xShape: [2, 64, 64, 1], wShape: [3, 3, 1, 5], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: false },
     { xShape: [2, 40, 40, 9], wShape: [3, 3, 9, 10], strides: [1, 1], dilation: [1, 1], padding: 'same', bias: true, relu: true },
+    // 40 packed columns: backward blocks of 1536 pixels, so dy is masked, packed and summed in three blocks
+    // (the last one partial), with row taps and with a pointwise kernel.
+    { xShape: [2, 41, 41, 2], wShape: [2, 2, 2, 33], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: true },
+    { xShape: [1, 59, 61, 3], wShape: [1, 1, 3, 35], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: true },
   ]) {
     const d = caseData(r, c);
     const ref = conv2dRef(d.x, c.xShape, d.w, c.wShape, refOptions(c, d.b));
@@ -166,6 +170,32 @@ test('edge tiles: every output-pixel count 1..11 against every cout 1..17', () =
         assertClose(dw, exact.dw, 1e-4, `dw, ${describeCase(c)}`);
         assertClose(db, exact.db, 1e-4, `db, ${describeCase(c)}`);
       }
+    }
+  }
+});
+
+test('every subset of inputs differentiated (the others constant) gives the reference gradients', () => {
+  // A first layer's input needs no gradient (dx is skipped) and a frozen kernel none either (dw is skipped);
+  // the masked output gradient is then prepared without its row-major copy.
+  const r = rng(707);
+  for (let i = 0; i < 40; i++) {
+    const c = { ...randomCase(r), bias: true, relu: i % 2 === 0 };
+    const d = caseData(r, c);
+    const { shape } = conv2dRef(d.x, c.xShape, d.w, c.wShape, refOptions(c, d.b));
+    const dy = f32Array(r, sizeOf(shape));
+    const exact = conv2dBackwardRef(d.x, c.xShape, d.w, c.wShape, dy, refOptions(c, d.b));
+    const expected = { x: exact.dx, w: exact.dw, b: exact.db };
+    for (const wrt of [['w', 'b'], ['x'], ['x', 'b'], ['b'], ['w']]) {
+      const got = sn.tidy(() => {
+        const all = { x: sn.tensor(d.x, c.xShape), w: sn.tensor(d.w, c.wShape), b: sn.tensor(d.b, [c.wShape[3]]) };
+        const f = (...args) => {
+          const v = { ...all };
+          wrt.forEach((name, j) => { v[name] = args[j]; });
+          return sn.conv2d(v.x, v.w, opOptions(c, v.b));
+        };
+        return sn.grads(f)(wrt.map((name) => all[name]), sn.tensor(dy, shape)).map((g) => g.dataSync());
+      });
+      wrt.forEach((name, j) => assertClose(got[j], expected[name], 1e-4, `d${name} wrt ${wrt}, case ${i}: ${describeCase(c)}`));
     }
   }
 });

@@ -109,6 +109,41 @@ test('edge tiles: every m 1..9 against every n 1..17', () => {
   }
 });
 
+/** dense's gradients with respect to the inputs named in `wrt` only (the others are constants), seeded with dy. */
+function partialGrads(c, d, dy, wrt) {
+  return sn.tidy(() => {
+    const all = { x: sn.tensor(d.a, [c.m, c.k]), w: sn.tensor(d.b, [c.k, c.n]), b: sn.tensor(d.bias, [c.n]) };
+    const f = (...args) => {
+      const v = { ...all };
+      wrt.forEach((name, i) => { v[name] = args[i]; });
+      return sn.dense(v.x, v.w, v.b, c.relu ? 'relu' : 'linear');
+    };
+    return sn.grads(f)(wrt.map((name) => all[name]), sn.tensor(dy, [c.m, c.n])).map((g) => g.dataSync());
+  });
+}
+
+test('dense with relu: edge tiles and every subset of inputs differentiated (the masked gradient is prepared once)', () => {
+  const r = rng(45);
+  for (let m = 1; m <= 9; m += 2) {
+    for (let n = 1; n <= 17; n++) {
+      const c = { m, k: r.int(1, 12), n, bias: true, relu: true };
+      const d = caseData(r, c);
+      const dy = f32Array(r, m * n);
+      const y = matMulRef(d.a, m, c.k, d.b, n, d.bias);
+      const g = dy.map((v, i) => (y[i] > 0 ? v : 0));
+      const exact = {
+        x: matMulRef(g, m, n, transpose(d.b, c.k, n), c.k),
+        w: matMulRef(transpose(d.a, m, c.k), c.k, m, g, n),
+        b: Array.from({ length: n }, (_, j) => { let s = 0; for (let i = 0; i < m; i++) s += g[i * n + j]; return s; }),
+      };
+      for (const wrt of [['x', 'w', 'b'], ['w', 'b'], ['x'], ['b'], ['w']]) {
+        const got = partialGrads(c, d, dy, wrt);
+        wrt.forEach((name, i) => assertClose(got[i], exact[name], 1e-4, `d${name} wrt ${wrt}, ${describeCase(c)}`));
+      }
+    }
+  }
+});
+
 test('PyTorch fixtures: y, dx, dw, db for every dense case', () => {
   const cases = casesOf('dense');
   assert.ok(cases.length >= 4, `only ${cases.length} dense fixtures`);
