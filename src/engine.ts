@@ -43,9 +43,17 @@ export function track(t: Tracked): void {
   if (!t.isVariable && scopes.length > 0) scopes[scopes.length - 1].add(t);
 }
 
+const disposeListeners: ((t: Tracked) => void)[] = [];
+
+/** Calls `fn` with every tensor that gets disposed (caches derived from a tensor's data use this). */
+export function onDispose(fn: (t: Tracked) => void): void {
+  disposeListeners.push(fn);
+}
+
 export function disposeTracked(t: Tracked): void {
   if (t.isDisposed) return;
   t.isDisposed = true;
+  for (const fn of disposeListeners) fn(t);
   numTensors--;
   numBytes -= t.bytes;
   for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i].delete(t)) break;

@@ -13,7 +13,7 @@ import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
-import { MR, NR, WEIGHT_GRAD_CHUNK, checkActivation, gemmRows, packB, packBT, rowPointers, roundUp, zeroTensor } from './matmul.js';
+import { MR, NR, WEIGHT_GRAD_CHUNK, checkActivation, gemmRows, packWeights, packBT, rowPointers, roundUp, zeroTensor } from './matmul.js';
 
 export type Padding = 'valid' | 'same' | [[number, number], [number, number]];
 
@@ -188,7 +188,7 @@ function isPointwise(g: Geometry): boolean {
 }
 
 function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, relu: boolean, y: Tensor): void {
-  const packed = packB('gemm.packB', w.offset, g.K, g.cout, g.cout, bias ? bias.offset : 0);
+  const packed = packWeights(w, bias, g.K, g.cout);
   if (isPointwise(g)) {
     gemmRows(y.offset, x.offset, g.cin, g.M, g.cin, packed, g.cout, relu);
     return;

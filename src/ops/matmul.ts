@@ -4,6 +4,7 @@ import { Tensor, empty } from '../tensor.js';
 import { isRecording, record } from '../engine.js';
 import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
+import { cachedPack } from '../backend/packed-cache.js';
 import { f32 } from '../backend/views.js';
 import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';
 
@@ -17,14 +18,13 @@ export const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
 /**
  * Packs B [K, N] (row stride ldb) with an optional bias into the micro-kernel's panels; returns the offset.
- * Packing runs on every call: caching packed weights per Variable version was considered and not done,
- * because it is too cheap to matter (the Keras CNN's biggest kernel, 576x64, packs in 4 us, its Wᵀ in
- * 7 us, against a 13 ms training step or a ~4 ms batch of predict).
+ * The pack is cached per (weights, bias) and redone only when a Variable's version moved (see
+ * src/backend/packed-cache.ts): batch-1 inference then skips it; training repacks once a step.
  */
-export function packB(slot: string, b: number, K: number, N: number, ldb: number, bias: number): number {
-  const packed = scratch(slot, roundUp(N, NR) * (K + 1) * 4);
-  kernels().gemmPackB(packed, b, K, N, ldb, bias);
-  return packed;
+export function packWeights(w: Tensor, bias: Tensor | undefined, K: number, N: number): number {
+  const bytes = roundUp(N, NR) * (K + 1) * 4;
+  const tensors = bias ? [w, bias] : [w];
+  return cachedPack('B', tensors, bytes, (packed) => kernels().gemmPackB(packed, w.offset, K, N, N, bias ? bias.offset : 0));
 }
 
 /** Packs Sᵀ for S [N, K] (row stride lds): the B operand of dy · Wᵀ. */
@@ -92,7 +92,7 @@ function product(fn: string, a: Tensor, b: Tensor, bias: Tensor | undefined, rel
       if (bias) for (let i = 0; i < M; i++) f32().copyWithin(y.index + i * N, bias.index, bias.index + N);
       if (relu) kernels().gemmReluMask(y.offset, y.offset, y.offset, y.size);
     } else {
-      gemmRows(y.offset, a.offset, K, M, K, packB('gemm.packB', b.offset, K, N, N, bias ? bias.offset : 0), N, relu);
+      gemmRows(y.offset, a.offset, K, M, K, packWeights(b, bias, K, N), N, relu);
     }
   }
   if (isRecording()) {

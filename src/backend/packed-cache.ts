@@ -1,0 +1,65 @@
+// Packed weight panels, cached per (weights, bias) pair. Tensors are immutable except Variables, whose
+// `version` goes up whenever an optimizer or assign() changes them; so a pack is reused while both ids and
+// versions match, repacked in place when a version moved (every training step), and freed when either
+// tensor is disposed. Inference (predict, small batches) then packs each layer's weights once; training
+// repacks into the same block and allocates nothing.
+import { allocate, release } from './allocator.js';
+import { onDispose, type Tracked } from '../engine.js';
+
+interface Entry {
+  key: string;
+  versions: string;
+  offset: number;
+  bytes: number;
+  ids: number[];
+}
+
+const entries = new Map<string, Entry>();
+const byTensor = new Map<number, Set<string>>();
+
+function versionOf(t: Tracked): number {
+  return (t as unknown as { version?: number }).version ?? 0;
+}
+
+onDispose((t) => {
+  const keys = byTensor.get(t.id);
+  if (!keys) return;
+  byTensor.delete(t.id);
+  for (const key of keys) {
+    const e = entries.get(key);
+    if (!e) continue;
+    entries.delete(key);
+    release(e.offset);
+    for (const id of e.ids) if (id !== t.id) byTensor.get(id)?.delete(key);
+  }
+});
+
+/**
+ * The offset of `kind`'s packing of `tensors` (bytes long), calling `pack(offset)` only when there is no
+ * up-to-date one.
+ */
+export function cachedPack(kind: string, tensors: Tracked[], bytes: number, pack: (offset: number) => void): number {
+  const key = `${kind}:${tensors.map((t) => t.id).join(',')}`;
+  const versions = tensors.map(versionOf).join(',');
+  let e = entries.get(key);
+  if (e && e.versions === versions && e.bytes === bytes) return e.offset;
+  if (!e || e.bytes !== bytes) {
+    if (e) release(e.offset);
+    e = { key, versions, offset: allocate(bytes), bytes, ids: tensors.map((t) => t.id) };
+    entries.set(key, e);
+    for (const t of tensors) {
+      let set = byTensor.get(t.id);
+      if (!set) byTensor.set(t.id, (set = new Set()));
+      set.add(key);
+    }
+  }
+  e.versions = versions;
+  pack(e.offset);
+  return e.offset;
+}
+
+export function packedCacheStats(): { entries: number; bytes: number } {
+  let bytes = 0;
+  for (const e of entries.values()) bytes += e.bytes;
+  return { entries: entries.size, bytes };
+}
