@@ -8,7 +8,7 @@ import { compileKerasCnn, kerasCnn } from '../../examples/keras-cnn/model.mjs';
 
 let data = null;
 try {
-  data = await sn.datasets.fashionMnist.load({ limit: { train: 10000 } });
+  data = await sn.datasets.fashionMnist.load({ limit: { train: 10000 }, normalize: [-1, 1] });
 } catch (e) {
   console.log(`fashion-mnist.test: SKIPPED, the full Fashion-MNIST data set was not found.\n${e.message}`);
 }
