@@ -35,3 +35,17 @@ export function assertThrowsMessage(fn, pattern, what = '') {
   }
   assert.unreachable(`${what}: expected an error matching ${pattern}`);
 }
+
+/** A float32 tensor's data as its raw 32-bit words (for bit-exact comparisons, NaN payloads and -0 included). */
+export function bitsOf(t) {
+  const d = t.dataSync();
+  return Array.from(new Uint32Array(d.buffer, d.byteOffset, d.length));
+}
+
+/** Bit-for-bit equality of two word lists, reporting the first difference (uvu's diff of long arrays is slow). */
+export function assertSameBits(actual, expected, what) {
+  assert.is(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    if (actual[i] !== expected[i]) assert.unreachable(`${what}: word ${i} is 0x${(actual[i] >>> 0).toString(16)}; expected 0x${(expected[i] >>> 0).toString(16)}`);
+  }
+}

@@ -6,21 +6,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sn } from '../helpers/setup.mjs';
-import { assertThrowsMessage } from '../helpers/compare.mjs';
+import { assertSameBits, assertThrowsMessage, bitsOf } from '../helpers/compare.mjs';
 import { rng } from '../helpers/random.mjs';
 
-function bits(t) {
-  const d = t.dataSync();
-  return Array.from(new Uint32Array(d.buffer, d.byteOffset, d.length));
-}
 
-/** Bit-for-bit equality of two word lists, reporting the first difference (uvu's diff of long arrays is slow). */
-function assertSameBits(actual, expected, what) {
-  assert.is(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    if (actual[i] !== expected[i]) assert.unreachable(`${what}: word ${i} is 0x${(actual[i] >>> 0).toString(16)}; expected 0x${(expected[i] >>> 0).toString(16)}`);
-  }
-}
 
 function batch(seed, n = 6) {
   const r = rng(seed);
@@ -80,7 +69,7 @@ test('save() without a target gives { config, weights }: model.json as documente
   const tensors = sn.io.readSafetensors(weights);
   const names = model.weights.map((w) => w.name);
   assert.equal([...tensors.keys()].slice(0, names.length), names);
-  for (const w of model.weights) assertSameBits(bits(tensors.get(w.name)), bits(w), w.name);
+  for (const w of model.weights) assertSameBits(bitsOf(tensors.get(w.name)), bitsOf(w), w.name);
   for (const w of model.weights) for (const slot of ['momentum', 'velocity']) assert.ok(tensors.has(`optimizer/${slot}/${w.name}`), `${slot} of ${w.name}`);
   assert.is(sn.io.readSafetensorsHeader(weights).metadata.format, 'simdnet');
   for (const t of tensors.values()) t.dispose();
@@ -106,7 +95,7 @@ test('a loaded model predicts bit-identically and trains on exactly as the origi
   assert.equal(copy.layers.map((l) => l.className), model.layers.map((l) => l.className));
   const p1 = model.predict(first.x);
   const p2 = copy.predict(first.x);
-  assertSameBits(bits(p2), bits(p1), 'predictions');
+  assertSameBits(bitsOf(p2), bitsOf(p1), 'predictions');
   // Same optimizer, same state (Adam's moments and step count): the next steps agree bit for bit.
   assert.is(copy.optimizer.getConfig().className, 'Adam');
   assert.is(copy.optimizer.iterations, 3);
@@ -116,7 +105,7 @@ test('a loaded model predicts bit-identically and trains on exactly as the origi
     const l2 = copy.trainOnBatch(next.x, next.y);
     assert.equal(l2, l1, 'loss and accuracy');
   }
-  model.weights.forEach((w, i) => assertSameBits(bits(copy.weights[i]), bits(w), `after training: ${w.name}`));
+  model.weights.forEach((w, i) => assertSameBits(bitsOf(copy.weights[i]), bitsOf(w), `after training: ${w.name}`));
   for (const t of [p1, p2, first.x, first.y, next.x, next.y]) t.dispose();
   model.dispose();
   copy.dispose();
@@ -154,7 +143,7 @@ test('save(directory) writes model.json and weights.safetensors; loadModel reads
     for (const source of [target, path.join(target, 'model.json')]) {
       const copy = await sn.loadModel(source);
       const q = copy.predict(x);
-      assertSameBits(bits(q), bits(p), source);
+      assertSameBits(bitsOf(q), bitsOf(p), source);
       const dropout = copy.layers.find((l) => l.className === 'Dropout');
       assert.is(dropout.rate, 0.25);
       q.dispose();
@@ -172,7 +161,7 @@ test('loadModel takes the config as JSON text and the weights as an ArrayBuffer 
   const model = smallCnn();
   const { config, weights } = await model.save();
   const copy = await sn.loadModel({ config: JSON.stringify(config), weights: weights.slice().buffer });
-  model.weights.forEach((w, i) => assertSameBits(bits(copy.weights[i]), bits(w), w.name));
+  model.weights.forEach((w, i) => assertSameBits(bitsOf(copy.weights[i]), bitsOf(w), w.name));
   copy.dispose();
   model.dispose();
 });
@@ -189,7 +178,7 @@ test('a model compiled with a custom loss, or never compiled, loads uncompiled w
   const handMade = { learningRate: 0, applyGradients() {}, dispose() {} };
   model.compile({ optimizer: handMade, loss: 'meanSquaredError' });
   assert.is((await model.save()).config.trainingConfig, undefined, 'an optimizer without getConfig');
-  assertSameBits(bits(copy.weights[0]), bits(model.weights[0]), 'kernel');
+  assertSameBits(bitsOf(copy.weights[0]), bitsOf(model.weights[0]), 'kernel');
   copy.dispose();
   model.dispose();
 });
@@ -202,7 +191,7 @@ test('model.loadWeights reads weights.safetensors into a model built the same wa
   model.trainOnBatch(x, y);
   const trained = await model.save();
   other.loadWeights(trained.weights);
-  model.weights.forEach((w, i) => assertSameBits(bits(other.weights[i]), bits(w), w.name));
+  model.weights.forEach((w, i) => assertSameBits(bitsOf(other.weights[i]), bitsOf(w), w.name));
   model.loadWeights(weights); // by its own names
   assertThrowsMessage(
     () => sn.sequential({ layers: [sn.layers.dense({ inputShape: [3], units: 2 })] }).loadWeights(weights),

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { sn } from '../helpers/setup.mjs';
-import { assertThrowsMessage } from '../helpers/compare.mjs';
+import { assertSameBits, assertThrowsMessage, bitsOf } from '../helpers/compare.mjs';
 import { lenetFixture } from '../helpers/fixtures.mjs';
 
 const enc = new TextEncoder();
@@ -24,18 +24,7 @@ function fileOf(headerText, data = new Uint8Array(0), length) {
 const entry = (dtype, shape, begin, end) => ({ dtype, shape, data_offsets: [begin, end] });
 const f32File = (header, dataBytes) => fileOf(JSON.stringify(header), new Uint8Array(dataBytes));
 
-function bitsOf(t) {
-  const d = t.dataSync();
-  return Array.from(new Uint32Array(d.buffer, d.byteOffset, d.length));
-}
 
-/** Bit-for-bit equality of two word lists, reporting the first difference (uvu's diff of long arrays is slow). */
-function assertSameBits(actual, expected, what) {
-  assert.is(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    if (actual[i] !== expected[i]) assert.unreachable(`${what}: word ${i} is 0x${(actual[i] >>> 0).toString(16)}; expected 0x${(expected[i] >>> 0).toString(16)}`);
-  }
-}
 
 function disposeAll(map) {
   for (const t of map.values()) t.dispose();
