@@ -66,6 +66,20 @@ function opGrads(c, d, dy, yShape) {
   });
 }
 
+/** y, dx, dw and db of one case (with bias) against the exact float64 forward and backward references. */
+function checkForwardAndBackward(r, c) {
+    const d = caseData(r, c);
+    const ref = conv2dRef(d.x, c.xShape, d.w, c.wShape, refOptions(c, d.b));
+    const dy = f32Array(r, ref.y.length);
+    const exact = conv2dBackwardRef(d.x, c.xShape, d.w, c.wShape, dy, refOptions(c, d.b));
+    const y = sn.tidy(() => sn.conv2d(sn.tensor(d.x, c.xShape), sn.tensor(d.w, c.wShape), opOptions(c, sn.tensor(d.b))).dataSync());
+    assertClose(y, ref.y, 1e-4, `y, ${describeCase(c)}`);
+    const [dx, dw, db] = opGrads(c, d, dy, ref.shape);
+    assertClose(dx, exact.dx, 1e-4, `dx, ${describeCase(c)}`);
+    assertClose(dw, exact.dw, 1e-4, `dw, ${describeCase(c)}`);
+    assertClose(db, exact.db, 1e-4, `db, ${describeCase(c)}`);
+}
+
 test('forward matches the float64 reference on 200 random shapes', () => {
   const r = rng(101);
   for (let i = 0; i < 200; i++) {
@@ -139,16 +153,7 @@ test('many output pixels: dx blocks and weight-gradient chunks join up', () => {
     { xShape: [2, 41, 41, 2], wShape: [2, 2, 2, 33], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: true },
     { xShape: [1, 59, 61, 3], wShape: [1, 1, 3, 35], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: true },
   ]) {
-    const d = caseData(r, c);
-    const ref = conv2dRef(d.x, c.xShape, d.w, c.wShape, refOptions(c, d.b));
-    const dy = f32Array(r, ref.y.length);
-    const exact = conv2dBackwardRef(d.x, c.xShape, d.w, c.wShape, dy, refOptions(c, d.b));
-    const y = sn.tidy(() => sn.conv2d(sn.tensor(d.x, c.xShape), sn.tensor(d.w, c.wShape), opOptions(c, sn.tensor(d.b))).dataSync());
-    assertClose(y, ref.y, 1e-4, `y, ${describeCase(c)}`);
-    const [dx, dw, db] = opGrads(c, d, dy, ref.shape);
-    assertClose(dx, exact.dx, 1e-4, `dx, ${describeCase(c)}`);
-    assertClose(dw, exact.dw, 1e-4, `dw, ${describeCase(c)}`);
-    assertClose(db, exact.db, 1e-4, `db, ${describeCase(c)}`);
+    checkForwardAndBackward(r, c);
   }
 });
 
@@ -159,16 +164,7 @@ test('edge tiles: every output-pixel count 1..11 against every cout 1..17', () =
       for (const cin of [3, 10]) {
         // 1 x m output pixels from a 2x2 window over a 2 x (m+1) image.
         const c = { xShape: [1, 2, m + 1, cin], wShape: [2, 2, cin, cout], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: false };
-        const d = caseData(r, c);
-        const ref = conv2dRef(d.x, c.xShape, d.w, c.wShape, refOptions(c, d.b));
-        const dy = f32Array(r, ref.y.length);
-        const exact = conv2dBackwardRef(d.x, c.xShape, d.w, c.wShape, dy, refOptions(c, d.b));
-        const y = sn.tidy(() => sn.conv2d(sn.tensor(d.x, c.xShape), sn.tensor(d.w, c.wShape), opOptions(c, sn.tensor(d.b))).dataSync());
-        assertClose(y, ref.y, 1e-4, `y, ${describeCase(c)}`);
-        const [dx, dw, db] = opGrads(c, d, dy, ref.shape);
-        assertClose(dx, exact.dx, 1e-4, `dx, ${describeCase(c)}`);
-        assertClose(dw, exact.dw, 1e-4, `dw, ${describeCase(c)}`);
-        assertClose(db, exact.db, 1e-4, `db, ${describeCase(c)}`);
+        checkForwardAndBackward(r, c);
       }
     }
   }
