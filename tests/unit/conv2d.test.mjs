@@ -68,16 +68,16 @@ function opGrads(c, d, dy, yShape) {
 
 /** y, dx, dw and db of one case (with bias) against the exact float64 forward and backward references. */
 function checkForwardAndBackward(r, c) {
-    const d = caseData(r, c);
-    const ref = conv2dRef(d.x, c.xShape, d.w, c.wShape, refOptions(c, d.b));
-    const dy = f32Array(r, ref.y.length);
-    const exact = conv2dBackwardRef(d.x, c.xShape, d.w, c.wShape, dy, refOptions(c, d.b));
-    const y = sn.tidy(() => sn.conv2d(sn.tensor(d.x, c.xShape), sn.tensor(d.w, c.wShape), opOptions(c, sn.tensor(d.b))).dataSync());
-    assertClose(y, ref.y, 1e-4, `y, ${describeCase(c)}`);
-    const [dx, dw, db] = opGrads(c, d, dy, ref.shape);
-    assertClose(dx, exact.dx, 1e-4, `dx, ${describeCase(c)}`);
-    assertClose(dw, exact.dw, 1e-4, `dw, ${describeCase(c)}`);
-    assertClose(db, exact.db, 1e-4, `db, ${describeCase(c)}`);
+  const d = caseData(r, c);
+  const ref = conv2dRef(d.x, c.xShape, d.w, c.wShape, refOptions(c, d.b));
+  const dy = f32Array(r, ref.y.length);
+  const exact = conv2dBackwardRef(d.x, c.xShape, d.w, c.wShape, dy, refOptions(c, d.b));
+  const y = sn.tidy(() => sn.conv2d(sn.tensor(d.x, c.xShape), sn.tensor(d.w, c.wShape), opOptions(c, sn.tensor(d.b))).dataSync());
+  assertClose(y, ref.y, 1e-4, `y, ${describeCase(c)}`);
+  const [dx, dw, db] = opGrads(c, d, dy, ref.shape);
+  assertClose(dx, exact.dx, 1e-4, `dx, ${describeCase(c)}`);
+  assertClose(dw, exact.dw, 1e-4, `dw, ${describeCase(c)}`);
+  assertClose(db, exact.db, 1e-4, `db, ${describeCase(c)}`);
 }
 
 test('forward matches the float64 reference on 200 random shapes', () => {
