@@ -2,7 +2,17 @@
 // (impl[case.method](shape, data, variant) → { run, output, dispose } or { na: reason }), its work count
 // for the throughput column, its input data (made lazily, seeded) and the implementation whose output
 // is the reference for the correctness check.
-import { CONV_SHAPES, POOL_SHAPES, MATMUL_SHAPES, convLabel, poolLabel, matMulLabel, convFlops, poolOps, matMulFlops } from './shapes.mjs';
+import {
+  CONV_SHAPES,
+  POOL_SHAPES,
+  MATMUL_SHAPES,
+  convLabel,
+  poolLabel,
+  matMulLabel,
+  convFlops,
+  poolOps,
+  matMulFlops,
+} from './shapes.mjs';
 import { MODELS, BATCH } from './models.mjs';
 import { randomArray } from './random.mjs';
 
@@ -50,20 +60,66 @@ const BACKWARD_VARIANTS = [
 export function allCases() {
   const cases = [];
   for (const s of CONV_SHAPES) {
-    cases.push({ section: 'forward', id: `${s.id}`, label: convLabel(s), tags: ['conv', 'forward'], quick: s.quick, method: 'convForward', shape: s, data: convData(s), work: convFlops(s.geom), unit: 'FLOP', reference: 'naive' });
+    cases.push({
+      section: 'forward',
+      id: `${s.id}`,
+      label: convLabel(s),
+      tags: ['conv', 'forward'],
+      quick: s.quick,
+      method: 'convForward',
+      shape: s,
+      data: convData(s),
+      work: convFlops(s.geom),
+      unit: 'FLOP',
+      reference: 'naive',
+    });
   }
   for (const s of POOL_SHAPES) {
-    cases.push({ section: 'forward', id: `${s.id}`, label: poolLabel(s), tags: ['pool', 'maxpool', 'forward'], quick: s.quick, method: 'poolForward', shape: s, data: poolData(s), work: poolOps(s.geom), unit: 'op', reference: 'naive' });
+    cases.push({
+      section: 'forward',
+      id: `${s.id}`,
+      label: poolLabel(s),
+      tags: ['pool', 'maxpool', 'forward'],
+      quick: s.quick,
+      method: 'poolForward',
+      shape: s,
+      data: poolData(s),
+      work: poolOps(s.geom),
+      unit: 'op',
+      reference: 'naive',
+    });
   }
   for (const s of MATMUL_SHAPES) {
-    cases.push({ section: 'forward', id: `${s.id}`, label: matMulLabel(s), tags: ['matmul', 'forward'], quick: s.quick, method: 'matMul', shape: s, data: matMulData(s), work: matMulFlops(s), unit: 'FLOP', reference: 'naive' });
+    cases.push({
+      section: 'forward',
+      id: `${s.id}`,
+      label: matMulLabel(s),
+      tags: ['matmul', 'forward'],
+      quick: s.quick,
+      method: 'matMul',
+      shape: s,
+      data: matMulData(s),
+      work: matMulFlops(s),
+      unit: 'FLOP',
+      reference: 'naive',
+    });
   }
   for (const s of CONV_SHAPES) {
     const data = convData(s);
     for (const v of BACKWARD_VARIANTS) {
       cases.push({
-        section: 'backward', id: `${s.id}-${v.which}`, label: `${convLabel(s)} ${v.suffix}`, tags: ['conv', 'backward', v.which],
-        quick: s.id === 'c2', method: 'convBackward', variant: v.which, shape: s, data, work: v.factor * convFlops(s.geom), unit: 'FLOP', reference: 'naive',
+        section: 'backward',
+        id: `${s.id}-${v.which}`,
+        label: `${convLabel(s)} ${v.suffix}`,
+        tags: ['conv', 'backward', v.which],
+        quick: s.id === 'c2',
+        method: 'convBackward',
+        variant: v.which,
+        shape: s,
+        data,
+        work: v.factor * convFlops(s.geom),
+        unit: 'FLOP',
+        reference: 'naive',
         // Implementations with separate dx and dW kernels get the sum of those two rows, not a third timing.
         sumOf: v.which === 'both' ? [`${s.id}-dx`, `${s.id}-dw`] : undefined,
         quickSkip: QUICK_SKIP,
@@ -71,10 +127,35 @@ export function allCases() {
     }
   }
   for (const s of POOL_SHAPES) {
-    cases.push({ section: 'backward', id: `${s.id}-back`, label: `${poolLabel(s)} backward`, tags: ['pool', 'maxpool', 'backward'], quick: s.quick, method: 'poolBackward', shape: s, data: poolData(s), work: poolOps(s.geom), unit: 'op', reference: 'naive' });
+    cases.push({
+      section: 'backward',
+      id: `${s.id}-back`,
+      label: `${poolLabel(s)} backward`,
+      tags: ['pool', 'maxpool', 'backward'],
+      quick: s.quick,
+      method: 'poolBackward',
+      shape: s,
+      data: poolData(s),
+      work: poolOps(s.geom),
+      unit: 'op',
+      reference: 'naive',
+    });
   }
   for (const m of MODELS) {
-    cases.push({ section: 'train', id: m.id, label: m.label, tags: ['train', 'training'], quick: m.quick, method: 'train', shape: m, data: () => null, work: BATCH, unit: 'image', reference: ['tfcpu', 'tfwasm'], quickSkip: QUICK_SKIP });
+    cases.push({
+      section: 'train',
+      id: m.id,
+      label: m.label,
+      tags: ['train', 'training'],
+      quick: m.quick,
+      method: 'train',
+      shape: m,
+      data: () => null,
+      work: BATCH,
+      unit: 'image',
+      reference: ['tfcpu', 'tfwasm'],
+      quickSkip: QUICK_SKIP,
+    });
   }
   return cases;
 }

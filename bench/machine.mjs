@@ -4,7 +4,9 @@ import os from 'node:os';
 
 function cpuModel() {
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
     if (line) return line.split(':').slice(1).join(':').trim();
   } catch {
     // not Linux
@@ -23,4 +25,8 @@ export function machineInfo() {
   };
 }
 
-export const loadAverage = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+export const loadAverage = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');

@@ -7,7 +7,7 @@ export const BATCH = 32;
 export const MODELS = [
   {
     id: 'keras',
-    label: "seed Keras CNN 28x28x1 (Adam)",
+    label: 'seed Keras CNN 28x28x1 (Adam)',
     input: [28, 28, 1],
     classes: 10,
     layers: [
@@ -74,7 +74,11 @@ export function instantiate(model, seed = 1234) {
       flat = h * w * c;
     } else if (layer.type === 'dense') {
       const limit = Math.sqrt(6 / (flat + layer.units));
-      const wp = { name: `l${i}_dense_w`, shape: [flat, layer.units], data: uniformArray(rng, [flat, layer.units], -limit, limit) };
+      const wp = {
+        name: `l${i}_dense_w`,
+        shape: [flat, layer.units],
+        data: uniformArray(rng, [flat, layer.units], -limit, limit),
+      };
       const bp = { name: `l${i}_dense_b`, shape: [layer.units], data: new Float32Array(layer.units) };
       params.push(wp, bp);
       layers.push({ ...layer, w: wp, b: bp });

@@ -27,7 +27,9 @@ await sn.ready({ simd: flavor });
 
 // ---- a private instance of the kernels ----
 const memory = new WebAssembly.Memory({ initial: 16 });
-const { instance } = await WebAssembly.instantiate(readFileSync(path.join(root, `build/simdnet-${flavor}.wasm`)), { env: { memory } });
+const { instance } = await WebAssembly.instantiate(readFileSync(path.join(root, `build/simdnet-${flavor}.wasm`)), {
+  env: { memory },
+});
 const k = instance.exports;
 let top = (k.heapBase() + 63) & ~63;
 function alloc(bytes) {
@@ -60,10 +62,13 @@ function setupConv(s) {
   const taps = rowTaps ? kh : kh * kw;
   const tapLen = rowTaps ? kw * cin : cin;
   const g = { n, h, w, cin, kh, kw, cout, pt, pl, oh, ow, M, K, mPad, N: cout, rowTaps, taps, tapLen };
-  g.x = alloc(n * h * w * cin * 4); randomFill(g.x, n * h * w * cin);
-  g.wt = alloc(K * cout * 4); randomFill(g.wt, K * cout);
+  g.x = alloc(n * h * w * cin * 4);
+  randomFill(g.x, n * h * w * cin);
+  g.wt = alloc(K * cout * 4);
+  randomFill(g.wt, K * cout);
   g.y = alloc(M * cout * 4);
-  g.dy = alloc(M * cout * 4); randomFill(g.dy, M * cout);
+  g.dy = alloc(M * cout * 4);
+  randomFill(g.dy, M * cout);
   g.dx = alloc(n * h * w * cin * 4);
   g.dw = alloc(K * cout * 4);
   g.zero = alloc(Math.max(tapLen, 8) * 4);
@@ -77,9 +82,29 @@ function setupConv(s) {
   return g;
 }
 
-const indirection = (g) => g.rowTaps
-  ? k.convIndirection(g.ind, g.x, g.zero, g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, 1, 1, 1, 1, 1, g.pt, 0, g.mPad)
-  : k.convIndirection(g.ind, g.x, g.zero, g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, 1, 1, 1, 1, g.pt, g.pl, g.mPad);
+const indirection = (g) =>
+  g.rowTaps
+    ? k.convIndirection(g.ind, g.x, g.zero, g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, 1, 1, 1, 1, 1, g.pt, 0, g.mPad)
+    : k.convIndirection(
+        g.ind,
+        g.x,
+        g.zero,
+        g.n,
+        g.h,
+        g.w,
+        g.cin,
+        g.oh,
+        g.ow,
+        g.kh,
+        g.kw,
+        1,
+        1,
+        1,
+        1,
+        g.pt,
+        g.pl,
+        g.mPad,
+      );
 
 function convForward(g) {
   k.gemmPackB(g.packed, g.wt, g.K, g.N, g.N, 0);
@@ -141,10 +166,19 @@ const convShapes = [
   { name: 'n32 13x13x32->64 3x3 valid', x: [32, 13, 13, 32], w: [3, 3, 32, 64], naive: true },
   { name: 'n32 32x32x3->6 5x5 valid', x: [32, 32, 32, 3], w: [5, 5, 3, 6], naive: true },
   { name: 'n32 14x14x6->16 5x5 valid', x: [32, 14, 14, 6], w: [5, 5, 6, 16], naive: true },
-  { name: 'n1 56x56x64->64 3x3 same', x: [1, 56, 56, 64], w: [3, 3, 64, 64], pad: [1, 1], out: [56, 56], padding: 'same' },
+  {
+    name: 'n1 56x56x64->64 3x3 same',
+    x: [1, 56, 56, 64],
+    w: [3, 3, 64, 64],
+    pad: [1, 1],
+    out: [56, 56],
+    padding: 'same',
+  },
 ];
 
-console.log(`simdnet quick kernels (${flavor} SIMD, node ${process.versions.node}); median GFLOP/s over ${reps} samples`);
+console.log(
+  `simdnet quick kernels (${flavor} SIMD, node ${process.versions.node}); median GFLOP/s over ${reps} samples`,
+);
 console.log('shape                              fwd     dx     dw | api fwd  api fwd+bwd | naive JS  speed-up');
 for (const s of convShapes) {
   if (only && !s.name.includes(only)) continue;
@@ -157,9 +191,19 @@ for (const s of convShapes) {
   const x = sn.randomNormal(s.x, { seed: 1 });
   const w = sn.randomNormal(s.w, { seed: 2 });
   const opts = { padding: s.padding ?? 'valid' };
-  const apiF = time(() => sn.tidy(() => { sn.conv2d(x, w, opts); }));
+  const apiF = time(() =>
+    sn.tidy(() => {
+      sn.conv2d(x, w, opts);
+    }),
+  );
   const vg = sn.valueAndGrads((a, b) => sn.conv2d(a, b, opts));
-  const apiFB = time(() => sn.tidy(() => { vg([x, w]); }), 2);
+  const apiFB = time(
+    () =>
+      sn.tidy(() => {
+        vg([x, w]);
+      }),
+    2,
+  );
   x.dispose();
   w.dispose();
   let naive = '';
@@ -170,7 +214,9 @@ for (const s of convShapes) {
     const tn = time(() => naiveConvF32(xs, s.x, ws, s.w, ys), 2);
     naive = `${gflops(flops, tn)}  ${(tn / tf).toFixed(0).padStart(6)}x`; // forward vs naive forward
   }
-  console.log(`${s.name.padEnd(30)} ${gflops(flops, tf)} ${gflops(flops, tdx)} ${gflops(flops, tdw)} | ${gflops(flops, apiF)}   ${gflops(3 * flops, apiFB)}     | ${naive}`);
+  console.log(
+    `${s.name.padEnd(30)} ${gflops(flops, tf)} ${gflops(flops, tdx)} ${gflops(flops, tdw)} | ${gflops(flops, apiF)}   ${gflops(3 * flops, apiFB)}     | ${naive}`,
+  );
 }
 
 const matShapes = [
@@ -182,10 +228,13 @@ for (const s of matShapes) {
   if (only && !s.name.includes(only)) continue;
   const { m, k: K, n } = s;
   const flops = 2 * m * K * n;
-  const a = alloc(m * K * 4); randomFill(a, m * K);
-  const b = alloc(K * n * 4); randomFill(b, K * n);
+  const a = alloc(m * K * 4);
+  randomFill(a, m * K);
+  const b = alloc(K * n * 4);
+  randomFill(b, K * n);
   const c = alloc(m * n * 4);
-  const dc = alloc(m * n * 4); randomFill(dc, m * n);
+  const dc = alloc(m * n * 4);
+  randomFill(dc, m * n);
   const da = alloc(m * K * 4);
   const db = alloc(K * n * 4);
   const packed = alloc(roundUp(Math.max(n, K), 8) * (Math.max(n, K) + 1) * 4);
@@ -209,10 +258,22 @@ for (const s of matShapes) {
   });
   const ta = sn.randomNormal([m, K], { seed: 3 });
   const tb = sn.randomNormal([K, n], { seed: 4 });
-  const apiF = time(() => sn.tidy(() => { sn.matMul(ta, tb); }));
+  const apiF = time(() =>
+    sn.tidy(() => {
+      sn.matMul(ta, tb);
+    }),
+  );
   const vg = sn.valueAndGrads((p, q) => sn.matMul(p, q));
-  const apiFB = time(() => sn.tidy(() => { vg([ta, tb]); }), 2);
+  const apiFB = time(
+    () =>
+      sn.tidy(() => {
+        vg([ta, tb]);
+      }),
+    2,
+  );
   ta.dispose();
   tb.dispose();
-  console.log(`${s.name.padEnd(30)} ${gflops(flops, tf)} ${gflops(flops, tda)} ${gflops(flops, tdb)} | ${gflops(flops, apiF)}   ${gflops(3 * flops, apiFB)}`);
+  console.log(
+    `${s.name.padEnd(30)} ${gflops(flops, tf)} ${gflops(flops, tda)} ${gflops(flops, tdb)} | ${gflops(flops, apiF)}   ${gflops(3 * flops, apiFB)}`,
+  );
 }

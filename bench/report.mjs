@@ -65,7 +65,12 @@ export function sectionTable(rows, section) {
   const peers = section === 'train' ? PEERS.filter((p) => p.key !== 'naive') : PEERS;
   const rate = section === 'train' ? 'img/s' : rows.some((r) => r.unit === 'op') ? 'G(FL)OP/s' : 'GFLOP/s';
   const time = section === 'train' ? 'ms/step' : 'ms';
-  const headers = [section === 'train' ? 'model (batch 32)' : 'case', section === 'train' ? 'batch' : 'MFLOP', `simdnet ${time}`, rate];
+  const headers = [
+    section === 'train' ? 'model (batch 32)' : 'case',
+    section === 'train' ? 'batch' : 'MFLOP',
+    `simdnet ${time}`,
+    rate,
+  ];
   for (const p of peers) headers.push(`${p.label} ${time}`, rate);
   for (const p of peers) headers.push(`vs ${p.label}`);
   const body = rows.map((row) => {
@@ -80,7 +85,14 @@ export function sectionTable(rows, section) {
 
 /** simdnet's builds side by side: relaxed in the bench process, relaxed alone, plain alone. */
 export function buildsTable(rows) {
-  const headers = ['case', 'relaxed ms (TF.js loaded)', 'relaxed ms (alone)', 'plain ms (alone)', 'relaxed vs plain', 'loaded / alone'];
+  const headers = [
+    'case',
+    'relaxed ms (TF.js loaded)',
+    'relaxed ms (alone)',
+    'plain ms (alone)',
+    'relaxed vs plain',
+    'loaded / alone',
+  ];
   const body = rows
     .filter((row) => ['simdnet', 'simdnet-alone', 'simdnet-plain'].some((k) => ok(row.impls[k])))
     .map((row) => {
@@ -88,7 +100,14 @@ export function buildsTable(rows) {
       const alone = row.impls['simdnet-alone'];
       const plain = row.impls['simdnet-plain'];
       const relaxedRef = ok(alone) ? alone : inBench;
-      return [row.label, fmtCell(inBench, row.section), fmtCell(alone, row.section), fmtCell(plain, row.section), ratio(relaxedRef, plain), ok(alone) && ok(inBench) ? fmtNum(inBench.medianMs / alone.medianMs) : '—'];
+      return [
+        row.label,
+        fmtCell(inBench, row.section),
+        fmtCell(alone, row.section),
+        fmtCell(plain, row.section),
+        ratio(relaxedRef, plain),
+        ok(alone) && ok(inBench) ? fmtNum(inBench.medianMs / alone.medianMs) : '—',
+      ];
     });
   return { headers, body, align: headers.map((_, i) => (i === 0 ? 'left' : 'right')) };
 }
@@ -112,7 +131,8 @@ export function allTables(rows) {
 
 export function renderConsole({ headers, body, align }) {
   const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => (align[i] === 'left' ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells) =>
+    cells.map((c, i) => (align[i] === 'left' ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
@@ -144,18 +164,23 @@ export function findings(rows) {
       if (!ok(c)) continue;
       if (isWrong(c, row.section)) {
         const known = KNOWN_PEER_ISSUES[`${impl}:${row.method}`];
-        lines.push(`WRONG ${impl} on ${row.label}: relative error ${c.err.toExponential(2)} vs ${row.reference}${known ? ` (${known})` : ''}`);
-      }
-      else if (typeof c.err === 'number') {
+        lines.push(
+          `WRONG ${impl} on ${row.label}: relative error ${c.err.toExponential(2)} vs ${row.reference}${known ? ` (${known})` : ''}`,
+        );
+      } else if (typeof c.err === 'number') {
         checked++;
         worst = Math.max(worst, c.err);
       }
       if (c.leak) lines.push(`LEAK ${impl} on ${row.label}: ${c.leak > 0 ? '+' : ''}${c.leak} tensors after dispose`);
       if (c.checkNote) lines.push(`note ${impl} on ${row.label}: ${c.checkNote}`);
-      if (c.note && row.section === 'train' && impl === 'simdnet') lines.push(`${impl} training step on ${row.label}: ${c.note}`);
+      if (c.note && row.section === 'train' && impl === 'simdnet')
+        lines.push(`${impl} training step on ${row.label}: ${c.note}`);
     }
   }
-  for (const [reason, r] of reasons) lines.push(`n/a (${[...r.impls].join(', ')}; ${r.rows.size} row${r.rows.size > 1 ? 's' : ''}): ${reason}`);
-  lines.unshift(`checked ${checked} results against the reference (ops: naive JS; training: gradients at the initial weights and losses of three steps vs TF.js cpu, or wasm where cpu did not run): worst relative error ${worst.toExponential(1)}`);
+  for (const [reason, r] of reasons)
+    lines.push(`n/a (${[...r.impls].join(', ')}; ${r.rows.size} row${r.rows.size > 1 ? 's' : ''}): ${reason}`);
+  lines.unshift(
+    `checked ${checked} results against the reference (ops: naive JS; training: gradients at the initial weights and losses of three steps vs TF.js cpu, or wasm where cpu did not run): worst relative error ${worst.toExponential(1)}`,
+  );
   return lines;
 }

@@ -35,7 +35,16 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ALL_IMPLS = ['simdnet', 'naive', 'tfwasm', 'tfcpu'];
 
 function parseArgs(argv) {
-  const opts = { quick: false, only: null, impls: ALL_IMPLS, json: null, plain: true, alone: true, simd: undefined, worker: false };
+  const opts = {
+    quick: false,
+    only: null,
+    impls: ALL_IMPLS,
+    json: null,
+    plain: true,
+    alone: true,
+    simd: undefined,
+    worker: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -53,11 +62,19 @@ function parseArgs(argv) {
     else if (a === '--worker') opts.worker = true;
     else if (a === '--render') opts.render = value();
     else if (a === '--help' || a === '-h') {
-      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+      console.log(
+        readFileSync(fileURLToPath(import.meta.url), 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('//'))
+          .map((l) => l.slice(3))
+          .join('\n'),
+      );
       process.exit(0);
     } else throw new Error(`bench: unknown option ${a} (try --help)`);
   }
-  for (const impl of opts.impls) if (!ALL_IMPLS.includes(impl)) throw new Error(`bench: unknown implementation '${impl}'; expected some of ${ALL_IMPLS.join(', ')}`);
+  for (const impl of opts.impls)
+    if (!ALL_IMPLS.includes(impl))
+      throw new Error(`bench: unknown implementation '${impl}'; expected some of ${ALL_IMPLS.join(', ')}`);
   return opts;
 }
 
@@ -118,7 +135,17 @@ function sumOfParts(c, impl, rowsById) {
   const failed = parts.find((p) => p.status !== 'ok');
   if (failed) return { result: failed };
   const sum = (k) => parts.reduce((a, p) => a + p[k], 0);
-  return { result: { status: 'ok', medianMs: sum('medianMs'), meanMs: sum('meanMs'), rme: NaN, samples: 0, method: 'sum', leak: 0 } };
+  return {
+    result: {
+      status: 'ok',
+      medianMs: sum('medianMs'),
+      meanMs: sum('meanMs'),
+      rme: NaN,
+      samples: 0,
+      method: 'sum',
+      leak: 0,
+    },
+  };
 }
 
 /**
@@ -136,7 +163,15 @@ function deriveDx(rows) {
       const dw = byId.get(`${base}-dw`)?.impls[name];
       if (both?.status !== 'ok' || dw?.status !== 'ok') continue;
       const ms = both.medianMs - dw.medianMs;
-      row.impls[name] = { status: 'ok', medianMs: ms, meanMs: both.meanMs - dw.meanMs, rme: NaN, samples: 0, method: 'diff', leak: 0 };
+      row.impls[name] = {
+        status: 'ok',
+        medianMs: ms,
+        meanMs: both.meanMs - dw.meanMs,
+        rme: NaN,
+        samples: 0,
+        method: 'diff',
+        leak: 0,
+      };
     }
   }
 }
@@ -169,7 +204,8 @@ async function main() {
   if (opts.impls.includes('simdnet')) {
     impls.push(simdnetImpl(sn));
     const withTf = opts.impls.some((i) => i.startsWith('tf'));
-    if (opts.alone && withTf && !opts.quick && simd === 'relaxed') workers.push(await startWorker('simdnet-alone', 'relaxed', opts));
+    if (opts.alone && withTf && !opts.quick && simd === 'relaxed')
+      workers.push(await startWorker('simdnet-alone', 'relaxed', opts));
     if (opts.plain && simd === 'relaxed') workers.push(await startWorker('simdnet-plain', 'plain', opts));
     impls.push(...workers);
   }
@@ -185,19 +221,36 @@ async function main() {
     isolation = await checkIsolation(sn, tfctx);
   }
 
-  console.log(`simdnet bench: ${cases.length} cases, ${opts.quick ? 'quick' : 'full'} sampling; simdnet ${simd} SIMD${workers.length ? ` (+ workers: ${workers.map((w) => w.name).join(', ')})` : ''}`);
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageStart}`);
-  if (tfctx) console.log(`TF.js ${tfctx.info.version}: wasm SIMD ${tfctx.info.wasmSimd}, ${tfctx.info.wasmThreads} thread(s); isolation: ${isolation}`);
+  console.log(
+    `simdnet bench: ${cases.length} cases, ${opts.quick ? 'quick' : 'full'} sampling; simdnet ${simd} SIMD${workers.length ? ` (+ workers: ${workers.map((w) => w.name).join(', ')})` : ''}`,
+  );
+  console.log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageStart}`,
+  );
+  if (tfctx)
+    console.log(
+      `TF.js ${tfctx.info.version}: wasm SIMD ${tfctx.info.wasmSimd}, ${tfctx.info.wasmThreads} thread(s); isolation: ${isolation}`,
+    );
 
   const rows = [];
   const rowsById = new Map();
   for (const c of cases) {
-    const row = { section: c.section, id: c.id, method: c.method, label: c.label, work: c.work, unit: c.unit, reference: c.reference, impls: {} };
+    const row = {
+      section: c.section,
+      id: c.id,
+      method: c.method,
+      label: c.label,
+      work: c.work,
+      unit: c.unit,
+      reference: c.reference,
+      impls: {},
+    };
     const outputs = {};
     process.stdout.write(`${c.label}:`);
     for (const impl of impls) {
       let done;
-      if (opts.quick && c.quickSkip?.includes(impl.name)) done = { result: { status: 'n/a', reason: 'skipped by --quick (seconds per call)' } };
+      if (opts.quick && c.quickSkip?.includes(impl.name))
+        done = { result: { status: 'n/a', reason: 'skipped by --quick (seconds per call)' } };
       else if (impl.remote) done = await impl.runCase(c.id);
       else done = sumOfParts(c, impl, rowsById) ?? (await runOne(c, impl, budget));
       const { result, output } = done;
@@ -221,11 +274,23 @@ async function main() {
 
   console.log('');
   for (const { title, table } of tables) console.log(`${title}\n${renderConsole(table)}\n`);
-  console.log('ms: median ±relative margin of error (benchmark.js, 95%); "vs X": X ms / simdnet ms (above 1: simdnet is faster)');
+  console.log(
+    'ms: median ±relative margin of error (benchmark.js, 95%); "vs X": X ms / simdnet ms (above 1: simdnet is faster)',
+  );
   for (const line of notes) console.log(line);
   console.log(`load average ${machine.loadAverageStart} → ${machine.loadAverageEnd}; ${seconds.toFixed(0)} s`);
 
-  const report = { date: new Date().toISOString(), machine, isolation, quick: opts.quick, only: opts.only, impls: opts.impls, seconds, rows, notes };
+  const report = {
+    date: new Date().toISOString(),
+    machine,
+    isolation,
+    quick: opts.quick,
+    only: opts.only,
+    impls: opts.impls,
+    seconds,
+    rows,
+    notes,
+  };
   if (opts.json) {
     mkdirSync(path.dirname(path.resolve(opts.json)), { recursive: true });
     writeFileSync(opts.json, JSON.stringify(report, null, 2));
@@ -266,7 +331,10 @@ function checkOutputs(c, row, outputs) {
  */
 async function startWorker(name, simd, opts) {
   const args = ['--worker', '--simd', simd, ...(opts.quick ? ['--quick'] : [])];
-  const child = fork(fileURLToPath(import.meta.url), args, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), args, {
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let pending = null;
   let failed = null;
   const ready = new Promise((resolve, reject) => {

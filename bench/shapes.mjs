@@ -11,9 +11,10 @@ export const CONV_SHAPES = [
   { id: 'c5', n: 1, h: 56, w: 56, cin: 64, cout: 64, k: 3, padding: 'same' },
 ].map((s) => ({ ...s, geom: convGeometry({ ...s, kh: s.k, kw: s.k, stride: 1 }) }));
 
-export const POOL_SHAPES = [
-  { id: 'p1', n: 32, h: 26, w: 26, c: 32, size: 2, stride: 2, quick: true },
-].map((s) => ({ ...s, geom: convGeometry({ n: s.n, h: s.h, w: s.w, cin: s.c, kh: s.size, kw: s.size, stride: s.stride }) }));
+export const POOL_SHAPES = [{ id: 'p1', n: 32, h: 26, w: 26, c: 32, size: 2, stride: 2, quick: true }].map((s) => ({
+  ...s,
+  geom: convGeometry({ n: s.n, h: s.h, w: s.w, cin: s.c, kh: s.size, kw: s.size, stride: s.stride }),
+}));
 
 export const MATMUL_SHAPES = [
   { id: 'm1', m: 32, k: 800, n: 128, quick: true },

@@ -17,7 +17,15 @@ import Benchmark from 'benchmark';
 /** Sampling budgets, in seconds. `quick` is for checking a change; `full` is for the published table. */
 export const BUDGETS = {
   full: { warmupTime: 0.5, warmupCalls: 5, maxTime: 2.5, minSamples: 8, slowAbove: 1, directAbove: 4, directCalls: 1 },
-  quick: { warmupTime: 0.1, warmupCalls: 2, maxTime: 0.25, minSamples: 3, slowAbove: 0.2, directAbove: 0.5, directCalls: 1 },
+  quick: {
+    warmupTime: 0.1,
+    warmupCalls: 2,
+    maxTime: 0.25,
+    minSamples: 3,
+    slowAbove: 0.2,
+    directAbove: 0.5,
+    directCalls: 1,
+  },
 };
 
 export function median(values) {
@@ -38,7 +46,15 @@ export function measure(fn, budget) {
   if (first > budget.directAbove) {
     const times = Array.from({ length: budget.directCalls }, () => seconds(fn));
     const mean = times.reduce((a, b) => a + b, 0) / times.length;
-    return { medianMs: median(times) * 1000, meanMs: mean * 1000, rme: NaN, samples: times.length, callsPerSample: 1, warmupCalls: 1, method: 'direct' };
+    return {
+      medianMs: median(times) * 1000,
+      meanMs: mean * 1000,
+      rme: NaN,
+      samples: times.length,
+      callsPerSample: 1,
+      warmupCalls: 1,
+      method: 'direct',
+    };
   }
   let calls = 1;
   let elapsed = first;

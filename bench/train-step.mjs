@@ -23,43 +23,64 @@ if (compareAt >= 0) bundles.unshift(path.resolve(args[compareAt + 1]));
 // (rebuilt here from each bundle's own API so that --compare can run two builds side by side).
 const models = {
   keras: (sn) => {
-    const m = sn.sequential({ seed: 1, layers: [
-      sn.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-      sn.layers.maxPooling2d({ poolSize: 2 }),
-      sn.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      sn.layers.maxPooling2d({ poolSize: 2 }),
-      sn.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      sn.layers.flatten(),
-      sn.layers.dense({ units: 64, activation: 'relu' }),
-      sn.layers.dense({ units: 10 }),
-    ] });
-    m.compile({ optimizer: 'adam', loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+    const m = sn.sequential({
+      seed: 1,
+      layers: [
+        sn.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+        sn.layers.maxPooling2d({ poolSize: 2 }),
+        sn.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+        sn.layers.maxPooling2d({ poolSize: 2 }),
+        sn.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+        sn.layers.flatten(),
+        sn.layers.dense({ units: 64, activation: 'relu' }),
+        sn.layers.dense({ units: 10 }),
+      ],
+    });
+    m.compile({
+      optimizer: 'adam',
+      loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }),
+      metrics: ['accuracy'],
+    });
     return m;
   },
   lenet: (sn) => {
-    const m = sn.sequential({ seed: 1, layers: [
-      sn.layers.conv2d({ filters: 6, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] }),
-      sn.layers.maxPooling2d({ poolSize: 2 }),
-      sn.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-      sn.layers.maxPooling2d({ poolSize: 2 }),
-      sn.layers.flatten(),
-      sn.layers.dense({ units: 120, activation: 'relu' }),
-      sn.layers.dense({ units: 84, activation: 'relu' }),
-      sn.layers.dense({ units: 10 }),
-    ] });
-    m.compile({ optimizer: sn.train.sgd({ learningRate: 0.01, momentum: 0.9 }), loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+    const m = sn.sequential({
+      seed: 1,
+      layers: [
+        sn.layers.conv2d({ filters: 6, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] }),
+        sn.layers.maxPooling2d({ poolSize: 2 }),
+        sn.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+        sn.layers.maxPooling2d({ poolSize: 2 }),
+        sn.layers.flatten(),
+        sn.layers.dense({ units: 120, activation: 'relu' }),
+        sn.layers.dense({ units: 84, activation: 'relu' }),
+        sn.layers.dense({ units: 10 }),
+      ],
+    });
+    m.compile({
+      optimizer: sn.train.sgd({ learningRate: 0.01, momentum: 0.9 }),
+      loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }),
+      metrics: ['accuracy'],
+    });
     return m;
   },
   // Eight tiny ops: what a step costs besides the kernels (tape, tidy, validation, allocation).
   tiny: (sn) => {
-    const m = sn.sequential({ seed: 1, layers: [
-      sn.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-      sn.layers.maxPooling2d({ poolSize: 8 }),
-      sn.layers.flatten(),
-      sn.layers.dense({ units: 4, activation: 'relu' }),
-      sn.layers.dense({ units: 10 }),
-    ] });
-    m.compile({ optimizer: 'adam', loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+    const m = sn.sequential({
+      seed: 1,
+      layers: [
+        sn.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+        sn.layers.maxPooling2d({ poolSize: 8 }),
+        sn.layers.flatten(),
+        sn.layers.dense({ units: 4, activation: 'relu' }),
+        sn.layers.dense({ units: 10 }),
+      ],
+    });
+    m.compile({
+      optimizer: 'adam',
+      loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }),
+      metrics: ['accuracy'],
+    });
     return m;
   },
 };
@@ -71,7 +92,19 @@ for (const dir of bundles) {
   const sn = await import(pathToFileURL(path.join(dir, 'dist/simdnet.js')).href);
   await sn.ready({ simd: process.env.SIMD || undefined });
   const batchSize = (name) => (name === 'tiny' ? 2 : BATCH);
-  sides.push({ dir, sn, data: (n) => [sn.randomUniform([n, 28, 28, 1], { seed: 1 }), sn.tensor(Array.from({ length: n }, (_, i) => i % 10), [n], 'int32')], batchSize });
+  sides.push({
+    dir,
+    sn,
+    data: (n) => [
+      sn.randomUniform([n, 28, 28, 1], { seed: 1 }),
+      sn.tensor(
+        Array.from({ length: n }, (_, i) => i % 10),
+        [n],
+        'int32',
+      ),
+    ],
+    batchSize,
+  });
 }
 
 for (const name of chosen.length ? chosen : ['keras', 'lenet']) {
@@ -97,7 +130,9 @@ for (const name of chosen.length ? chosen : ['keras', 'lenet']) {
     const w = median(run.wall);
     const c = median(run.cpu);
     const label = runs.length > 1 ? ` ${path.relative(process.cwd(), run.s.dir) || '.'}` : '';
-    console.log(`${name.padEnd(5)} ${run.s.sn.backendInfo().simd.padEnd(7)} wall ${w.toFixed(2)} ms/step ${(run.n * 1000 / w).toFixed(0).padStart(6)} img/s | cpu ${c.toFixed(2)} ms/step ${(run.n * 1000 / c).toFixed(0).padStart(6)} img/s${label}`);
+    console.log(
+      `${name.padEnd(5)} ${run.s.sn.backendInfo().simd.padEnd(7)} wall ${w.toFixed(2)} ms/step ${((run.n * 1000) / w).toFixed(0).padStart(6)} img/s | cpu ${c.toFixed(2)} ms/step ${((run.n * 1000) / c).toFixed(0).padStart(6)} img/s${label}`,
+    );
     run.m.dispose();
     run.x.dispose();
     run.y.dispose();
@@ -105,6 +140,8 @@ for (const name of chosen.length ? chosen : ['keras', 'lenet']) {
   if (runs.length === 2) {
     // Median of the per-repeat ratios: both sides of a ratio ran within the same second or so.
     const ratios = runs[0].cpu.map((c, r) => c / runs[1].cpu[r]);
-    console.log(`${name.padEnd(5)} speed-up of this checkout (CPU time, median of paired repeats): ${median(ratios).toFixed(3)}x`);
+    console.log(
+      `${name.padEnd(5)} speed-up of this checkout (CPU time, median of paired repeats): ${median(ratios).toFixed(3)}x`,
+    );
   }
 }

@@ -23,7 +23,9 @@ const { values } = parseArgs({
 
 await sn.ready();
 const info = sn.backendInfo();
-console.log(`simdnet on ${info.runtime}, WASM ${info.simd === 'relaxed' ? 'relaxed SIMD (fused multiply-add)' : 'SIMD'}`);
+console.log(
+  `simdnet on ${info.runtime}, WASM ${info.simd === 'relaxed' ? 'relaxed SIMD (fused multiply-add)' : 'SIMD'}`,
+);
 try {
   const r = await trainKerasCnn({
     epochs: Number(values.epochs),
@@ -36,7 +38,9 @@ try {
       const pixels = data.test.images.dataSync().subarray(0, 28 * 28);
       const svg = sn.tidy(() => {
         const image = sn.tensor(pixels, [1, 28, 28, 1]);
-        return sn.plot.featureMapsSvg(model.layers[0].apply(image), { title: `conv2d_1 feature maps (32 filters) of test image 0 (${sn.datasets.fashionMnist.classes?.[data.test.labels.dataSync()[0]] ?? 'class ' + data.test.labels.dataSync()[0]})` });
+        return sn.plot.featureMapsSvg(model.layers[0].apply(image), {
+          title: `conv2d_1 feature maps (32 filters) of test image 0 (${sn.datasets.fashionMnist.classes?.[data.test.labels.dataSync()[0]] ?? 'class ' + data.test.labels.dataSync()[0]})`,
+        });
       });
       featureMapsFile = path.resolve(path.dirname(values.out), 'fashion-mnist-feature-maps.svg');
       mkdirSync(path.dirname(featureMapsFile), { recursive: true });
@@ -44,11 +48,20 @@ try {
     },
   });
   console.log('');
-  console.log(`Test accuracy: ${(100 * r.testAccuracy).toFixed(2)}% on ${r.testSize} test images (loss ${r.testLoss.toFixed(4)}), after ${r.history.epoch.length} epoch(s) on ${r.trainSize} training images in ${r.seconds.toFixed(0)} s`);
+  console.log(
+    `Test accuracy: ${(100 * r.testAccuracy).toFixed(2)}% on ${r.testSize} test images (loss ${r.testLoss.toFixed(4)}), after ${r.history.epoch.length} epoch(s) on ${r.trainSize} training images in ${r.seconds.toFixed(0)} s`,
+  );
   if (r.embedded) {
-    console.log('(This was the small embedded subset: install the full data set for the real result, e.g. `apt-get install dataset-fashion-mnist`, or set SIMDNET_DATA.)');
+    console.log(
+      '(This was the small embedded subset: install the full data set for the real result, e.g. `apt-get install dataset-fashion-mnist`, or set SIMDNET_DATA.)',
+    );
   }
-  const file = writeCurves(values.out, r.history, `Keras CNN on Fashion-MNIST${r.embedded ? ' (embedded subset)' : ''}`, 'test');
+  const file = writeCurves(
+    values.out,
+    r.history,
+    `Keras CNN on Fashion-MNIST${r.embedded ? ' (embedded subset)' : ''}`,
+    'test',
+  );
   console.log(`Training curves written to ${file}`);
   console.log(`Feature maps of the first conv layer written to ${featureMapsFile}`);
 } catch (e) {

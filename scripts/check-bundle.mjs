@@ -57,5 +57,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.error(`${path.relative(root, file)} is not self-contained:\n  ${problems.join('\n  ')}`);
     process.exit(1);
   }
-  console.log(`${path.relative(root, file)}: no imports, no node: modules (process.getBuiltinModule used ${builtinModuleUses} times)`);
+  console.log(
+    `${path.relative(root, file)}: no imports, no node: modules (process.getBuiltinModule used ${builtinModuleUses} times)`,
+  );
 }

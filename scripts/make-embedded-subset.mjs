@@ -23,7 +23,9 @@ function readIdx(name) {
   const plain = path.join(sourceDir, name);
   const file = existsSync(plain) ? plain : plain + '.gz';
   if (!existsSync(file)) {
-    throw new Error(`${plain}[.gz] not found: install dataset-fashion-mnist (apt-get) or pass the directory of the IDX files`);
+    throw new Error(
+      `${plain}[.gz] not found: install dataset-fashion-mnist (apt-get) or pass the directory of the IDX files`,
+    );
   }
   let bytes = readFileSync(file);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = zlib.gunzipSync(bytes);

@@ -23,20 +23,26 @@ function flatten(values: unknown, shape: number[], fn: string): ArrayLike<number
   if (ArrayBuffer.isView(values)) return values as unknown as ArrayLike<number>;
   if (!Array.isArray(values)) {
     if (typeof values === 'number' || typeof values === 'boolean') return [Number(values)];
-    throw new Error(`${fn}: argument 'values' must be a number, a (nested) array or a typed array; got ${describe(values)}`);
+    throw new Error(
+      `${fn}: argument 'values' must be a number, a (nested) array or a typed array; got ${describe(values)}`,
+    );
   }
   const out: number[] = [];
   const walk = (v: any, dim: number, path: string) => {
     if (dim === shape.length) {
       if (typeof v !== 'number' && typeof v !== 'boolean') {
-        throw new Error(`${fn}: argument 'values' must contain only numbers; got ${describe(v)} at ${path || 'top level'}`);
+        throw new Error(
+          `${fn}: argument 'values' must contain only numbers; got ${describe(v)} at ${path || 'top level'}`,
+        );
       }
       out.push(Number(v));
       return;
     }
     const len = Array.isArray(v) || ArrayBuffer.isView(v) ? (v as ArrayLike<number>).length : -1;
     if (len !== shape[dim]) {
-      throw new Error(`${fn}: argument 'values' is ragged: expected ${shape[dim]} elements at ${path || 'top level'} (dimension ${dim}); got ${len < 0 ? describe(v) : len}`);
+      throw new Error(
+        `${fn}: argument 'values' is ragged: expected ${shape[dim]} elements at ${path || 'top level'} (dimension ${dim}); got ${len < 0 ? describe(v) : len}`,
+      );
     }
     for (let i = 0; i < len; i++) walk(v[i], dim + 1, `${path}[${i}]`);
   };
@@ -98,7 +104,10 @@ export interface RandomOptions {
   seed?: number;
 }
 
-export function randomNormal(shape: number[], options: RandomOptions & { mean?: number; stddev?: number } = {}): Tensor {
+export function randomNormal(
+  shape: number[],
+  options: RandomOptions & { mean?: number; stddev?: number } = {},
+): Tensor {
   const s = checkShape(shape, 'shape', 'randomNormal');
   const { seed, mean = 0, stddev = 1 } = options;
   const rng = new Random(seed);
@@ -108,7 +117,10 @@ export function randomNormal(shape: number[], options: RandomOptions & { mean?: 
   return t;
 }
 
-export function randomUniform(shape: number[], options: RandomOptions & { minval?: number; maxval?: number } = {}): Tensor {
+export function randomUniform(
+  shape: number[],
+  options: RandomOptions & { minval?: number; maxval?: number } = {},
+): Tensor {
   const s = checkShape(shape, 'shape', 'randomUniform');
   const { seed, minval = 0, maxval = 1 } = options;
   const rng = new Random(seed);

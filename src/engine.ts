@@ -100,7 +100,9 @@ export function tidy<T>(fn: () => T): T {
   }
   scopes.pop();
   if (result instanceof Promise) {
-    throw new Error('tidy: fn must be synchronous; it returned a Promise (tensors would be disposed before it settles)');
+    throw new Error(
+      'tidy: fn must be synchronous; it returned a Promise (tensors would be disposed before it settles)',
+    );
   }
   const keepSet = new Set<Tracked>();
   collectTensors(result, keepSet);
@@ -137,7 +139,8 @@ export function record(entry: TapeEntry): void {
  * released only at the end, so backward can read tensors that `fn` disposed.
  */
 export function withTape<T, R>(fn: () => T, after: (result: T, entries: TapeEntry[]) => R): R {
-  if (recording || deferred) throw new Error('gradients cannot be nested: a grads/variableGrads call is already running');
+  if (recording || deferred)
+    throw new Error('gradients cannot be nested: a grads/variableGrads call is already running');
   const entries: TapeEntry[] = [];
   const parked: number[] = [];
   recording = entries;

@@ -12,7 +12,16 @@ export { train } from './optimizers/index.js';
 export type { Optimizer, SgdOptions, AdamOptions } from './optimizers/index.js';
 // The Keras-like model API.
 export { layers } from './layers/index.js';
-export type { Layer, LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName } from './layers/index.js';
+export type {
+  Layer,
+  LayerArgs,
+  LayerConfig,
+  Conv2DArgs,
+  Pooling2DArgs,
+  DenseArgs,
+  DropoutArgs,
+  ActivationName,
+} from './layers/index.js';
 export { initializers } from './initializers.js';
 export type { Initializer } from './initializers.js';
 export { losses } from './losses.js';
@@ -27,6 +36,21 @@ export type { HistoryLike, TrainingCurvesOptions } from './plot/index.js';
 export { progress } from './training/index.js';
 export type { ProgressState } from './training/index.js';
 export { datasets } from './datasets/index.js';
-export type { Dataset, DatasetFor, Split, Limit, Normalize, IdxBytes, IdxReadOptions, IdxDatasetLoader, IdxLoadOptions, FashionMnistLoader, FashionMnistLoadOptions, Cifar10Loader, Cifar10LoadOptions, Cifar10Bytes } from './datasets/index.js';
+export type {
+  Dataset,
+  DatasetFor,
+  Split,
+  Limit,
+  Normalize,
+  IdxBytes,
+  IdxReadOptions,
+  IdxDatasetLoader,
+  IdxLoadOptions,
+  FashionMnistLoader,
+  FashionMnistLoadOptions,
+  Cifar10Loader,
+  Cifar10LoadOptions,
+  Cifar10Bytes,
+} from './datasets/index.js';
 export * as io from './io/index.js';
 export { loadModel } from './io/model-io.js';

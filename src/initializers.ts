@@ -46,7 +46,8 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
 
 function checkSeed(seed: unknown, fn: string): number | undefined {
   if (seed === undefined) return undefined;
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new Error(`${fn}: option 'seed' must be an integer; got ${describe(seed)}`);
+  if (typeof seed !== 'number' || !Number.isInteger(seed))
+    throw new Error(`${fn}: option 'seed' must be an integer; got ${describe(seed)}`);
   return seed;
 }
 
@@ -56,9 +57,16 @@ function randomSeed(): number {
 
 type Sampler = (rng: Random, shape: number[]) => (i: number) => number;
 
-function makeInitializer(className: string, fn: string, options: SeedOptions | undefined, sampler: Sampler): Initializer {
+function makeInitializer(
+  className: string,
+  fn: string,
+  options: SeedOptions | undefined,
+  sampler: Sampler,
+): Initializer {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new Error(`initializers.${fn}: argument 'options' must be an object like { seed: 1 }; got ${describe(options)}`);
+    throw new Error(
+      `initializers.${fn}: argument 'options' must be an object like { seed: 1 }; got ${describe(options)}`,
+    );
   }
   const seed = checkSeed(options?.seed, `initializers.${fn}`);
   return {
@@ -151,11 +159,16 @@ const byName: Record<string, (options?: SeedOptions) => Initializer> = {
 
 // Keras's class names and Python spellings map to the same factories, so that saved configs load back.
 const aliases: Record<string, string> = {
-  GlorotUniform: 'glorotUniform', glorot_uniform: 'glorotUniform',
-  GlorotNormal: 'glorotNormal', glorot_normal: 'glorotNormal',
-  HeNormal: 'heNormal', he_normal: 'heNormal',
-  HeUniform: 'heUniform', he_uniform: 'heUniform',
-  Zeros: 'zeros', Ones: 'ones',
+  GlorotUniform: 'glorotUniform',
+  glorot_uniform: 'glorotUniform',
+  GlorotNormal: 'glorotNormal',
+  glorot_normal: 'glorotNormal',
+  HeNormal: 'heNormal',
+  he_normal: 'heNormal',
+  HeUniform: 'heUniform',
+  he_uniform: 'heUniform',
+  Zeros: 'zeros',
+  Ones: 'ones',
 };
 
 export type InitializerIdentifier = string | Initializer | InitializerConfig;
@@ -164,7 +177,12 @@ export type InitializerIdentifier = string | Initializer | InitializerConfig;
 export function getInitializer(id: InitializerIdentifier, arg: string, fn: string): Initializer {
   if (typeof id === 'string') {
     const factory = byName[aliases[id] ?? id];
-    if (!factory) throw new Error(`${fn}: option '${arg}' must be one of ${Object.keys(byName).map((k) => `'${k}'`).join(', ')} or an initializer; got ${describe(id)}`);
+    if (!factory)
+      throw new Error(
+        `${fn}: option '${arg}' must be one of ${Object.keys(byName)
+          .map((k) => `'${k}'`)
+          .join(', ')} or an initializer; got ${describe(id)}`,
+      );
     return factory();
   }
   if (id && typeof id === 'object' && typeof (id as Initializer).apply === 'function') return id as Initializer;
@@ -174,7 +192,9 @@ export function getInitializer(id: InitializerIdentifier, arg: string, fn: strin
     if (!factory) throw new Error(`${fn}: option '${arg}' names an unknown initializer class ${describe(className)}`);
     return factory(config?.seed === undefined ? {} : { seed: config.seed });
   }
-  throw new Error(`${fn}: option '${arg}' must be an initializer name such as 'glorotUniform', or an initializer; got ${describe(id)}`);
+  throw new Error(
+    `${fn}: option '${arg}' must be an initializer name such as 'glorotUniform', or an initializer; got ${describe(id)}`,
+  );
 }
 
 export const initializers = { glorotUniform, glorotNormal, heNormal, heUniform, zeros, ones };

@@ -31,16 +31,24 @@ export interface CrossentropyOptions {
 
 function checkOptions(options: unknown, fn: string): CrossentropyOptions {
   if (options === undefined) return {};
-  if (options === null || typeof options !== 'object') throw new Error(`${fn}: argument 'options' must be an object like { fromLogits: true }; got ${describe(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new Error(`${fn}: argument 'options' must be an object like { fromLogits: true }; got ${describe(options)}`);
   for (const key of Object.keys(options)) {
-    if (key !== 'fromLogits') throw new Error(`${fn}: unknown option '${key}'${key === 'from_logits' ? "; did you mean 'fromLogits'?" : ''}`);
+    if (key !== 'fromLogits')
+      throw new Error(`${fn}: unknown option '${key}'${key === 'from_logits' ? "; did you mean 'fromLogits'?" : ''}`);
   }
   const { fromLogits } = options as CrossentropyOptions;
-  if (fromLogits !== undefined && typeof fromLogits !== 'boolean') throw new Error(`${fn}: option 'fromLogits' must be true or false; got ${describe(fromLogits)}`);
+  if (fromLogits !== undefined && typeof fromLogits !== 'boolean')
+    throw new Error(`${fn}: option 'fromLogits' must be true or false; got ${describe(fromLogits)}`);
   return options as CrossentropyOptions;
 }
 
-function makeLoss(name: string, labels: LabelKind, fromLogits: boolean, fn: (yTrue: Tensor, yPred: Tensor) => Tensor): LossFunction {
+function makeLoss(
+  name: string,
+  labels: LabelKind,
+  fromLogits: boolean,
+  fn: (yTrue: Tensor, yPred: Tensor) => Tensor,
+): LossFunction {
   const loss = ((yTrue: Tensor, yPred: Tensor) => {
     checkTensor(yTrue, 'yTrue', `losses.${name}`);
     checkTensor(yPred, 'yPred', `losses.${name}`);
@@ -58,18 +66,22 @@ function makeLoss(name: string, labels: LabelKind, fromLogits: boolean, fn: (yTr
 /** Class indices as int32 [n], from int32 or integer-valued float32 labels of shape [n] or [n, 1]. */
 export function toSparseLabels(yTrue: Tensor, n: number, fn: string): Tensor {
   if (yTrue.size !== n || (yTrue.rank !== 1 && !(yTrue.rank === 2 && yTrue.shape[1] === 1))) {
-    throw new Error(`${fn}: sparse labels must be class indices of shape [${n}] (or [${n},1]) for predictions of batch ${n}; got shape ${fmtShape(yTrue.shape)}${yTrue.rank === 2 && yTrue.shape[1] > 1 ? " (one-hot labels? use 'categoricalCrossentropy')" : ''}`);
+    throw new Error(
+      `${fn}: sparse labels must be class indices of shape [${n}] (or [${n},1]) for predictions of batch ${n}; got shape ${fmtShape(yTrue.shape)}${yTrue.rank === 2 && yTrue.shape[1] > 1 ? " (one-hot labels? use 'categoricalCrossentropy')" : ''}`,
+    );
   }
   if (yTrue.dtype === 'int32') return yTrue.rank === 1 ? yTrue : yTrue.reshape([n]);
   const values = yTrue.dataSync();
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isInteger(values[i])) throw new Error(`${fn}: sparse labels must be integers (class indices); got ${values[i]} at index ${i}`);
+    if (!Number.isInteger(values[i]))
+      throw new Error(`${fn}: sparse labels must be integers (class indices); got ${values[i]} at index ${i}`);
   }
   return tensor(Int32Array.from(values), [n], 'int32');
 }
 
 function checkPredictions(yPred: Tensor, fn: string): void {
-  if (yPred.rank !== 2) throw new Error(`${fn}: predictions must be rank 2 [batch, classes]; got shape ${fmtShape(yPred.shape)}`);
+  if (yPred.rank !== 2)
+    throw new Error(`${fn}: predictions must be rank 2 [batch, classes]; got shape ${fmtShape(yPred.shape)}`);
 }
 
 function probabilitiesToLogits(p: Tensor): Tensor {
@@ -95,7 +107,9 @@ export function categoricalCrossentropy(options?: CrossentropyOptions): LossFunc
   return makeLoss('categoricalCrossentropy', 'dense', fromLogits, (yTrue, yPred) => {
     checkPredictions(yPred, fn);
     if (yTrue.rank !== 2 || yTrue.shape[0] !== yPred.shape[0] || yTrue.shape[1] !== yPred.shape[1]) {
-      throw new Error(`${fn}: labels must be one-hot of shape ${fmtShape(yPred.shape)} like the predictions; got ${fmtShape(yTrue.shape)}${yTrue.rank === 1 ? " (class indices? use 'sparseCategoricalCrossentropy')" : ''}`);
+      throw new Error(
+        `${fn}: labels must be one-hot of shape ${fmtShape(yPred.shape)} like the predictions; got ${fmtShape(yTrue.shape)}${yTrue.rank === 1 ? " (class indices? use 'sparseCategoricalCrossentropy')" : ''}`,
+      );
     }
     const logits = fromLogits ? yPred : probabilitiesToLogits(yPred);
     return softmaxCrossEntropy(logits, yTrue, { sparse: false });
@@ -106,8 +120,14 @@ export function categoricalCrossentropy(options?: CrossentropyOptions): LossFunc
 export function meanSquaredError(): LossFunction {
   const fn = 'losses.meanSquaredError';
   return makeLoss('meanSquaredError', 'dense', false, (yTrue, yPred) => {
-    if (yTrue.size !== yPred.size) throw new Error(`${fn}: yTrue ${fmtShape(yTrue.shape)} and yPred ${fmtShape(yPred.shape)} must have the same size`);
-    const target = yTrue.rank === yPred.rank && yTrue.shape.every((d, i) => d === yPred.shape[i]) ? yTrue : yTrue.reshape(yPred.shape as number[]);
+    if (yTrue.size !== yPred.size)
+      throw new Error(
+        `${fn}: yTrue ${fmtShape(yTrue.shape)} and yPred ${fmtShape(yPred.shape)} must have the same size`,
+      );
+    const target =
+      yTrue.rank === yPred.rank && yTrue.shape.every((d, i) => d === yPred.shape[i])
+        ? yTrue
+        : yTrue.reshape(yPred.shape as number[]);
     const d = sub(yPred, target);
     return mean(mul(d, d));
   });
@@ -128,17 +148,27 @@ const byName: Record<string, () => LossFunction> = {
 export function getLoss(id: unknown, fn: string): LossFunction {
   if (typeof id === 'string') {
     const make = byName[id];
-    if (!make) throw new Error(`${fn}: option 'loss' must be 'sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'meanSquaredError' or a loss from sn.losses; got ${describe(id)}`);
+    if (!make)
+      throw new Error(
+        `${fn}: option 'loss' must be 'sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'meanSquaredError' or a loss from sn.losses; got ${describe(id)}`,
+      );
     return make();
   }
   if (typeof id === 'function') {
     const f = id as Partial<LossFunction>;
     if (typeof f.lossName === 'string') return id as LossFunction;
     // A plain user function (yTrue, yPred) => scalar: labels are passed as given.
-    return makeLoss((id as { name?: string }).name || 'customLoss', 'dense', false, id as (a: Tensor, b: Tensor) => Tensor);
+    return makeLoss(
+      (id as { name?: string }).name || 'customLoss',
+      'dense',
+      false,
+      id as (a: Tensor, b: Tensor) => Tensor,
+    );
   }
   if (isTensor(id)) throw new Error(`${fn}: option 'loss' must be a loss name or function; got a tensor`);
-  throw new Error(`${fn}: option 'loss' must be 'sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'meanSquaredError' or a loss from sn.losses; got ${describe(id)}`);
+  throw new Error(
+    `${fn}: option 'loss' must be 'sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'meanSquaredError' or a loss from sn.losses; got ${describe(id)}`,
+  );
 }
 
 export const losses = { sparseCategoricalCrossentropy, categoricalCrossentropy, meanSquaredError };

@@ -32,7 +32,12 @@ export function countSparseCorrect(labels: ArrayLike<number>, pred: ArrayLike<nu
 }
 
 /** How many rows have argmax(yPred) equal to argmax(yTrue). */
-export function countCategoricalCorrect(yTrue: ArrayLike<number>, pred: ArrayLike<number>, n: number, k: number): number {
+export function countCategoricalCorrect(
+  yTrue: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  n: number,
+  k: number,
+): number {
   let correct = 0;
   for (let i = 0; i < n; i++) if (argmaxRow(pred, i, k) === argmaxRow(yTrue, i, k)) correct++;
   return correct;
@@ -51,7 +56,8 @@ export function sparseCategoricalAccuracy(yTrue: Tensor, yPred: Tensor): number 
   checkTensor(yTrue, 'yTrue', fn);
   checkTensor(yPred, 'yPred', fn);
   const [n, k] = rowsAndClasses(yPred, fn);
-  if (yTrue.size !== n) throw new Error(`${fn}: yTrue must hold ${n} class indices; got shape ${fmtShape(yTrue.shape)}`);
+  if (yTrue.size !== n)
+    throw new Error(`${fn}: yTrue must hold ${n} class indices; got shape ${fmtShape(yTrue.shape)}`);
   return n === 0 ? 0 : countSparseCorrect(yTrue.dataSync(), yPred.dataSync(), n, k) / n;
 }
 
@@ -61,7 +67,8 @@ export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): number {
   checkTensor(yTrue, 'yTrue', fn);
   checkTensor(yPred, 'yPred', fn);
   const [n, k] = rowsAndClasses(yPred, fn);
-  if (yTrue.size !== yPred.size) throw new Error(`${fn}: yTrue ${fmtShape(yTrue.shape)} must match yPred ${fmtShape(yPred.shape)}`);
+  if (yTrue.size !== yPred.size)
+    throw new Error(`${fn}: yTrue ${fmtShape(yTrue.shape)} must match yPred ${fmtShape(yPred.shape)}`);
   return n === 0 ? 0 : countCategoricalCorrect(yTrue.dataSync(), yPred.dataSync(), n, k) / n;
 }
 
@@ -70,7 +77,8 @@ export function binaryAccuracy(yTrue: Tensor, yPred: Tensor): number {
   const fn = 'metrics.binaryAccuracy';
   checkTensor(yTrue, 'yTrue', fn);
   checkTensor(yPred, 'yPred', fn);
-  if (yTrue.size !== yPred.size) throw new Error(`${fn}: yTrue ${fmtShape(yTrue.shape)} must match yPred ${fmtShape(yPred.shape)}`);
+  if (yTrue.size !== yPred.size)
+    throw new Error(`${fn}: yTrue ${fmtShape(yTrue.shape)} must match yPred ${fmtShape(yPred.shape)}`);
   return yPred.size === 0 ? 0 : countBinaryCorrect(yTrue.dataSync(), yPred.dataSync()) / yPred.size;
 }
 
@@ -90,7 +98,12 @@ const binary: ResolvedMetric['count'] = (y, p) => [countBinaryCorrect(y, p), p.l
  * Resolves compile's metrics. 'accuracy' (or 'acc') picks the accuracy that fits the loss, as Keras does:
  * sparse labels → sparse categorical; one output per sample → binary; otherwise categorical.
  */
-export function resolveMetrics(metrics: unknown, loss: LossFunction, outputUnits: number, fn: string): ResolvedMetric[] {
+export function resolveMetrics(
+  metrics: unknown,
+  loss: LossFunction,
+  outputUnits: number,
+  fn: string,
+): ResolvedMetric[] {
   if (metrics === undefined) return [];
   const list = Array.isArray(metrics) ? metrics : [metrics];
   return list.map((m) => {
@@ -106,7 +119,9 @@ export function resolveMetrics(metrics: unknown, loss: LossFunction, outputUnits
       case 'binaryAccuracy':
         return { name: 'binaryAccuracy', count: binary };
       default:
-        throw new Error(`${fn}: option 'metrics' may contain 'accuracy', 'sparseCategoricalAccuracy', 'categoricalAccuracy' or 'binaryAccuracy'; got ${describe(m)}`);
+        throw new Error(
+          `${fn}: option 'metrics' may contain 'accuracy', 'sparseCategoricalAccuracy', 'categoricalAccuracy' or 'binaryAccuracy'; got ${describe(m)}`,
+        );
     }
   });
 }

@@ -44,7 +44,10 @@ export class Tensor implements Tracked {
   }
 
   protected assertAlive(what: string): void {
-    if (this.isDisposed) throw new Error(`${what}: tensor ${this.id} of shape ${fmtShape(this.shape)} is disposed; it cannot be used after dispose()`);
+    if (this.isDisposed)
+      throw new Error(
+        `${what}: tensor ${this.id} of shape ${fmtShape(this.shape)} is disposed; it cannot be used after dispose()`,
+      );
   }
 
   /** A copy of the data (Float32Array, or Int32Array for int32). */

@@ -29,7 +29,9 @@ export class Variable extends Tensor {
     this.assertAlive('assign');
     checkTensor(value, 'value', 'Variable.assign');
     if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
-      throw new Error(`Variable.assign: variable '${this.name}' has shape ${fmtShape(this.shape)}; argument 'value' has shape ${fmtShape(value.shape)}`);
+      throw new Error(
+        `Variable.assign: variable '${this.name}' has shape ${fmtShape(this.shape)}; argument 'value' has shape ${fmtShape(value.shape)}`,
+      );
     }
     f32().copyWithin(this.index, value.index, value.index + value.size);
     this.version++;

@@ -13,14 +13,25 @@ const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
 const only = process.argv.slice(2); // e.g. `node tests/run.mjs unit` runs only suites whose name contains "unit"
 
 const suites = [
-  { name: 'unit (relaxed SIMD)', cmd: [process.execPath, uvu, 'tests/unit', '.test.mjs$'], env: { SIMDNET_SIMD: 'relaxed' } },
-  { name: 'unit (plain SIMD)', cmd: [process.execPath, uvu, 'tests/unit', '.test.mjs$'], env: { SIMDNET_SIMD: 'plain' } },
+  {
+    name: 'unit (relaxed SIMD)',
+    cmd: [process.execPath, uvu, 'tests/unit', '.test.mjs$'],
+    env: { SIMDNET_SIMD: 'relaxed' },
+  },
+  {
+    name: 'unit (plain SIMD)',
+    cmd: [process.execPath, uvu, 'tests/unit', '.test.mjs$'],
+    env: { SIMDNET_SIMD: 'plain' },
+  },
 ];
 if (existsSync(path.join(root, 'tests/integration'))) {
   suites.push({ name: 'integration', cmd: [process.execPath, uvu, 'tests/integration', '.test.mjs$'], env: {} });
 }
-for (const f of existsSync(path.join(root, 'tests/runtimes')) ? readdirSync(path.join(root, 'tests/runtimes')).sort() : []) {
-  if (/^run-.*\.mjs$/.test(f)) suites.push({ name: `runtime ${f.slice(4, -4)}`, cmd: [process.execPath, `tests/runtimes/${f}`], env: {} });
+for (const f of existsSync(path.join(root, 'tests/runtimes'))
+  ? readdirSync(path.join(root, 'tests/runtimes')).sort()
+  : []) {
+  if (/^run-.*\.mjs$/.test(f))
+    suites.push({ name: `runtime ${f.slice(4, -4)}`, cmd: [process.execPath, `tests/runtimes/${f}`], env: {} });
 }
 
 let passed = 0;

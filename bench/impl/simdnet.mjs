@@ -88,7 +88,13 @@ export function simdnetImpl(sn, { label = 'simdnet' } = {}) {
       if (which === 'dx') return { na: 'dW is always computed', deriveDx: true };
       const x = t(d.x, d.xShape);
       const w = t(d.w, d.wShape);
-      const [needs, pick] = which === 'dw' ? [[false, true], [1]] : [[true, true], [0, 1]];
+      const [needs, pick] =
+        which === 'dw'
+          ? [[false, true], [1]]
+          : [
+              [true, true],
+              [0, 1],
+            ];
       return backward([x, w], () => sn.conv2d(x, w, convOptions(s)), { data: d.dy, shape: d.dyShape }, needs, pick);
     },
     poolForward(s, d) {
@@ -97,7 +103,13 @@ export function simdnetImpl(sn, { label = 'simdnet' } = {}) {
     },
     poolBackward(s, d) {
       const x = t(d.x, d.xShape);
-      return backward([x], () => sn.maxPool2d(x, { poolSize: s.size, strides: s.stride }), { data: d.dy, shape: d.dyShape }, [true], [0]);
+      return backward(
+        [x],
+        () => sn.maxPool2d(x, { poolSize: s.size, strides: s.stride }),
+        { data: d.dy, shape: d.dyShape },
+        [true],
+        [0],
+      );
     },
     matMul(s, d) {
       const a = t(d.a, [s.m, s.k]);
@@ -132,7 +144,12 @@ function trainStep(sn, model) {
 
 function makeOptimizer(sn, spec) {
   if (spec.type === 'adam') {
-    return sn.train.adam({ learningRate: spec.learningRate, beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon });
+    return sn.train.adam({
+      learningRate: spec.learningRate,
+      beta1: spec.beta1,
+      beta2: spec.beta2,
+      epsilon: spec.epsilon,
+    });
   }
   return sn.train.sgd({ learningRate: spec.learningRate, momentum: spec.momentum });
 }
@@ -179,7 +196,10 @@ function trainWithOps(sn, model) {
       run: () => step(false),
       output: () => {
         const { value, grads } = sn.variableGrads(loss, varList);
-        const g = concatGradients(params, varList.map((w) => grads[w.name].dataSync()));
+        const g = concatGradients(
+          params,
+          varList.map((w) => grads[w.name].dataSync()),
+        );
         value.dispose();
         for (const t of Object.values(grads)) t.dispose();
         return [g, Float32Array.from([step(true), step(true), step(true)])];
@@ -209,7 +229,8 @@ function trainWithSequential(sn, model) {
   const built = [];
   layers.forEach((l, i) => {
     const first = i === 0 ? { inputShape: model.input } : {};
-    if (l.type === 'conv') built.push(L.conv2d({ filters: l.filters, kernelSize: l.kernel, activation: l.activation, ...first }));
+    if (l.type === 'conv')
+      built.push(L.conv2d({ filters: l.filters, kernelSize: l.kernel, activation: l.activation, ...first }));
     else if (l.type === 'pool') built.push(L.maxPooling2d({ poolSize: l.size, ...first }));
     else if (l.type === 'flatten') built.push(L.flatten(first));
     else built.push(L.dense({ units: l.units, activation: l.activation, ...first }));
@@ -232,7 +253,8 @@ function trainWithSequential(sn, model) {
       m.setWeights(ws);
       for (const w of ws) w.dispose();
     }
-    const lossOf = (r) => (typeof r === 'number' ? r : r?.dataSync ? r.dataSync()[0] : Array.isArray(r) ? Number(r[0]) : NaN);
+    const lossOf = (r) =>
+      typeof r === 'number' ? r : r?.dataSync ? r.dataSync()[0] : Array.isArray(r) ? Number(r[0]) : NaN;
     const step = () => {
       const r = m.trainOnBatch(x, y);
       const l = lossOf(r);
@@ -244,8 +266,14 @@ function trainWithSequential(sn, model) {
       output: () => {
         // The gradients of the model's own forward pass (trainOnBatch's tape is internal), then its steps.
         const weights = m.trainableWeights;
-        const { value, grads } = sn.variableGrads(() => sn.softmaxCrossEntropy(m.apply(x, { training: true }), y), weights);
-        const g = concatGradients(params, weights.map((w) => grads[w.name].dataSync()));
+        const { value, grads } = sn.variableGrads(
+          () => sn.softmaxCrossEntropy(m.apply(x, { training: true }), y),
+          weights,
+        );
+        const g = concatGradients(
+          params,
+          weights.map((w) => grads[w.name].dataSync()),
+        );
         value.dispose();
         for (const t of Object.values(grads)) t.dispose();
         return [g, Float32Array.from([step(), step(), step()])];

@@ -40,7 +40,8 @@ export async function loadTf() {
   // In Node, Emscripten's loader reads the .wasm with fs (no fetch): give it the package's dist directory
   // as a path prefix, with its trailing separator since the loader appends the file name to it (a
   // file:// URL of the directory works too). With one thread and SIMD it picks tfjs-backend-wasm-simd.wasm.
-  const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+  const dist =
+    path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
   tfwasm.setWasmPaths(dist);
   tfwasm.setThreadsCount(1); // before setBackend: XNNPACK's thread pool is made at init
   registerWasmConv2dBackpropFilter(tf);
@@ -72,21 +73,55 @@ function registerWasmConv2dBackpropFilter(tf) {
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, dy } = inputs;
       const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-      if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error('bench Conv2DBackpropFilter (wasm): NHWC only');
-      const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+      if (dataFormat !== undefined && dataFormat !== 'NHWC')
+        throw new Error('bench Conv2DBackpropFilter (wasm): NHWC only');
+      const info = tf.backend_util.computeConv2DInfo(
+        x.shape,
+        filterShape,
+        strides,
+        1,
+        pad,
+        dimRoundingMode,
+        false,
+        'channelsLast',
+      );
       const k = (name) => tf.getKernel(name, 'wasm').kernelFunc;
       const temps = [];
       const { top, bottom, left, right } = info.padInfo;
       let xp = x;
       if (top || bottom || left || right) {
-        xp = k('PadV2')({ inputs: { x }, backend, attrs: { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 } });
+        xp = k('PadV2')({
+          inputs: { x },
+          backend,
+          attrs: {
+            paddings: [
+              [0, 0],
+              [top, bottom],
+              [left, right],
+              [0, 0],
+            ],
+            constantValue: 0,
+          },
+        });
         temps.push(xp);
       }
       // Rows and columns past the last window the forward read (stride > 1) would widen the result.
       const needH = (info.outHeight - 1) * info.strideHeight + info.filterHeight;
       const needW = (info.outWidth - 1) * info.strideWidth + info.filterWidth;
       if (xp.shape[1] > needH || xp.shape[2] > needW) {
-        xp = k('PadV2')({ inputs: { x: xp }, backend, attrs: { paddings: [[0, 0], [0, needH - xp.shape[1]], [0, needW - xp.shape[2]], [0, 0]], constantValue: 0 } });
+        xp = k('PadV2')({
+          inputs: { x: xp },
+          backend,
+          attrs: {
+            paddings: [
+              [0, 0],
+              [0, needH - xp.shape[1]],
+              [0, needW - xp.shape[2]],
+              [0, 0],
+            ],
+            constantValue: 0,
+          },
+        });
         temps.push(xp);
       }
       const xt = k('Transpose')({ inputs: { x: xp }, backend, attrs: { perm: [3, 1, 2, 0] } });
@@ -95,7 +130,13 @@ function registerWasmConv2dBackpropFilter(tf) {
       const c = k('Conv2D')({
         inputs: { x: xt, filter: dyt },
         backend,
-        attrs: { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth], dimRoundingMode: undefined },
+        attrs: {
+          strides: [1, 1],
+          pad: 'valid',
+          dataFormat: 'NHWC',
+          dilations: [info.strideHeight, info.strideWidth],
+          dimRoundingMode: undefined,
+        },
       });
       temps.push(c);
       const dw = k('Transpose')({ inputs: { x: c }, backend, attrs: { perm: [1, 2, 0, 3] } });
@@ -152,8 +193,10 @@ export function tfImpl(tfctx, backendName) {
       const x = tf.tensor(d.x, d.xShape);
       const w = tf.tensor(d.w, d.wShape);
       const dy = tf.tensor(d.dy, d.dyShape);
-      const dx = () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...convAttrs(s), inputShape: d.xShape });
-      const dw = () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...convAttrs(s), filterShape: d.wShape });
+      const dx = () =>
+        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...convAttrs(s), inputShape: d.xShape });
+      const dw = () =>
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...convAttrs(s), filterShape: d.wShape });
       if (which === 'dx') return single([x, w, dy], dx);
       if (which === 'dw') return single([x, w, dy], dw);
       return multi([x, w, dy], () => [dx(), dw()]);
@@ -166,7 +209,12 @@ export function tfImpl(tfctx, backendName) {
       const x = tf.tensor(d.x, d.xShape);
       const y = tf.maxPool(x, s.size, s.stride, 'valid');
       const dy = tf.tensor(d.dy, d.dyShape);
-      const attrs = { filterSize: [s.size, s.size], strides: [s.stride, s.stride], pad: 'valid', dimRoundingMode: undefined };
+      const attrs = {
+        filterSize: [s.size, s.size],
+        strides: [s.stride, s.stride],
+        pad: 'valid',
+        dimRoundingMode: undefined,
+      };
       return single([x, y, dy], () => tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs));
     },
     matMul(s, d) {
@@ -201,7 +249,8 @@ function tfTrainStep(tf, backendName, model) {
   const logits = () => {
     let h = x;
     for (const l of layers) {
-      if (l.type === 'conv') h = tf.fused.conv2d({ x: h, filter: v(l.w), strides: 1, pad: 'valid', bias: v(l.b), activation: l.activation });
+      if (l.type === 'conv')
+        h = tf.fused.conv2d({ x: h, filter: v(l.w), strides: 1, pad: 'valid', bias: v(l.b), activation: l.activation });
       else if (l.type === 'pool') h = tf.maxPool(h, l.size, l.size, 'valid');
       else if (l.type === 'flatten') h = tf.reshape(h, [h.shape[0], -1]);
       else h = tf.fused.matMul({ a: h, b: v(l.w), bias: v(l.b), activation: l.activation });
@@ -210,7 +259,10 @@ function tfTrainStep(tf, backendName, model) {
   };
   const loss = () => tf.losses.softmaxCrossEntropy(labels, logits());
   const o = model.optimizer;
-  const optimizer = o.type === 'adam' ? tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon) : tf.train.momentum(o.learningRate, o.momentum);
+  const optimizer =
+    o.type === 'adam'
+      ? tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon)
+      : tf.train.momentum(o.learningRate, o.momentum);
   const varList = [...vars.values()];
   const step = (read) => {
     const { value, grads } = tf.variableGrads(loss, varList);
@@ -223,7 +275,10 @@ function tfTrainStep(tf, backendName, model) {
     run: () => step(false),
     output: () => {
       const { value, grads } = tf.variableGrads(loss, varList);
-      const g = concatGradients(params, varList.map((w) => grads[w.name].dataSync()));
+      const g = concatGradients(
+        params,
+        varList.map((w) => grads[w.name].dataSync()),
+      );
       tf.dispose([value, grads]);
       return [g, Float32Array.from([step(true), step(true), step(true)])];
     },

@@ -46,7 +46,9 @@ export async function trainKerasCnn({
   });
   if (data.note) log(`Note: ${data.note}`);
   const { train, test } = data;
-  log(`Fashion-MNIST from ${data.source}${data.embedded ? ' (the embedded subset)' : ''}: ${train.images.shape[0]} training and ${test.images.shape[0]} test images`);
+  log(
+    `Fashion-MNIST from ${data.source}${data.embedded ? ' (the embedded subset)' : ''}: ${train.images.shape[0]} training and ${test.images.shape[0]} test images`,
+  );
 
   const model = compileKerasCnn(kerasCnn({ seed }));
   if (verbose) model.summary({ printFn: log });
@@ -56,7 +58,16 @@ export async function trainKerasCnn({
   const history = await model.fit(train.images, train.labels, { epochs, batchSize, verbose, seed, validationData });
   const seconds = (Date.now() - started) / 1000;
   const [testLoss, testAccuracy] = model.evaluate(test.images, test.labels, { batchSize: 256 });
-  const result = { history, testLoss, testAccuracy, seconds, embedded: data.embedded, source: data.source, trainSize: train.images.shape[0], testSize: test.images.shape[0] };
+  const result = {
+    history,
+    testLoss,
+    testAccuracy,
+    seconds,
+    embedded: data.embedded,
+    source: data.source,
+    trainSize: train.images.shape[0],
+    testSize: test.images.shape[0],
+  };
   // A look inside the trained model (the demo draws feature maps) before everything is freed.
   if (afterTraining) await afterTraining(model, data);
   model.dispose();
@@ -99,8 +110,11 @@ async function main() {
     verbose: Number(values.verbose),
     normalize: values.normalize ? values.normalize.split(',').map(Number) : undefined,
   });
-  console.log(`Test accuracy: ${(100 * r.testAccuracy).toFixed(2)}% (loss ${r.testLoss.toFixed(4)}) after ${r.history.epoch.length} epoch(s), ${r.seconds.toFixed(0)} s of training`);
-  if (values.curves) console.log(`Training curves: ${writeCurves(values.curves, r.history, 'Keras CNN on Fashion-MNIST', 'test')}`);
+  console.log(
+    `Test accuracy: ${(100 * r.testAccuracy).toFixed(2)}% (loss ${r.testLoss.toFixed(4)}) after ${r.history.epoch.length} epoch(s), ${r.seconds.toFixed(0)} s of training`,
+  );
+  if (values.curves)
+    console.log(`Training curves: ${writeCurves(values.curves, r.history, 'Keras CNN on Fashion-MNIST', 'test')}`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

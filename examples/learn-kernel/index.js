@@ -12,7 +12,11 @@ export async function learnKernel({ epochs = 10, learningRate = 3e-2, seed = 7, 
   const X = sn.tensor(Array.from({ length: 6 }, () => row).flat(), [1, 6, 8, 1]);
   const Y = sn.tidy(() => sn.conv2d(X, sn.tensor([1, -1], [1, 2, 1, 1])));
 
-  const kernel = sn.tidy(() => sn.variable(sn.randomUniform([1, 2, 1, 1], { seed, minval: -Math.SQRT1_2, maxval: Math.SQRT1_2 }), { name: 'learned_kernel' }));
+  const kernel = sn.tidy(() =>
+    sn.variable(sn.randomUniform([1, 2, 1, 1], { seed, minval: -Math.SQRT1_2, maxval: Math.SQRT1_2 }), {
+      name: 'learned_kernel',
+    }),
+  );
   const optimizer = sn.train.sgd({ learningRate });
   const losses = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {

@@ -14,7 +14,17 @@ import { fileURLToPath } from 'node:url';
 import { compileLenet, lenet } from './model.mjs';
 import { writeCurves } from '../keras-cnn/train.mjs';
 
-export async function trainLenet({ cifar10Dir, epochs = 2, batchSize = 32, limit, dir, embedded = false, seed, verbose = 1, log = console.log } = {}) {
+export async function trainLenet({
+  cifar10Dir,
+  epochs = 2,
+  batchSize = 32,
+  limit,
+  dir,
+  embedded = false,
+  seed,
+  verbose = 1,
+  log = console.log,
+} = {}) {
   await sn.ready();
   const normalize = [-1, 1];
   const limitOption = limit ? { limit: { train: limit } } : {};
@@ -23,7 +33,9 @@ export async function trainLenet({ cifar10Dir, epochs = 2, batchSize = 32, limit
     : await sn.datasets.fashionMnist.load({ ...(embedded ? { embedded: true } : { dir }), normalize, ...limitOption });
   const name = cifar10Dir ? 'CIFAR-10' : 'Fashion-MNIST';
   const { train, test } = data;
-  log(`${name} from ${data.source}${data.embedded ? ' (the embedded subset)' : ''}: ${train.images.shape[0]} training and ${test.images.shape[0]} test images`);
+  log(
+    `${name} from ${data.source}${data.embedded ? ' (the embedded subset)' : ''}: ${train.images.shape[0]} training and ${test.images.shape[0]} test images`,
+  );
 
   const model = compileLenet(lenet({ inputShape: train.images.shape.slice(1), seed }));
   if (verbose) model.summary({ printFn: log });
@@ -60,7 +72,9 @@ async function main() {
     seed: values.seed === undefined ? undefined : Number(values.seed),
     verbose: Number(values.verbose),
   });
-  console.log(`${r.name} test accuracy: ${(100 * r.testAccuracy).toFixed(2)}% (loss ${r.testLoss.toFixed(4)}) after ${r.history.epoch.length} epoch(s), ${r.seconds.toFixed(0)} s of training`);
+  console.log(
+    `${r.name} test accuracy: ${(100 * r.testAccuracy).toFixed(2)}% (loss ${r.testLoss.toFixed(4)}) after ${r.history.epoch.length} epoch(s), ${r.seconds.toFixed(0)} s of training`,
+  );
   if (values.curves) console.log(`Training curves: ${writeCurves(values.curves, r.history, `LeNet on ${r.name}`)}`);
 }
 

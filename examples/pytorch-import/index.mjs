@@ -1,7 +1,7 @@
 // Runs PyTorch's CIFAR-10 LeNet in simdnet: builds the same network (channels-last), loads the PyTorch
 // checkpoint, and compares the logits with PyTorch's on the batch saved beside it.
 //   node examples/pytorch-import/index.mjs [lenet.safetensors] [lenet.json]
-// By default both come from ../shared/fixtures (the reference files made with PyTorch 1.13).
+// By default both come from tests/fixtures (the reference files made with PyTorch 1.13).
 import * as sn from 'simdnet';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,14 +9,17 @@ import { fileURLToPath } from 'node:url';
 import { lenet } from '../lenet/model.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtures = process.env.SIMDNET_FIXTURES || path.resolve(here, '../../../shared/fixtures');
+const fixtures = process.env.SIMDNET_FIXTURES || path.resolve(here, '../../tests/fixtures');
 
 /** PyTorch batches are NCHW; simdnet's are NHWC. */
 function toNhwc({ shape: [n, c, h, w], data }) {
   const out = new Float32Array(n * h * w * c);
-  for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    out[((i * h + y) * w + x) * c + ch] = data[((i * c + ch) * h + y) * w + x];
-  }
+  for (let i = 0; i < n; i++)
+    for (let ch = 0; ch < c; ch++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          out[((i * h + y) * w + x) * c + ch] = data[((i * c + ch) * h + y) * w + x];
+        }
   return sn.tensor(out, [n, h, w, c]);
 }
 

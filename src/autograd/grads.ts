@@ -60,15 +60,18 @@ export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: T
   const fn = 'variableGrads';
   if (typeof f !== 'function') throw new Error(`${fn}: argument 'f' must be a function; got ${describe(f)}`);
   if (varList !== undefined) {
-    if (!Array.isArray(varList)) throw new Error(`${fn}: argument 'varList' must be an array of variables; got ${describe(varList)}`);
+    if (!Array.isArray(varList))
+      throw new Error(`${fn}: argument 'varList' must be an array of variables; got ${describe(varList)}`);
     varList.forEach((v, i) => {
-      if (!(v instanceof Variable)) throw new Error(`${fn}: argument 'varList[${i}]' must be a Variable; got ${describe(v)}`);
+      if (!(v instanceof Variable))
+        throw new Error(`${fn}: argument 'varList[${i}]' must be a Variable; got ${describe(v)}`);
     });
   }
   return tidy(() =>
     withTape(f, (result, entries) => {
       const value = checkValue(result, fn);
-      if (value.size !== 1) throw new Error(`${fn}: f must return a scalar (size 1); got shape [${value.shape.join(',')}]`);
+      if (value.size !== 1)
+        throw new Error(`${fn}: f must return a scalar (size 1); got shape [${value.shape.join(',')}]`);
       const touched = new Set<number>();
       for (const e of entries) for (const t of e.inputs) touched.add(t.id);
       const candidates = (varList ?? trainableVariables()).filter((v) => v.trainable && touched.has(v.id));

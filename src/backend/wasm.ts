@@ -83,7 +83,10 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
   }
   let flavor: SimdFlavor;
   if (options.simd === 'relaxed') {
-    if (!relaxedSupported()) throw new Error(`ready: simd 'relaxed' was asked for but this runtime (${runtimeName()}) does not validate relaxed SIMD`);
+    if (!relaxedSupported())
+      throw new Error(
+        `ready: simd 'relaxed' was asked for but this runtime (${runtimeName()}) does not validate relaxed SIMD`,
+      );
     flavor = 'relaxed';
   } else if (options.simd === 'plain') {
     flavor = 'plain';
@@ -92,7 +95,9 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
   }
   if (flavorRef !== null) {
     if (flavorRef === flavor || options.simd === undefined) return Promise.resolve();
-    throw new Error(`ready: the '${flavorRef}' build is already loaded; a process can use only one build (asked for '${flavor}')`);
+    throw new Error(
+      `ready: the '${flavorRef}' build is already loaded; a process can use only one build (asked for '${flavor}')`,
+    );
   }
   if (pending) {
     if (pendingFlavor === flavor || options.simd === undefined) return pending;

@@ -16,7 +16,13 @@ const PIXELS = 3 * PLANE;
 const RECORD = 1 + PIXELS;
 const NUM_CLASSES = 10;
 
-const TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
+const TRAIN_FILES = [
+  'data_batch_1.bin',
+  'data_batch_2.bin',
+  'data_batch_3.bin',
+  'data_batch_4.bin',
+  'data_batch_5.bin',
+];
 const TEST_FILES = ['test_batch.bin'];
 
 export interface Cifar10LoadOptions {
@@ -55,7 +61,10 @@ export interface Cifar10Loader {
    */
   load<const P extends Cifar10LoadOptions>(options?: P): Promise<DatasetFor<P>>;
   /** Loads from the files' bytes, e.g. fetched in a browser; `source` is 'bytes'. */
-  fromBytes(bytes: Cifar10Bytes, options?: { normalize?: Normalize; limit?: { train?: number; test?: number } }): Promise<Dataset>;
+  fromBytes(
+    bytes: Cifar10Bytes,
+    options?: { normalize?: Normalize; limit?: { train?: number; test?: number } },
+  ): Promise<Dataset>;
 }
 
 type BatchSource = FileSource;
@@ -69,7 +78,10 @@ interface ParsedBatch {
 async function readBatch(src: BatchSource, fn: string): Promise<Uint8Array> {
   const label = `${fn}: ${src.name}`;
   const data = await sourceBytes(src, fn);
-  if (data.length === 0) throw new Error(`${label}: empty file: expected records of ${RECORD} bytes (1 label + ${PIXELS} pixels); got 0 bytes`);
+  if (data.length === 0)
+    throw new Error(
+      `${label}: empty file: expected records of ${RECORD} bytes (1 label + ${PIXELS} pixels); got 0 bytes`,
+    );
   if (data.length % RECORD !== 0) {
     const whole = Math.floor(data.length / RECORD);
     throw new Error(
@@ -138,7 +150,18 @@ async function readCifar(
   });
 }
 
-const CLASSES = Object.freeze(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+const CLASSES = Object.freeze([
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
+]);
 
 const HOW_TO_GET = [
   'To get them: download the binary version of CIFAR-10 (cifar-10-binary.tar.gz, from the CIFAR-10 page of Alex Krizhevsky, University of Toronto),',
@@ -169,7 +192,10 @@ export const cifar10: Cifar10Loader = {
     const test = checkBoolean(opts.test, 'test', fn, true);
     if (!train && !test) throw new Error(`${fn}: options 'train' and 'test' are both false; nothing to load`);
     const names = [...(train ? TRAIN_FILES : []), ...(test ? TEST_FILES : [])];
-    if (!hasFileSystem()) throw new Error(`${fn}: there is no file system in this runtime (a browser?); fetch the files and pass their bytes to cifar10.fromBytes() instead`);
+    if (!hasFileSystem())
+      throw new Error(
+        `${fn}: there is no file system in this runtime (a browser?); fetch the files and pass their bytes to cifar10.fromBytes() instead`,
+      );
     const found = locate(candidateDirs(opts.dir as string | undefined, 'cifar-10-batches-bin', []), names);
     if (!found.found) throw notFoundError(fn, 'CIFAR-10', names, found.notes, HOW_TO_GET);
     const sources = found.paths.map((path) => ({ name: path, path }));
@@ -180,11 +206,16 @@ export const cifar10: Cifar10Loader = {
     return readCifar(splits, opts as Cifar10LoadOptions, found.dir, fn);
   },
 
-  async fromBytes(bytes: Cifar10Bytes, options?: { normalize?: Normalize; limit?: { train?: number; test?: number } }): Promise<Dataset> {
+  async fromBytes(
+    bytes: Cifar10Bytes,
+    options?: { normalize?: Normalize; limit?: { train?: number; test?: number } },
+  ): Promise<Dataset> {
     const fn = 'cifar10.fromBytes';
     const opts = checkOptions(options, ['normalize', 'limit'], fn);
     if (typeof bytes !== 'object' || bytes === null || (bytes.train === undefined && bytes.test === undefined)) {
-      throw new Error(`${fn}: argument 'bytes' must be an object { train?, test? } with at least one of them; got ${bytes === null ? 'null' : typeof bytes === 'object' ? 'neither' : typeof bytes}`);
+      throw new Error(
+        `${fn}: argument 'bytes' must be an object { train?, test? } with at least one of them; got ${bytes === null ? 'null' : typeof bytes === 'object' ? 'neither' : typeof bytes}`,
+      );
     }
     const splits = {
       train: bytes.train === undefined ? undefined : bytesList(bytes.train, 'train', fn),

@@ -31,7 +31,8 @@ export async function readShippedFiles(base: URL, names: readonly string[], fn: 
     return names.map((n) => readFileBytes(dir + n));
   }
   const g = globalThis as any;
-  if (typeof g.fetch !== 'function') throw new Error(`${fn}: cannot read the embedded subset from ${base.href}: no file system and no fetch() here`);
+  if (typeof g.fetch !== 'function')
+    throw new Error(`${fn}: cannot read the embedded subset from ${base.href}: no file system and no fetch() here`);
   return Promise.all(
     names.map(async (n) => {
       const url = new URL(n, base);
@@ -41,7 +42,10 @@ export async function readShippedFiles(base: URL, names: readonly string[], fn: 
       } catch (e) {
         throw new Error(`${fn}: could not fetch the embedded subset file ${url.href}: ${(e as Error).message}`);
       }
-      if (!response.ok) throw new Error(`${fn}: could not fetch the embedded subset file ${url.href}: HTTP ${response.status} ${response.statusText}`);
+      if (!response.ok)
+        throw new Error(
+          `${fn}: could not fetch the embedded subset file ${url.href}: HTTP ${response.status} ${response.statusText}`,
+        );
       return new Uint8Array(await response.arrayBuffer());
     }),
   );

@@ -2,7 +2,15 @@
 // files of MNIST. A subset ships with simdnet (data/fashion-mnist-subset/) so that the demo runs on a
 // machine without the full data set.
 import { DATA_ENV } from './locate.js';
-import { checkOptions, fromBytes, loadFromDisk, loadShipped, type IdxDatasetLoader, type IdxLoaderConfig, type IdxLoadOptions } from './idx-loader.js';
+import {
+  checkOptions,
+  fromBytes,
+  loadFromDisk,
+  loadShipped,
+  type IdxDatasetLoader,
+  type IdxLoaderConfig,
+  type IdxLoadOptions,
+} from './idx-loader.js';
 import { checkBoolean, type Dataset, type DatasetFor } from './types.js';
 import type { IdxReadOptions } from './mnist-family.js';
 
@@ -25,7 +33,9 @@ export interface FashionMnistLoadOptions extends IdxLoadOptions {
 
 export interface FashionMnistLoader extends IdxDatasetLoader<FashionMnistLoadOptions> {
   /** The shipped subset (EMBEDDED_SUBSET images): the same as load({ embedded: true, ...options }). */
-  loadEmbedded<const P extends IdxReadOptions & { train?: boolean; test?: boolean }>(options?: P): Promise<DatasetFor<P>>;
+  loadEmbedded<const P extends IdxReadOptions & { train?: boolean; test?: boolean }>(
+    options?: P,
+  ): Promise<DatasetFor<P>>;
   /** How many training and test images the shipped subset holds. */
   readonly embeddedSubset: { readonly train: number; readonly test: number };
 }
@@ -34,7 +44,18 @@ const config: IdxLoaderConfig = {
   fn: 'fashionMnist',
   title: 'Fashion-MNIST',
   subdir: 'fashion-mnist',
-  classes: Object.freeze(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']),
+  classes: Object.freeze([
+    'T-shirt/top',
+    'Trouser',
+    'Pullover',
+    'Dress',
+    'Coat',
+    'Sandal',
+    'Shirt',
+    'Sneaker',
+    'Bag',
+    'Ankle boot',
+  ]),
   defaults: [{ dir: DEBIAN_FASHION_MNIST_DIR, origin: "Debian's dataset-fashion-mnist" }],
   howToGet: [
     `To get them: on Debian or Ubuntu, \`apt-get install dataset-fashion-mnist\` (installs them into ${DEBIAN_FASHION_MNIST_DIR}, where this looks by default);`,

@@ -62,10 +62,13 @@ const COMMON_KEYS = ['dir', 'normalize', 'train', 'test', 'limit', 'systemDirs']
 export function checkOptions(options: unknown, allowed: readonly string[], fn: string): Record<string, unknown> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new Error(`${fn}: argument 'options' must be an object; got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    throw new Error(
+      `${fn}: argument 'options' must be an object; got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
+    );
   }
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new Error(`${fn}: unknown option '${key}'; the options are ${allowed.join(', ')}`);
+    if (!allowed.includes(key))
+      throw new Error(`${fn}: unknown option '${key}'; the options are ${allowed.join(', ')}`);
   }
   const dir = (options as Record<string, unknown>).dir;
   if (dir !== undefined && (typeof dir !== 'string' || dir.length === 0)) {
@@ -87,7 +90,12 @@ export function notFoundError(fn: string, title: string, names: string[], notes:
  * Loads from the candidate directories. When none had the files and `orFallback` is true, returns the
  * notes on where it looked (instead of throwing) so that the caller can fall back.
  */
-export async function loadFromDisk(cfg: IdxLoaderConfig, options: Record<string, unknown>, fn: string, orFallback: boolean): Promise<Dataset | { notes: string[] }> {
+export async function loadFromDisk(
+  cfg: IdxLoaderConfig,
+  options: Record<string, unknown>,
+  fn: string,
+  orFallback: boolean,
+): Promise<Dataset | { notes: string[] }> {
   const { train, test } = checkSplitFlags(options, fn);
   const systemDirs = checkBoolean(options.systemDirs, 'systemDirs', fn, true);
   // Option mistakes are reported before any file search, whose error would otherwise hide them.
@@ -97,15 +105,25 @@ export async function loadFromDisk(cfg: IdxLoaderConfig, options: Record<string,
   if (!hasFileSystem()) {
     const note = 'there is no file system in this runtime (a browser?)';
     if (orFallback) return { notes: [note] };
-    throw new Error(`${fn}: ${note}; fetch the files and pass their bytes to ${cfg.fn}.fromBytes() instead${cfg.fn === 'fashionMnist' ? ', or use { embedded: true } for the subset shipped with simdnet' : ''}`);
+    throw new Error(
+      `${fn}: ${note}; fetch the files and pass their bytes to ${cfg.fn}.fromBytes() instead${cfg.fn === 'fashionMnist' ? ', or use { embedded: true } for the subset shipped with simdnet' : ''}`,
+    );
   }
-  const found = locate(candidateDirs(options.dir as string | undefined, cfg.subdir, systemDirs ? cfg.defaults : []), names);
+  const found = locate(
+    candidateDirs(options.dir as string | undefined, cfg.subdir, systemDirs ? cfg.defaults : []),
+    names,
+  );
   if (!found.found) {
     if (orFallback) return { notes: found.notes };
     throw notFoundError(fn, cfg.title, names, found.notes, cfg.howToGet);
   }
   const sources = found.paths.map((path) => ({ name: path, path }));
-  return readIdxDataset(pairUp(sources, train, test), options as IdxReadOptions, { source: found.dir, embedded: false, classes: cfg.classes }, fn);
+  return readIdxDataset(
+    pairUp(sources, train, test),
+    options as IdxReadOptions,
+    { source: found.dir, embedded: false, classes: cfg.classes },
+    fn,
+  );
 }
 
 export function makeIdxLoader(cfg: IdxLoaderConfig): IdxDatasetLoader {
@@ -123,17 +141,37 @@ export function makeIdxLoader(cfg: IdxLoaderConfig): IdxDatasetLoader {
   };
 }
 
-export async function fromBytes(cfg: IdxLoaderConfig, bytes: IdxBytes, options: IdxReadOptions | undefined, fn: string): Promise<Dataset> {
+export async function fromBytes(
+  cfg: IdxLoaderConfig,
+  bytes: IdxBytes,
+  options: IdxReadOptions | undefined,
+  fn: string,
+): Promise<Dataset> {
   const opts = checkOptions(options, ['normalize', 'limit'], fn);
-  return readIdxDataset(splitsFromBytes(bytes, fn), opts as IdxReadOptions, { source: 'bytes', embedded: false, classes: cfg.classes }, fn);
+  return readIdxDataset(
+    splitsFromBytes(bytes, fn),
+    opts as IdxReadOptions,
+    { source: 'bytes', embedded: false, classes: cfg.classes },
+    fn,
+  );
 }
 
 /** Reads the shipped subset at `base` (gzipped IDX files with the standard names). */
-export async function loadShipped(cfg: IdxLoaderConfig, base: URL, options: Record<string, unknown>, fn: string): Promise<Dataset> {
+export async function loadShipped(
+  cfg: IdxLoaderConfig,
+  base: URL,
+  options: Record<string, unknown>,
+  fn: string,
+): Promise<Dataset> {
   const { train, test } = checkSplitFlags(options, fn);
   const names = neededFiles(train, test).map((n) => n + '.gz');
   const files = await readShippedFiles(base, names, fn);
   const location = describeLocation(base);
   const sources = files.map((bytes, k) => ({ name: `${location}/${names[k]}`, bytes }));
-  return readIdxDataset(pairUp(sources, train, test), options as IdxReadOptions, { source: location, embedded: true, classes: cfg.classes }, fn);
+  return readIdxDataset(
+    pairUp(sources, train, test),
+    options as IdxReadOptions,
+    { source: location, embedded: true, classes: cfg.classes },
+    fn,
+  );
 }

@@ -28,7 +28,9 @@ export function idxMagic(rank: number): number {
 export function parseIdx(bytes: Uint8Array, rank: number, name: string): IdxArray {
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < 4) {
-    throw new Error(`${name}: truncated IDX file: expected a header of ${headerBytes} bytes; got only ${bytes.length} bytes`);
+    throw new Error(
+      `${name}: truncated IDX file: expected a header of ${headerBytes} bytes; got only ${bytes.length} bytes`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
@@ -40,7 +42,9 @@ export function parseIdx(bytes: Uint8Array, rank: number, name: string): IdxArra
     );
   }
   if (bytes.length < headerBytes) {
-    throw new Error(`${name}: truncated IDX file: expected a header of ${headerBytes} bytes; got only ${bytes.length} bytes`);
+    throw new Error(
+      `${name}: truncated IDX file: expected a header of ${headerBytes} bytes; got only ${bytes.length} bytes`,
+    );
   }
   const dims: number[] = [];
   let size = 1;
@@ -52,7 +56,9 @@ export function parseIdx(bytes: Uint8Array, rank: number, name: string): IdxArra
   const expectedBytes = headerBytes + size;
   if (bytes.length !== expectedBytes) {
     const what = bytes.length < expectedBytes ? 'truncated IDX file' : 'IDX file longer than its header says';
-    throw new Error(`${name}: ${what}: the header gives dimensions [${dims.join(',')}], so expected ${expectedBytes} bytes; got ${bytes.length} bytes`);
+    throw new Error(
+      `${name}: ${what}: the header gives dimensions [${dims.join(',')}], so expected ${expectedBytes} bytes; got ${bytes.length} bytes`,
+    );
   }
   return { dims, data: bytes.subarray(headerBytes) };
 }
@@ -61,7 +67,8 @@ export function parseIdx(bytes: Uint8Array, rank: number, name: string): IdxArra
 function magicHint(magic: number): string {
   if ((magic & 0xffff0000) >>> 0 === 0x1f8b0000) return ' (this looks like gzip data that was not decompressed)';
   if (magic >>> 16 !== 0) return ' (not an IDX file)';
-  if (((magic >>> 8) & 0xff) !== UBYTE) return ` (element type 0x${((magic >>> 8) & 0xff).toString(16)}; only unsigned bytes, 0x08, are supported)`;
+  if (((magic >>> 8) & 0xff) !== UBYTE)
+    return ` (element type 0x${((magic >>> 8) & 0xff).toString(16)}; only unsigned bytes, 0x08, are supported)`;
   const rank = magic & 0xff;
   if (rank === 1) return ' (a label file: 1 dimension)';
   if (rank === 3) return ' (an image file: 3 dimensions)';
@@ -74,7 +81,9 @@ export async function maybeGunzip(bytes: Uint8Array, name: string): Promise<Uint
   try {
     return await gunzip(bytes);
   } catch (e) {
-    throw new Error(`${name}: could not decompress gzip data (a truncated or corrupt .gz file?): ${(e as Error).message}`);
+    throw new Error(
+      `${name}: could not decompress gzip data (a truncated or corrupt .gz file?): ${(e as Error).message}`,
+    );
   }
 }
 
@@ -104,6 +113,7 @@ export function asBytes(value: unknown, arg: string, fn: string): Uint8Array {
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  const got = value === null ? 'null' : value === undefined ? 'undefined' : (value as object).constructor?.name ?? typeof value;
+  const got =
+    value === null ? 'null' : value === undefined ? 'undefined' : ((value as object).constructor?.name ?? typeof value);
   throw new Error(`${fn}: '${arg}' must be a Uint8Array or an ArrayBuffer with the file's bytes; got ${got}`);
 }

@@ -36,7 +36,8 @@ export function candidateDirs(dir: string | undefined, subdir: string, defaults:
   return out.concat(defaults);
 }
 
-export type Located = { found: true; dir: string; origin: string; paths: string[] } | { found: false; note: string | null };
+export type Located =
+  { found: true; dir: string; origin: string; paths: string[] } | { found: false; note: string | null };
 
 /** Looks for every name in `dir`, as is or with `.gz` (the plain file wins: no decompression needed). */
 export function locateIn(candidate: Candidate, names: readonly string[]): Located {
@@ -60,7 +61,10 @@ export function locateIn(candidate: Candidate, names: readonly string[]): Locate
 }
 
 /** The first candidate that has every file, or the notes on why none did. */
-export function locate(candidates: readonly Candidate[], names: readonly string[]): (Located & { found: true }) | { found: false; notes: string[] } {
+export function locate(
+  candidates: readonly Candidate[],
+  names: readonly string[],
+): (Located & { found: true }) | { found: false; notes: string[] } {
   const notes: string[] = [];
   for (const c of candidates) {
     const r = locateIn(c, names);

@@ -41,7 +41,6 @@ export interface SplitSources {
   labels: IdxSource;
 }
 
-
 interface ParsedSplit {
   pixels: Uint8Array;
   labels: Uint8Array;
@@ -50,14 +49,19 @@ interface ParsedSplit {
 
 // Parses and checks one split completely before any tensor exists, so a bad file leaks nothing.
 async function parseSplit(sources: SplitSources, cap: number, fn: string): Promise<ParsedSplit> {
-  const [imageBytes, labelBytes] = await Promise.all([sourceBytes(sources.images, fn), sourceBytes(sources.labels, fn)]);
+  const [imageBytes, labelBytes] = await Promise.all([
+    sourceBytes(sources.images, fn),
+    sourceBytes(sources.labels, fn),
+  ]);
   const imagesName = `${fn}: ${sources.images.name}`;
   const labelsName = `${fn}: ${sources.labels.name}`;
   const images = parseIdx(imageBytes, 3, imagesName);
   const labels = parseIdx(labelBytes, 1, labelsName);
   const [count, rows, cols] = images.dims;
   if (rows !== IMAGE_SIDE || cols !== IMAGE_SIDE) {
-    throw new Error(`${imagesName}: wrong image dimensions: expected ${IMAGE_SIDE}x${IMAGE_SIDE} pixels; got ${rows}x${cols}`);
+    throw new Error(
+      `${imagesName}: wrong image dimensions: expected ${IMAGE_SIDE}x${IMAGE_SIDE} pixels; got ${rows}x${cols}`,
+    );
   }
   if (labels.dims[0] !== count) {
     throw new Error(
@@ -70,7 +74,11 @@ async function parseSplit(sources: SplitSources, cap: number, fn: string): Promi
 }
 
 function toTensors(p: ParsedSplit, table: Float32Array): Split {
-  const images = imagesFromBytes(p.pixels.subarray(0, p.n * IMAGE_SIDE * IMAGE_SIDE), [p.n, IMAGE_SIDE, IMAGE_SIDE, 1], table);
+  const images = imagesFromBytes(
+    p.pixels.subarray(0, p.n * IMAGE_SIDE * IMAGE_SIDE),
+    [p.n, IMAGE_SIDE, IMAGE_SIDE, 1],
+    table,
+  );
   return { images, labels: labelsFromBytes(p.labels, p.n) };
 }
 
@@ -101,7 +109,11 @@ export function neededFiles(train: boolean, test: boolean): string[] {
 }
 
 /** Pairs up sources given in neededFiles order (train images, train labels, test images, test labels). */
-export function pairUp(sources: IdxSource[], train: boolean, test: boolean): { train?: SplitSources; test?: SplitSources } {
+export function pairUp(
+  sources: IdxSource[],
+  train: boolean,
+  test: boolean,
+): { train?: SplitSources; test?: SplitSources } {
   let i = 0;
   const out: { train?: SplitSources; test?: SplitSources } = {};
   if (train) out.train = { images: sources[i++], labels: sources[i++] };
@@ -110,7 +122,10 @@ export function pairUp(sources: IdxSource[], train: boolean, test: boolean): { t
 }
 
 /** Checks the train/test flags of load(): at least one split must be asked for. */
-export function checkSplitFlags(options: { train?: unknown; test?: unknown }, fn: string): { train: boolean; test: boolean } {
+export function checkSplitFlags(
+  options: { train?: unknown; test?: unknown },
+  fn: string,
+): { train: boolean; test: boolean } {
   const train = checkBoolean(options.train, 'train', fn, true);
   const test = checkBoolean(options.test, 'test', fn, true);
   if (!train && !test) throw new Error(`${fn}: options 'train' and 'test' are both false; nothing to load`);
@@ -120,7 +135,9 @@ export function checkSplitFlags(options: { train?: unknown; test?: unknown }, fn
 /** Turns the user's IdxBytes into split sources; a split needs both its images and its labels. */
 export function splitsFromBytes(bytes: IdxBytes, fn: string): { train?: SplitSources; test?: SplitSources } {
   if (typeof bytes !== 'object' || bytes === null) {
-    throw new Error(`${fn}: argument 'bytes' must be an object { trainImages, trainLabels, testImages, testLabels }; got ${bytes === null ? 'null' : typeof bytes}`);
+    throw new Error(
+      `${fn}: argument 'bytes' must be an object { trainImages, trainLabels, testImages, testLabels }; got ${bytes === null ? 'null' : typeof bytes}`,
+    );
   }
   const out: { train?: SplitSources; test?: SplitSources } = {};
   for (const split of ['train', 'test'] as const) {
@@ -140,7 +157,9 @@ export function splitsFromBytes(bytes: IdxBytes, fn: string): { train?: SplitSou
     };
   }
   if (!out.train && !out.test) {
-    throw new Error(`${fn}: argument 'bytes' has none of trainImages/trainLabels/testImages/testLabels; give at least one split's images and labels`);
+    throw new Error(
+      `${fn}: argument 'bytes' has none of trainImages/trainLabels/testImages/testLabels; give at least one split's images and labels`,
+    );
   }
   return out;
 }

@@ -13,7 +13,8 @@ import { f32, i32 } from '../backend/views.js';
  * - `{ mean, std }`: `(x - mean) / std`, as torchvision's `Normalize(mean, std)`; per channel when given
  *   arrays (one entry per channel, e.g. three for CIFAR-10).
  */
-export type Normalize = readonly [number, number] | { mean: number | readonly number[]; std: number | readonly number[] };
+export type Normalize =
+  readonly [number, number] | { mean: number | readonly number[]; std: number | readonly number[] };
 
 function describeValue(v: unknown): string {
   return Array.isArray(v) ? `[${v.join(',')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
@@ -22,7 +23,9 @@ function describeValue(v: unknown): string {
 function perChannel(v: number | readonly number[], channels: number, what: string, fn: string): number[] {
   const arr = typeof v === 'number' ? new Array(channels).fill(v) : Array.isArray(v) ? v.slice() : null;
   if (!arr || arr.length !== channels || arr.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
-    throw new Error(`${fn}: option 'normalize.${what}' must be a finite number or an array of ${channels} (one per channel); got ${describeValue(v)}`);
+    throw new Error(
+      `${fn}: option 'normalize.${what}' must be a finite number or an array of ${channels} (one per channel); got ${describeValue(v)}`,
+    );
   }
   return arr;
 }
@@ -37,7 +40,9 @@ export function pixelTable(normalize: Normalize | undefined, channels: number, f
   } else if (Array.isArray(normalize)) {
     const [lo, hi] = normalize;
     if (normalize.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || lo === hi) {
-      throw new Error(`${fn}: option 'normalize' must be a range [lo, hi] of two different finite numbers (e.g. [0, 1] or [-1, 1]) or { mean, std }; got ${describeValue(normalize)}`);
+      throw new Error(
+        `${fn}: option 'normalize' must be a range [lo, hi] of two different finite numbers (e.g. [0, 1] or [-1, 1]) or { mean, std }; got ${describeValue(normalize)}`,
+      );
     }
     // [0,1] onto [lo,hi] is (x - m) / s with m = -lo / (hi - lo) and s = 1 / (hi - lo): for [-1, 1] that
     // is m = s = 0.5, the very constants torchvision uses, so the floats agree bit for bit.
@@ -46,9 +51,12 @@ export function pixelTable(normalize: Normalize | undefined, channels: number, f
   } else if (typeof normalize === 'object' && normalize !== null && 'mean' in normalize && 'std' in normalize) {
     mean = perChannel(normalize.mean, channels, 'mean', fn);
     std = perChannel(normalize.std, channels, 'std', fn);
-    if (std.some((s) => s === 0)) throw new Error(`${fn}: option 'normalize.std' must not contain 0; got ${describeValue(normalize.std)}`);
+    if (std.some((s) => s === 0))
+      throw new Error(`${fn}: option 'normalize.std' must not contain 0; got ${describeValue(normalize.std)}`);
   } else {
-    throw new Error(`${fn}: option 'normalize' must be a range [lo, hi] (e.g. [-1, 1]) or { mean, std }; got ${describeValue(normalize)}`);
+    throw new Error(
+      `${fn}: option 'normalize' must be a range [lo, hi] (e.g. [-1, 1]) or { mean, std }; got ${describeValue(normalize)}`,
+    );
   }
   const table = new Float32Array(256 * channels);
   for (let c = 0; c < channels; c++) {

@@ -42,7 +42,13 @@ export type DatasetFor<O> = Dataset &
   (O extends { train: false } ? unknown : { train: Split }) &
   (O extends { test: false } ? unknown : { test: Split });
 
-export function makeDataset(parts: { train?: Split; test?: Split; source: string; embedded: boolean; classes: readonly string[] }): Dataset {
+export function makeDataset(parts: {
+  train?: Split;
+  test?: Split;
+  source: string;
+  embedded: boolean;
+  classes: readonly string[];
+}): Dataset {
   const dataset: Dataset = {
     ...parts,
     dispose() {
@@ -61,15 +67,20 @@ export function makeDataset(parts: { train?: Split; test?: Split; source: string
 export function checkLimit(limit: unknown, fn: string): { train: number; test: number } {
   if (limit === undefined) return { train: Infinity, test: Infinity };
   if (typeof limit !== 'object' || limit === null || Array.isArray(limit)) {
-    throw new Error(`${fn}: option 'limit' must be an object { train?, test? } of positive integers; got ${JSON.stringify(limit)}`);
+    throw new Error(
+      `${fn}: option 'limit' must be an object { train?, test? } of positive integers; got ${JSON.stringify(limit)}`,
+    );
   }
   const out = { train: Infinity, test: Infinity };
   for (const key of Object.keys(limit)) {
-    if (key !== 'train' && key !== 'test') throw new Error(`${fn}: option 'limit' may only have the keys 'train' and 'test'; got '${key}'`);
+    if (key !== 'train' && key !== 'test')
+      throw new Error(`${fn}: option 'limit' may only have the keys 'train' and 'test'; got '${key}'`);
     const v = (limit as Record<string, unknown>)[key];
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw new Error(`${fn}: option 'limit.${key}' must be a positive integer; got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
+      throw new Error(
+        `${fn}: option 'limit.${key}' must be a positive integer; got ${typeof v === 'number' ? v : JSON.stringify(v)}`,
+      );
     }
     out[key] = v;
   }
@@ -78,6 +89,7 @@ export function checkLimit(limit: unknown, fn: string): { train: number; test: n
 
 export function checkBoolean(value: unknown, name: string, fn: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new Error(`${fn}: option '${name}' must be true or false; got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean')
+    throw new Error(`${fn}: option '${name}' must be true or false; got ${JSON.stringify(value)}`);
   return value;
 }

@@ -67,7 +67,12 @@ function smallInt(size: number, read: (src: DataView, i: number) => number): Saf
   };
 }
 
-function firstBadElement(src: DataView, size: number, fits: (src: DataView, at: number) => boolean, show: (src: DataView, at: number) => string): string | null {
+function firstBadElement(
+  src: DataView,
+  size: number,
+  fits: (src: DataView, at: number) => boolean,
+  show: (src: DataView, at: number) => string,
+): string | null {
   const count = src.byteLength / size;
   for (let i = 0; i < count; i++) {
     if (!fits(src, i * size)) return `${show(src, i * size)} at flat index ${i}`;
@@ -120,7 +125,12 @@ export const DTYPES: Readonly<Record<string, SafetensorsDType>> = {
     target: 'int32',
     // Fits when the high word is the sign extension of the low word.
     check: (src) =>
-      firstBadElement(src, 8, (s, at) => s.getInt32(at + 4, true) === s.getInt32(at, true) >> 31, (s, at) => `${s.getBigInt64(at, true)}, ${int32Range},`),
+      firstBadElement(
+        src,
+        8,
+        (s, at) => s.getInt32(at + 4, true) === s.getInt32(at, true) >> 31,
+        (s, at) => `${s.getBigInt64(at, true)}, ${int32Range},`,
+      ),
     decode: (src, out, count) => {
       for (let i = 0; i < count; i++) out[i] = src.getUint32(i * 8, true);
     },
@@ -129,7 +139,12 @@ export const DTYPES: Readonly<Record<string, SafetensorsDType>> = {
     size: 8,
     target: 'int32',
     check: (src) =>
-      firstBadElement(src, 8, (s, at) => s.getUint32(at + 4, true) === 0 && s.getInt32(at, true) >= 0, (s, at) => `${s.getBigUint64(at, true)}, ${int32Range},`),
+      firstBadElement(
+        src,
+        8,
+        (s, at) => s.getUint32(at + 4, true) === 0 && s.getInt32(at, true) >= 0,
+        (s, at) => `${s.getBigUint64(at, true)}, ${int32Range},`,
+      ),
     decode: (src, out, count) => {
       for (let i = 0; i < count; i++) out[i] = src.getUint32(i * 8, true);
     },
@@ -137,7 +152,13 @@ export const DTYPES: Readonly<Record<string, SafetensorsDType>> = {
   U32: {
     size: 4,
     target: 'int32',
-    check: (src) => firstBadElement(src, 4, (s, at) => s.getInt32(at, true) >= 0, (s, at) => `${s.getUint32(at, true)}, ${int32Range},`),
+    check: (src) =>
+      firstBadElement(
+        src,
+        4,
+        (s, at) => s.getInt32(at, true) >= 0,
+        (s, at) => `${s.getUint32(at, true)}, ${int32Range},`,
+      ),
     decode: copyWords,
   },
   I16: smallInt(2, (s, i) => s.getInt16(i * 2, true)),
@@ -148,7 +169,13 @@ export const DTYPES: Readonly<Record<string, SafetensorsDType>> = {
     size: 1,
     target: 'int32',
     // A byte other than 0 or 1 is not a boolean: the file is corrupt, so say so rather than guess.
-    check: (src) => firstBadElement(src, 1, (s, at) => s.getUint8(at) <= 1, (s, at) => `byte ${s.getUint8(at)}, which is not a boolean (0 or 1),`),
+    check: (src) =>
+      firstBadElement(
+        src,
+        1,
+        (s, at) => s.getUint8(at) <= 1,
+        (s, at) => `byte ${s.getUint8(at)}, which is not a boolean (0 or 1),`,
+      ),
     decode: (src, out, count) => {
       for (let i = 0; i < count; i++) out[i] = src.getUint8(i);
     },

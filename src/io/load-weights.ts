@@ -23,7 +23,8 @@ export interface LoadWeightsOptions {
 }
 
 function checkFloat(t: SafetensorsEntry, fn: string): void {
-  if (DTYPES[t.dtype].target !== 'float32') throw new Error(`${fn}: tensor '${t.name}' has dtype ${t.dtype}; weights must be floating point`);
+  if (DTYPES[t.dtype].target !== 'float32')
+    throw new Error(`${fn}: tensor '${t.name}' has dtype ${t.dtype}; weights must be floating point`);
 }
 
 /** Sets every layer's weights; the shapes were all checked against the file before any tensor was read. */
@@ -42,12 +43,17 @@ function loadSimdnet(model: Sequential, bytes: Uint8Array, fn: string): void {
   const byOwnName = variables.every((v) => byName.has(v.name));
   const candidates = header.tensors.filter((t) => !t.name.startsWith('optimizer/'));
   if (!byOwnName && candidates.length !== variables.length) {
-    throw new Error(`${fn}: the model has ${variables.length} weights; the file has ${candidates.length} (${candidates.map((t) => `'${t.name}'`).join(', ')})`);
+    throw new Error(
+      `${fn}: the model has ${variables.length} weights; the file has ${candidates.length} (${candidates.map((t) => `'${t.name}'`).join(', ')})`,
+    );
   }
   const chosen = variables.map((v, i) => {
     const t = byOwnName ? byName.get(v.name)! : candidates[i];
     checkFloat(t, fn);
-    if (!sameShape(t.shape, v.shape)) throw new Error(`${fn}: weight '${v.name}' has shape ${fmtShape(v.shape)}; the file's tensor '${t.name}' has shape ${fmtShape(t.shape)}`);
+    if (!sameShape(t.shape, v.shape))
+      throw new Error(
+        `${fn}: weight '${v.name}' has shape ${fmtShape(v.shape)}; the file's tensor '${t.name}' has shape ${fmtShape(t.shape)}`,
+      );
     return t.name;
   });
   const tensors = readTensors(bytes, header, fn);
@@ -100,7 +106,9 @@ function modulesOf(tensors: SafetensorsEntry[], fn: string): Module[] {
     modules.get(prefix)!.params.set(param, t);
   }
   if (strays.length > 0) {
-    throw new Error(`${fn}: the checkpoint has tensors that are not a module's weight or bias: ${strays.map((s) => `'${s}'`).join(', ')} (buffers such as batch-norm statistics have no simdnet layer to go to)`);
+    throw new Error(
+      `${fn}: the checkpoint has tensors that are not a module's weight or bias: ${strays.map((s) => `'${s}'`).join(', ')} (buffers such as batch-norm statistics have no simdnet layer to go to)`,
+    );
   }
   const list = [...modules.values()];
   const names = tensors.map((t) => t.name);
@@ -128,8 +136,12 @@ function weightedLayers(model: Sequential, fn: string): Omit<Target, 'module'>[]
     }
     if (layer.weights.length === 0) continue;
     if (layer.className === 'Conv2D') out.push({ layer, kind: 'conv2d' });
-    else if (layer.className === 'Dense') out.push({ layer, kind: 'dense', ...(flattened ? { flattenedFrom: flattened } : {}) });
-    else throw new Error(`${fn}: ${layer.label} has weights but no PyTorch counterpart simdnet knows (Conv2D ↔ nn.Conv2d, Dense ↔ nn.Linear)`);
+    else if (layer.className === 'Dense')
+      out.push({ layer, kind: 'dense', ...(flattened ? { flattenedFrom: flattened } : {}) });
+    else
+      throw new Error(
+        `${fn}: ${layer.label} has weights but no PyTorch counterpart simdnet knows (Conv2D ↔ nn.Conv2d, Dense ↔ nn.Linear)`,
+      );
     flattened = undefined;
   }
   return out;
@@ -142,14 +154,23 @@ function pair(model: Sequential, modules: Module[], nameMap: Record<string, stri
   const chosen = new Map<Layer, Module>();
   if (nameMap !== undefined) {
     if (typeof nameMap !== 'object' || nameMap === null || Array.isArray(nameMap)) {
-      throw new Error(`${fn}: option 'nameMap' must be an object { simdnetLayerName: 'pytorch.module' }; got ${describe(nameMap)}`);
+      throw new Error(
+        `${fn}: option 'nameMap' must be an object { simdnetLayerName: 'pytorch.module' }; got ${describe(nameMap)}`,
+      );
     }
     for (const [layerName, prefix] of Object.entries(nameMap)) {
       const target = layers.find((l) => l.layer.name === layerName);
-      if (!target) throw new Error(`${fn}: option 'nameMap' names layer '${layerName}', but the model's layers with weights are ${list(layers.map((l) => l.layer.name))}`);
+      if (!target)
+        throw new Error(
+          `${fn}: option 'nameMap' names layer '${layerName}', but the model's layers with weights are ${list(layers.map((l) => l.layer.name))}`,
+        );
       const module = byPrefix.get(String(prefix));
-      if (!module) throw new Error(`${fn}: option 'nameMap' maps '${layerName}' to module ${describe(prefix)}, which the checkpoint does not have (it has ${list(modules.map((m) => m.prefix))})`);
-      if ([...chosen.values()].includes(module)) throw new Error(`${fn}: option 'nameMap' gives module '${module.prefix}' to more than one layer`);
+      if (!module)
+        throw new Error(
+          `${fn}: option 'nameMap' maps '${layerName}' to module ${describe(prefix)}, which the checkpoint does not have (it has ${list(modules.map((m) => m.prefix))})`,
+        );
+      if ([...chosen.values()].includes(module))
+        throw new Error(`${fn}: option 'nameMap' gives module '${module.prefix}' to more than one layer`);
       chosen.set(target.layer, module);
     }
   }
@@ -171,25 +192,36 @@ function expectation(t: Target, index: number): { param: string; shape: number[]
   const w = t.layer.weights[index];
   if (index === 1) return { param: 'bias', shape: w.shape.slice(), kind: 'bias', layout: '[units]' };
   const s = w.shape;
-  if (t.kind === 'conv2d') return { param: 'weight', shape: [s[3], s[2], s[0], s[1]], kind: 'conv2d', layout: 'OIHW [cout, cin, kh, kw]' };
+  if (t.kind === 'conv2d')
+    return { param: 'weight', shape: [s[3], s[2], s[0], s[1]], kind: 'conv2d', layout: 'OIHW [cout, cin, kh, kw]' };
   return { param: 'weight', shape: [s[1], s[0]], kind: 'dense', layout: '[out, in]' };
 }
 
-function loadPyTorch(model: Sequential, bytes: Uint8Array, nameMap: Record<string, string> | undefined, fn: string): void {
+function loadPyTorch(
+  model: Sequential,
+  bytes: Uint8Array,
+  nameMap: Record<string, string> | undefined,
+  fn: string,
+): void {
   const header = parseSafetensorsHeader(bytes, fn);
   const targets = pair(model, modulesOf(header.tensors, fn), nameMap, fn);
   for (const t of targets) {
     const wanted = t.layer.weights.map((_, i) => expectation(t, i));
     const extra = [...t.module.params.keys()].filter((p) => !wanted.some((e) => e.param === p));
     const who = `${t.layer.label} takes module '${t.module.prefix}'`;
-    if (extra.length > 0) throw new Error(`${fn}: ${who}, which has ${extra.map((p) => `'${t.module.prefix}.${p}'`).join(', ')} but the layer has no ${extra.join('/')} (useBias: false?)`);
+    if (extra.length > 0)
+      throw new Error(
+        `${fn}: ${who}, which has ${extra.map((p) => `'${t.module.prefix}.${p}'`).join(', ')} but the layer has no ${extra.join('/')} (useBias: false?)`,
+      );
     for (const e of wanted) {
       const entry = t.module.params.get(e.param);
       const name = t.module.prefix ? `${t.module.prefix}.${e.param}` : e.param;
       if (!entry) throw new Error(`${fn}: ${who}, which has no '${name}'`);
       checkFloat(entry, fn);
       if (!sameShape(entry.shape, e.shape)) {
-        throw new Error(`${fn}: ${who}: '${name}' has shape ${fmtShape(entry.shape)}; the layer needs ${fmtShape(e.shape)} (PyTorch ${e.layout})`);
+        throw new Error(
+          `${fn}: ${who}: '${name}' has shape ${fmtShape(entry.shape)}; the layer needs ${fmtShape(e.shape)} (PyTorch ${e.layout})`,
+        );
       }
     }
   }
@@ -201,7 +233,11 @@ function loadPyTorch(model: Sequential, bytes: Uint8Array, nameMap: Record<strin
       t.layer.weights.map((_, i) => {
         const e = expectation(t, i);
         const source = tensors.get(t.module.params.get(e.param)!.name)!;
-        const out = fromPyTorchLayout(source, e.kind, e.kind === 'dense' && t.flattenedFrom ? { flattenedFrom: t.flattenedFrom } : undefined);
+        const out = fromPyTorchLayout(
+          source,
+          e.kind,
+          e.kind === 'dense' && t.flattenedFrom ? { flattenedFrom: t.flattenedFrom } : undefined,
+        );
         converted.push(out);
         return out;
       }),
@@ -214,12 +250,18 @@ function loadPyTorch(model: Sequential, bytes: Uint8Array, nameMap: Record<strin
 }
 
 /** Fills the model's weights from a safetensors file (see LoadWeightsOptions). */
-export function loadWeights(model: Sequential, bytes: Uint8Array | ArrayBuffer, options: LoadWeightsOptions = {}): void {
+export function loadWeights(
+  model: Sequential,
+  bytes: Uint8Array | ArrayBuffer,
+  options: LoadWeightsOptions = {},
+): void {
   const fn = `${model.name}.loadWeights`;
   const data = asBytes(bytes, fn);
-  if (typeof options !== 'object' || options === null) throw new Error(`${fn}: argument 'options' must be an object like { from: 'pytorch' }; got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new Error(`${fn}: argument 'options' must be an object like { from: 'pytorch' }; got ${describe(options)}`);
   for (const key of Object.keys(options)) {
-    if (key !== 'from' && key !== 'nameMap') throw new Error(`${fn}: unknown option '${key}'; known options: from, nameMap`);
+    if (key !== 'from' && key !== 'nameMap')
+      throw new Error(`${fn}: unknown option '${key}'; known options: from, nameMap`);
   }
   const from = options.from ?? 'simdnet';
   if (from === 'pytorch') return loadPyTorch(model, data, options.nameMap, fn);

@@ -60,33 +60,61 @@ export function checkModelJson(value: unknown, fn: string): ModelJson {
   };
   if (!isPlainObject(value)) return bad(`expected an object; got ${describe(value)}`);
   if (value.format !== MODEL_FORMAT) return bad(`'format' is ${describe(value.format)}, not "${MODEL_FORMAT}"`);
-  if (typeof value.version !== 'number' || !Number.isInteger(value.version)) return bad(`'version' is ${describe(value.version)}`);
+  if (typeof value.version !== 'number' || !Number.isInteger(value.version))
+    return bad(`'version' is ${describe(value.version)}`);
   if (value.version > MODEL_FORMAT_VERSION) {
-    throw new Error(`${fn}: the model was saved in format version ${value.version}; this simdnet reads up to version ${MODEL_FORMAT_VERSION} (upgrade simdnet)`);
+    throw new Error(
+      `${fn}: the model was saved in format version ${value.version}; this simdnet reads up to version ${MODEL_FORMAT_VERSION} (upgrade simdnet)`,
+    );
   }
   const mc = value.modelConfig;
   if (!isPlainObject(mc)) return bad(`'modelConfig' is ${describe(mc)}`);
-  if (mc.className !== 'Sequential') return bad(`modelConfig.className is ${describe(mc.className)}; only "Sequential" models can be loaded`);
+  if (mc.className !== 'Sequential')
+    return bad(`modelConfig.className is ${describe(mc.className)}; only "Sequential" models can be loaded`);
   if (!Array.isArray(mc.layers)) return bad(`modelConfig.layers is ${describe(mc.layers)}`);
   mc.layers.forEach((l: unknown, i: number) => {
-    if (!isPlainObject(l) || typeof l.className !== 'string' || !isPlainObject(l.config)) bad(`modelConfig.layers[${i}] is not { className, config }`);
+    if (!isPlainObject(l) || typeof l.className !== 'string' || !isPlainObject(l.config))
+      bad(`modelConfig.layers[${i}] is not { className, config }`);
   });
   if (!Array.isArray(value.weights)) return bad(`'weights' is ${describe(value.weights)}`);
   value.weights.forEach((w: unknown, i: number) => {
-    if (!isPlainObject(w) || typeof w.name !== 'string' || !isShape(w.shape) || !Number.isInteger(w.layer) || w.layer < 0 || w.layer >= mc.layers.length) {
+    if (
+      !isPlainObject(w) ||
+      typeof w.name !== 'string' ||
+      !isShape(w.shape) ||
+      !Number.isInteger(w.layer) ||
+      w.layer < 0 ||
+      w.layer >= mc.layers.length
+    ) {
       bad(`weights[${i}] is not { name, layer, shape } with a layer index below ${mc.layers.length}`);
     }
   });
   const tc = value.trainingConfig;
   if (tc !== undefined) {
-    if (!isPlainObject(tc) || !isPlainObject(tc.optimizer) || typeof tc.optimizer.className !== 'string' || !isPlainObject(tc.loss) || typeof tc.loss.name !== 'string') {
+    if (
+      !isPlainObject(tc) ||
+      !isPlainObject(tc.optimizer) ||
+      typeof tc.optimizer.className !== 'string' ||
+      !isPlainObject(tc.loss) ||
+      typeof tc.loss.name !== 'string'
+    ) {
       bad(`'trainingConfig' is not { optimizer: { className, ... }, loss: { name }, metrics? }`);
     }
-    if (tc.metrics !== undefined && !(Array.isArray(tc.metrics) && tc.metrics.every((m: unknown) => typeof m === 'string'))) bad(`trainingConfig.metrics is not an array of names`);
+    if (
+      tc.metrics !== undefined &&
+      !(Array.isArray(tc.metrics) && tc.metrics.every((m: unknown) => typeof m === 'string'))
+    )
+      bad(`trainingConfig.metrics is not an array of names`);
   }
   const os = value.optimizerState;
   if (os !== undefined) {
-    if (!isPlainObject(os) || !Number.isInteger(os.iterations) || os.iterations < 0 || !Array.isArray(os.slotNames) || !os.slotNames.every((s: unknown) => typeof s === 'string')) {
+    if (
+      !isPlainObject(os) ||
+      !Number.isInteger(os.iterations) ||
+      os.iterations < 0 ||
+      !Array.isArray(os.slotNames) ||
+      !os.slotNames.every((s: unknown) => typeof s === 'string')
+    ) {
       bad(`'optimizerState' is not { iterations, slotNames }`);
     }
     if (tc === undefined) bad(`'optimizerState' needs a 'trainingConfig' saying which optimizer it belongs to`);

@@ -8,14 +8,31 @@ import { losses } from '../losses.js';
 import { train, type Optimizer } from '../optimizers/index.js';
 import { lookupVariable } from '../variable.js';
 import { describe, fmtShape } from '../util/validate.js';
-import { fileExists, hasFileSystem, isDirectory, joinPath, makeDirectory, readFileBytes, readFileText, writeFileBytes } from '../util/fs.js';
+import {
+  fileExists,
+  hasFileSystem,
+  isDirectory,
+  joinPath,
+  makeDirectory,
+  readFileBytes,
+  readFileText,
+  writeFileBytes,
+} from '../util/fs.js';
 import { encodeSafetensors, metadataJson, rawTensor, readTensors, type RawTensor } from './safetensors.js';
 import { asBytes, parseSafetensorsHeader, type SafetensorsEntry } from './safetensors-header.js';
 import { DTYPES } from './dtypes.js';
 import { sameShape } from './checks.js';
 import {
-  MODEL_FORMAT, MODEL_FORMAT_VERSION, MODEL_JSON, WEIGHTS_FILE, checkModelJson, slotKey,
-  type ModelJson, type SerializedLayerJson, type TrainingConfigJson, type WeightEntry,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  MODEL_JSON,
+  WEIGHTS_FILE,
+  checkModelJson,
+  slotKey,
+  type ModelJson,
+  type SerializedLayerJson,
+  type TrainingConfigJson,
+  type WeightEntry,
 } from './model-format.js';
 
 /** A saved model in memory: the parsed model.json and the bytes of weights.safetensors. */
@@ -60,9 +77,15 @@ export function modelToArtifacts(model: Sequential, fn: string): ModelArtifacts 
       if (!slots) continue; // never updated (frozen, or no step yet)
       for (const slot of slotNames) {
         const value = slots[slot];
-        if (!value || !sameShape(value.shape, w.shape)) throw new Error(`internal: ${fn}: optimizer slot '${slot}' of '${w.name}' is missing or misshapen`);
+        if (!value || !sameShape(value.shape, w.shape))
+          throw new Error(`internal: ${fn}: optimizer slot '${slot}' of '${w.name}' is missing or misshapen`);
         const data = value.data; // getState's own copy
-        raw.push({ name: slotKey(slot, w.name), dtype: 'F32', shape: w.shape, bytes: () => new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+        raw.push({
+          name: slotKey(slot, w.name),
+          dtype: 'F32',
+          shape: w.shape,
+          bytes: () => new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+        });
       }
     }
     optimizerState = { iterations: state.iterations, slotNames };
@@ -87,17 +110,23 @@ export function modelToArtifacts(model: Sequential, fn: string): ModelArtifacts 
  */
 export async function saveModel(model: Sequential, target?: string): Promise<ModelArtifacts> {
   const fn = model instanceof Sequential ? `${model.name}.save` : 'io.saveModel';
-  if (!(model instanceof Sequential)) throw new Error(`${fn}: argument 'model' must be a Sequential model; got ${describe(model)}`);
+  if (!(model instanceof Sequential))
+    throw new Error(`${fn}: argument 'model' must be a Sequential model; got ${describe(model)}`);
   if (target !== undefined && (typeof target !== 'string' || target.length === 0)) {
-    throw new Error(`${fn}: argument 'target' must be a directory path, or left out for the in-memory { config, weights }; got ${describe(target)}`);
+    throw new Error(
+      `${fn}: argument 'target' must be a directory path, or left out for the in-memory { config, weights }; got ${describe(target)}`,
+    );
   }
   if (model.layers.length === 0) throw new Error(`${fn}: the model has no layers; there is nothing to save`);
   const artifacts = modelToArtifacts(model, fn);
   if (target !== undefined) {
     if (!hasFileSystem()) {
-      throw new Error(`${fn}: there is no file system in this runtime (a browser?); call save() without a path to get { config, weights } and store those (e.g. in IndexedDB)`);
+      throw new Error(
+        `${fn}: there is no file system in this runtime (a browser?); call save() without a path to get { config, weights } and store those (e.g. in IndexedDB)`,
+      );
     }
-    if (fileExists(target) && !isDirectory(target)) throw new Error(`${fn}: ${target} is a file; the target must be a directory`);
+    if (fileExists(target) && !isDirectory(target))
+      throw new Error(`${fn}: ${target} is a file; the target must be a directory`);
     makeDirectory(target);
     writeFileBytes(joinPath(target, MODEL_JSON), JSON.stringify(artifacts.config, null, 2) + '\n');
     writeFileBytes(joinPath(target, WEIGHTS_FILE), artifacts.weights);
@@ -116,13 +145,17 @@ function parseConfigText(text: string, where: string, fn: string): unknown {
 function readSource(source: unknown, fn: string): { config: unknown; weights: Uint8Array } {
   if (typeof source === 'string') {
     if (!hasFileSystem()) {
-      throw new Error(`${fn}: there is no file system in this runtime (a browser?) to read ${source} from; pass { config, weights } instead`);
+      throw new Error(
+        `${fn}: there is no file system in this runtime (a browser?) to read ${source} from; pass { config, weights } instead`,
+      );
     }
     let dir = source;
     let jsonPath = joinPath(source, MODEL_JSON);
     if (!isDirectory(source)) {
       if (!(source.endsWith('.json') && fileExists(source))) {
-        throw new Error(`${fn}: ${source} is not a directory holding ${MODEL_JSON} and ${WEIGHTS_FILE} (nor a model.json file)`);
+        throw new Error(
+          `${fn}: ${source} is not a directory holding ${MODEL_JSON} and ${WEIGHTS_FILE} (nor a model.json file)`,
+        );
       }
       jsonPath = source;
       const slash = Math.max(source.lastIndexOf('/'), source.lastIndexOf('\\'));
@@ -130,7 +163,8 @@ function readSource(source: unknown, fn: string): { config: unknown; weights: Ui
     }
     const weightsPath = joinPath(dir, WEIGHTS_FILE);
     if (!fileExists(jsonPath)) throw new Error(`${fn}: ${jsonPath} does not exist`);
-    if (!fileExists(weightsPath)) throw new Error(`${fn}: ${weightsPath} does not exist (a saved model is ${MODEL_JSON} beside ${WEIGHTS_FILE})`);
+    if (!fileExists(weightsPath))
+      throw new Error(`${fn}: ${weightsPath} does not exist (a saved model is ${MODEL_JSON} beside ${WEIGHTS_FILE})`);
     return { config: parseConfigText(readFileText(jsonPath), jsonPath, fn), weights: readFileBytes(weightsPath) };
   }
   if (typeof source === 'object' && source !== null && 'config' in source && 'weights' in source) {
@@ -140,12 +174,16 @@ function readSource(source: unknown, fn: string): { config: unknown; weights: Ui
       weights: asBytes(weights, fn),
     };
   }
-  throw new Error(`${fn}: argument 'source' must be a directory path or { config, weights } (as model.save() returns); got ${describe(source)}`);
+  throw new Error(
+    `${fn}: argument 'source' must be a directory path or { config, weights } (as model.save() returns); got ${describe(source)}`,
+  );
 }
 
 /** The variable names a layer's saved weights would take under `layerName`. */
 function weightNamesUnder(layerName: string, saved: WeightEntry[], savedLayerName: string): string[] {
-  return saved.map((w) => `${layerName}/${w.name.startsWith(`${savedLayerName}/`) ? w.name.slice(savedLayerName.length + 1) : w.name}`);
+  return saved.map(
+    (w) => `${layerName}/${w.name.startsWith(`${savedLayerName}/`) ? w.name.slice(savedLayerName.length + 1) : w.name}`,
+  );
 }
 
 /**
@@ -154,12 +192,15 @@ function weightNamesUnder(layerName: string, saved: WeightEntry[], savedLayerNam
  * 'conv2d_1_1', 'conv2d_1_2', ...; weights are matched by position, not by name, so nothing else changes.
  */
 function layerConfigsWithFreeNames(json: ModelJson): SerializedLayerJson[] {
-  const used = new Set(json.modelConfig.layers.map((l) => l.config.name).filter((n): n is string => typeof n === 'string'));
+  const used = new Set(
+    json.modelConfig.layers.map((l) => l.config.name).filter((n): n is string => typeof n === 'string'),
+  );
   return json.modelConfig.layers.map((layer, index) => {
     const name = layer.config.name;
     const saved = json.weights.filter((w) => w.layer === index);
     if (typeof name !== 'string' || saved.length === 0) return layer;
-    const taken = (candidate: string) => weightNamesUnder(candidate, saved, name).some((n) => lookupVariable(n) !== undefined);
+    const taken = (candidate: string) =>
+      weightNamesUnder(candidate, saved, name).some((n) => lookupVariable(n) !== undefined);
     if (!taken(name)) return layer;
     let k = 1;
     while (used.has(`${name}_${k}`) || taken(`${name}_${k}`)) k++;
@@ -175,17 +216,28 @@ function checkWeightsFile(json: ModelJson, entries: Map<string, SafetensorsEntry
     const layer = json.modelConfig.layers[w.layer];
     const owner = `layer '${String(layer.config.name)}' (${layer.className})`;
     if (!t) throw new Error(`${fn}: the weights file has no tensor '${w.name}' for ${owner}`);
-    if (!sameShape(t.shape, w.shape)) throw new Error(`${fn}: tensor '${w.name}' for ${owner} has shape ${fmtShape(t.shape)} in the weights file; model.json says ${fmtShape(w.shape)}`);
-    if (DTYPES[t.dtype].target !== 'float32') throw new Error(`${fn}: tensor '${w.name}' for ${owner} has dtype ${t.dtype}; weights must be floating point`);
+    if (!sameShape(t.shape, w.shape))
+      throw new Error(
+        `${fn}: tensor '${w.name}' for ${owner} has shape ${fmtShape(t.shape)} in the weights file; model.json says ${fmtShape(w.shape)}`,
+      );
+    if (DTYPES[t.dtype].target !== 'float32')
+      throw new Error(`${fn}: tensor '${w.name}' for ${owner} has dtype ${t.dtype}; weights must be floating point`);
     const slots = json.optimizerState?.slotNames ?? [];
     const present = slots.filter((s) => entries.has(slotKey(s, w.name)));
     if (present.length > 0 && present.length < slots.length) {
-      throw new Error(`${fn}: the weights file has optimizer slot(s) ${present.map((s) => `'${slotKey(s, w.name)}'`).join(', ')} but not ${slots.filter((s) => !present.includes(s)).map((s) => `'${slotKey(s, w.name)}'`).join(', ')}`);
+      throw new Error(
+        `${fn}: the weights file has optimizer slot(s) ${present.map((s) => `'${slotKey(s, w.name)}'`).join(', ')} but not ${slots
+          .filter((s) => !present.includes(s))
+          .map((s) => `'${slotKey(s, w.name)}'`)
+          .join(', ')}`,
+      );
     }
     for (const s of present) {
       const slot = entries.get(slotKey(s, w.name))!;
       if (!sameShape(slot.shape, w.shape) || DTYPES[slot.dtype].target !== 'float32') {
-        throw new Error(`${fn}: optimizer slot '${slotKey(s, w.name)}' has ${slot.dtype} shape ${fmtShape(slot.shape)}; its weight has shape ${fmtShape(w.shape)}`);
+        throw new Error(
+          `${fn}: optimizer slot '${slotKey(s, w.name)}' has ${slot.dtype} shape ${fmtShape(slot.shape)}; its weight has shape ${fmtShape(w.shape)}`,
+        );
       }
     }
   }
@@ -199,8 +251,13 @@ function optimizerFromConfig(config: TrainingConfigJson['optimizer'], fn: string
 }
 
 function lossFromConfig(config: TrainingConfigJson['loss'], fn: string) {
-  const make = Object.prototype.hasOwnProperty.call(losses, config.name) ? (losses as Record<string, (o?: object) => unknown>)[config.name] : null;
-  if (!make) throw new Error(`${fn}: the saved loss '${config.name}' is not one simdnet knows (${Object.keys(losses).join(', ')})`);
+  const make = Object.prototype.hasOwnProperty.call(losses, config.name)
+    ? (losses as Record<string, (o?: object) => unknown>)[config.name]
+    : null;
+  if (!make)
+    throw new Error(
+      `${fn}: the saved loss '${config.name}' is not one simdnet knows (${Object.keys(losses).join(', ')})`,
+    );
   return make(config.fromLogits === undefined ? undefined : { fromLogits: config.fromLogits }) as never;
 }
 
@@ -226,7 +283,10 @@ function restoreTraining(model: Sequential, json: ModelJson, tensors: Map<string
   json.weights.forEach((w, i) => {
     if (!tensors.has(slotKey(state.slotNames[0], w.name))) return; // checkWeightsFile: all of a weight's slots, or none
     slots[variables[i].name] = Object.fromEntries(
-      state.slotNames.map((s) => [s, { shape: w.shape.slice(), data: tensors.get(slotKey(s, w.name))!.dataSync() as Float32Array }]),
+      state.slotNames.map((s) => [
+        s,
+        { shape: w.shape.slice(), data: tensors.get(slotKey(s, w.name))!.dataSync() as Float32Array },
+      ]),
     );
   });
   optimizer.setState({ iterations: state.iterations, slots });
@@ -240,7 +300,11 @@ export function modelFromArtifacts(config: unknown, weights: Uint8Array, fn: str
   let model: Sequential;
   try {
     const { name, seed } = json.modelConfig;
-    model = Sequential.fromConfig({ name: name ?? 'sequential', ...(seed === undefined ? {} : { seed }), layers: layerConfigsWithFreeNames(json) } as never);
+    model = Sequential.fromConfig({
+      name: name ?? 'sequential',
+      ...(seed === undefined ? {} : { seed }),
+      layers: layerConfigsWithFreeNames(json),
+    } as never);
   } catch (e) {
     throw new Error(`${fn}: the saved architecture cannot be rebuilt: ${(e as Error).message}`);
   }
@@ -248,13 +312,17 @@ export function modelFromArtifacts(config: unknown, weights: Uint8Array, fn: str
   try {
     const variables = model.weights;
     if (variables.length !== json.weights.length) {
-      throw new Error(`${fn}: the rebuilt model has ${variables.length} weights; model.json lists ${json.weights.length}`);
+      throw new Error(
+        `${fn}: the rebuilt model has ${variables.length} weights; model.json lists ${json.weights.length}`,
+      );
     }
     const layerOf = new Map(model.layers.flatMap((l, i) => l.weights.map((w) => [w, i] as const)));
     variables.forEach((v, i) => {
       const w = json.weights[i];
       if (layerOf.get(v) !== w.layer || !sameShape(v.shape, w.shape)) {
-        throw new Error(`${fn}: weight ${i} of the rebuilt model is '${v.name}' ${fmtShape(v.shape)}; model.json lists '${w.name}' ${fmtShape(w.shape)} of layer ${w.layer}`);
+        throw new Error(
+          `${fn}: weight ${i} of the rebuilt model is '${v.name}' ${fmtShape(v.shape)}; model.json lists '${w.name}' ${fmtShape(w.shape)} of layer ${w.layer}`,
+        );
       }
     });
     tensors = readTensors(weights, header, fn);

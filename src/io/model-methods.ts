@@ -24,6 +24,10 @@ Sequential.prototype.save = function save(this: Sequential, target?: string): Pr
   return saveModel(this, target);
 };
 
-Sequential.prototype.loadWeights = function (this: Sequential, bytes: Uint8Array | ArrayBuffer, options?: LoadWeightsOptions): void {
+Sequential.prototype.loadWeights = function (
+  this: Sequential,
+  bytes: Uint8Array | ArrayBuffer,
+  options?: LoadWeightsOptions,
+): void {
   loadWeights(this, bytes, options);
 };

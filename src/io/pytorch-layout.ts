@@ -44,7 +44,12 @@ function permuteWords(src: Int32Array, shape: readonly number[], perm: readonly 
   return out;
 }
 
-function permuted(t: Tensor, viewShape: readonly number[], perm: readonly number[], outShape: readonly number[]): Tensor {
+function permuted(
+  t: Tensor,
+  viewShape: readonly number[],
+  perm: readonly number[],
+  outShape: readonly number[],
+): Tensor {
   const words = i32().slice(t.index, t.index + t.size);
   const moved = permuteWords(words, viewShape, perm);
   const out = new Tensor(outShape, t.dtype);
@@ -61,12 +66,20 @@ interface Plan {
 function checkFlattened(options: PyTorchLayoutOptions, rows: number, fn: string): [number, number, number] | null {
   const from = options.flattenedFrom;
   if (from === undefined) return null;
-  if (!Array.isArray(from) || from.length !== 3 || from.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d <= 0)) {
-    throw new Error(`${fn}: option 'flattenedFrom' must be [height, width, channels], three positive integers; got ${Array.isArray(from) ? `[${from.map(describe).join(',')}]` : describe(from)}`);
+  if (
+    !Array.isArray(from) ||
+    from.length !== 3 ||
+    from.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d <= 0)
+  ) {
+    throw new Error(
+      `${fn}: option 'flattenedFrom' must be [height, width, channels], three positive integers; got ${Array.isArray(from) ? `[${from.map(describe).join(',')}]` : describe(from)}`,
+    );
   }
   const [h, w, c] = from;
   if (h * w * c !== rows) {
-    throw new Error(`${fn}: option 'flattenedFrom' [${h},${w},${c}] has ${h * w * c} features; the dense weight has ${rows} inputs`);
+    throw new Error(
+      `${fn}: option 'flattenedFrom' [${h},${w},${c}] has ${h * w * c} features; the dense weight has ${rows} inputs`,
+    );
   }
   return [h, w, c];
 }
@@ -75,7 +88,10 @@ function checkFlattened(options: PyTorchLayoutOptions, rows: number, fn: string)
 function plan(t: Tensor, kind: PyTorchKind, options: PyTorchLayoutOptions, toPyTorch: boolean, fn: string): Plan {
   const s = t.shape;
   const need = (rank: number, layout: string) => {
-    if (s.length !== rank) throw new Error(`${fn}: a ${kind} weight in ${toPyTorch ? "simdnet's" : "PyTorch's"} layout is rank ${rank} ${layout}; got shape ${fmtShape(s)}`);
+    if (s.length !== rank)
+      throw new Error(
+        `${fn}: a ${kind} weight in ${toPyTorch ? "simdnet's" : "PyTorch's"} layout is rank ${rank} ${layout}; got shape ${fmtShape(s)}`,
+      );
   };
   if (kind === 'bias') {
     need(1, '[units]');
@@ -89,7 +105,8 @@ function plan(t: Tensor, kind: PyTorchKind, options: PyTorchLayoutOptions, toPyT
     need(4, '[cout, cin, kh, kw]');
     return { viewShape: [...s], perm: [2, 3, 1, 0], outShape: [s[2], s[3], s[1], s[0]] };
   }
-  if (kind !== 'dense') throw new Error(`${fn}: argument 'kind' must be 'conv2d', 'dense' or 'bias'; got ${describe(kind)}`);
+  if (kind !== 'dense')
+    throw new Error(`${fn}: argument 'kind' must be 'conv2d', 'dense' or 'bias'; got ${describe(kind)}`);
   need(2, toPyTorch ? '[in, out]' : '[out, in]');
   const [outUnits, inUnits] = toPyTorch ? [s[1], s[0]] : [s[0], s[1]];
   const image = checkFlattened(options, inUnits, fn);
@@ -100,13 +117,20 @@ function plan(t: Tensor, kind: PyTorchKind, options: PyTorchLayoutOptions, toPyT
   return { viewShape: [outUnits, c, h, w], perm: [2, 3, 1, 0], outShape: [inUnits, outUnits] };
 }
 
-function convert(t: Tensor, kind: PyTorchKind, options: PyTorchLayoutOptions | undefined, toPyTorch: boolean, fn: string): Tensor {
+function convert(
+  t: Tensor,
+  kind: PyTorchKind,
+  options: PyTorchLayoutOptions | undefined,
+  toPyTorch: boolean,
+  fn: string,
+): Tensor {
   checkTensor(t, 'weight', fn);
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new Error(`${fn}: argument 'options' must be an object; got ${describe(options)}`);
   }
   const p = plan(t, kind, options ?? {}, toPyTorch, fn);
-  if (sizeOf(p.viewShape) !== t.size) throw new Error(`internal: ${fn} plan of ${fmtShape(p.viewShape)} for ${fmtShape(t.shape)}`);
+  if (sizeOf(p.viewShape) !== t.size)
+    throw new Error(`internal: ${fn} plan of ${fmtShape(p.viewShape)} for ${fmtShape(t.shape)}`);
   return permuted(t, p.viewShape, p.perm, p.outShape);
 }
 

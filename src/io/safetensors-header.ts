@@ -39,15 +39,21 @@ export function asBytes(bytes: unknown, fn: string): Uint8Array {
 
 function readHeaderText(bytes: Uint8Array, fn: string): { text: string; dataStart: number } {
   if (bytes.length < 8) {
-    throw new Error(`${fn}: the file is ${bytes.length} bytes long; a safetensors file starts with an 8-byte header length`);
+    throw new Error(
+      `${fn}: the file is ${bytes.length} bytes long; a safetensors file starts with an 8-byte header length`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32; // exact below 2^53, and huge above
   if (length > MAX_HEADER_BYTES) {
-    throw new Error(`${fn}: the header length is ${length} bytes, over the ${MAX_HEADER_BYTES}-byte limit (a corrupt or non-safetensors file?)`);
+    throw new Error(
+      `${fn}: the header length is ${length} bytes, over the ${MAX_HEADER_BYTES}-byte limit (a corrupt or non-safetensors file?)`,
+    );
   }
   if (8 + length > bytes.length) {
-    throw new Error(`${fn}: the header length is ${length} bytes, which runs past the end of the ${bytes.length}-byte file (truncated?)`);
+    throw new Error(
+      `${fn}: the header length is ${length} bytes, which runs past the end of the ${bytes.length}-byte file (truncated?)`,
+    );
   }
   let text: string;
   try {
@@ -75,11 +81,15 @@ function parseJson(text: string, fn: string): { header: Record<string, unknown>;
 }
 
 function parseMetadata(value: unknown, fn: string): Record<string, string> {
-  if (!isPlainObject(value)) throw new Error(`${fn}: '${METADATA_KEY}' must be an object of strings; got ${describe(value)}`);
+  if (!isPlainObject(value))
+    throw new Error(`${fn}: '${METADATA_KEY}' must be an object of strings; got ${describe(value)}`);
   const out: Record<string, string> = Object.create(null);
   for (const key of Object.keys(value)) {
     const v = value[key];
-    if (typeof v !== 'string') throw new Error(`${fn}: '${METADATA_KEY}' must map strings to strings; key ${JSON.stringify(key)} holds ${describe(v)}`);
+    if (typeof v !== 'string')
+      throw new Error(
+        `${fn}: '${METADATA_KEY}' must map strings to strings; key ${JSON.stringify(key)} holds ${describe(v)}`,
+      );
     out[key] = v;
   }
   return out;
@@ -100,20 +110,29 @@ function byteLengthOf(shape: number[], size: number): number {
 
 function parseEntry(name: string, value: unknown, dataLength: number, fn: string): SafetensorsEntry {
   const what = `tensor ${JSON.stringify(name)}`;
-  if (!isPlainObject(value)) throw new Error(`${fn}: ${what} must be an object { dtype, shape, data_offsets }; got ${describe(value)}`);
+  if (!isPlainObject(value))
+    throw new Error(`${fn}: ${what} must be an object { dtype, shape, data_offsets }; got ${describe(value)}`);
   for (const field of ['dtype', 'shape', 'data_offsets']) {
     if (!(field in value)) throw new Error(`${fn}: ${what} has no '${field}'`);
   }
   const { dtype, shape, data_offsets: offsets } = value;
   if (typeof dtype !== 'string') throw new Error(`${fn}: ${what} has a dtype that is not a string: ${describe(dtype)}`);
-  const info: SafetensorsDType | undefined = Object.prototype.hasOwnProperty.call(DTYPES, dtype) ? DTYPES[dtype] : undefined;
+  const info: SafetensorsDType | undefined = Object.prototype.hasOwnProperty.call(DTYPES, dtype)
+    ? DTYPES[dtype]
+    : undefined;
   if (!info) {
-    if (UNSUPPORTED_DTYPES.includes(dtype)) throw new Error(`${fn}: ${what} has dtype ${dtype}, which simdnet cannot read`);
-    throw new Error(`${fn}: ${what} has an unknown dtype ${JSON.stringify(dtype)} (expected one of ${Object.keys(DTYPES).join(', ')})`);
+    if (UNSUPPORTED_DTYPES.includes(dtype))
+      throw new Error(`${fn}: ${what} has dtype ${dtype}, which simdnet cannot read`);
+    throw new Error(
+      `${fn}: ${what} has an unknown dtype ${JSON.stringify(dtype)} (expected one of ${Object.keys(DTYPES).join(', ')})`,
+    );
   }
   if (!Array.isArray(shape)) throw new Error(`${fn}: ${what} has a shape that is not an array: ${describe(shape)}`);
   shape.forEach((d, i) => {
-    if (!isIndex(d)) throw new Error(`${fn}: ${what} has shape [${shape.map(describe).join(',')}]: dimension ${i} is not a non-negative integer`);
+    if (!isIndex(d))
+      throw new Error(
+        `${fn}: ${what} has shape [${shape.map(describe).join(',')}]: dimension ${i} is not a non-negative integer`,
+      );
   });
   if (!Array.isArray(offsets) || offsets.length !== 2 || !isIndex(offsets[0]) || !isIndex(offsets[1])) {
     const shown = Array.isArray(offsets) ? `[${offsets.map(describe).join(',')}]` : describe(offsets);
@@ -122,12 +141,16 @@ function parseEntry(name: string, value: unknown, dataLength: number, fn: string
   const [begin, end] = offsets as number[];
   if (begin > end) throw new Error(`${fn}: ${what} has data_offsets [${begin},${end}] whose begin is after its end`);
   if (end > dataLength) {
-    throw new Error(`${fn}: ${what} has data_offsets [${begin},${end}], which run past the end of the data (${dataLength} bytes; truncated file?)`);
+    throw new Error(
+      `${fn}: ${what} has data_offsets [${begin},${end}], which run past the end of the data (${dataLength} bytes; truncated file?)`,
+    );
   }
   const expected = byteLengthOf(shape as number[], info.size);
   if (expected !== end - begin) {
     const needs = Number.isSafeInteger(expected) ? `${expected} bytes` : `about ${expected.toPrecision(3)} bytes`;
-    throw new Error(`${fn}: ${what} of dtype ${dtype} and shape ${fmtShape(shape as number[])} needs ${needs}, but its data_offsets [${begin},${end}] hold ${end - begin}`);
+    throw new Error(
+      `${fn}: ${what} of dtype ${dtype} and shape ${fmtShape(shape as number[])} needs ${needs}, but its data_offsets [${begin},${end}] hold ${end - begin}`,
+    );
   }
   return { name, dtype, shape: (shape as number[]).map((d) => d + 0), begin, end }; // + 0 turns -0 into 0
 }
@@ -139,12 +162,19 @@ function checkTiling(tensors: SafetensorsEntry[], dataLength: number, fn: string
   let previous: SafetensorsEntry | null = null;
   for (const t of sorted) {
     const range = `tensor ${JSON.stringify(t.name)} (data_offsets [${t.begin},${t.end}])`;
-    if (t.begin < at) throw new Error(`${fn}: ${range} overlaps tensor ${JSON.stringify(previous!.name)} (data_offsets [${previous!.begin},${previous!.end}])`);
-    if (t.begin > at) throw new Error(`${fn}: the data has a hole: bytes ${at} to ${t.begin} belong to no tensor (next is ${range})`);
+    if (t.begin < at)
+      throw new Error(
+        `${fn}: ${range} overlaps tensor ${JSON.stringify(previous!.name)} (data_offsets [${previous!.begin},${previous!.end}])`,
+      );
+    if (t.begin > at)
+      throw new Error(`${fn}: the data has a hole: bytes ${at} to ${t.begin} belong to no tensor (next is ${range})`);
     at = t.end;
     if (t.end > t.begin) previous = t;
   }
-  if (at !== dataLength) throw new Error(`${fn}: the data has ${dataLength - at} trailing bytes (${at} to ${dataLength}) that belong to no tensor`);
+  if (at !== dataLength)
+    throw new Error(
+      `${fn}: the data has ${dataLength - at} trailing bytes (${at} to ${dataLength}) that belong to no tensor`,
+    );
 }
 
 /** Parses and validates the header of a safetensors file. Throws an Error saying what is wrong. */

@@ -4,7 +4,13 @@ import { Tensor } from '../tensor.js';
 import { u8, i32 } from '../backend/views.js';
 import { checkTensor, describe } from '../util/validate.js';
 import { DTYPES, safetensorsDTypeOf } from './dtypes.js';
-import { asBytes, METADATA_KEY, parseSafetensorsHeader, type SafetensorsEntry, type SafetensorsHeader } from './safetensors-header.js';
+import {
+  asBytes,
+  METADATA_KEY,
+  parseSafetensorsHeader,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+} from './safetensors-header.js';
 
 export type { SafetensorsEntry, SafetensorsHeader };
 export type NamedTensors = Map<string, Tensor> | Record<string, Tensor>;
@@ -70,7 +76,8 @@ function namedEntries(tensors: unknown, fn: string): [string, Tensor][] {
   }
   return entries.map(([name, t]) => {
     if (typeof name !== 'string') throw new Error(`${fn}: tensor names must be strings; got ${describe(name)}`);
-    if (name === METADATA_KEY) throw new Error(`${fn}: '${METADATA_KEY}' is reserved for the metadata and cannot name a tensor`);
+    if (name === METADATA_KEY)
+      throw new Error(`${fn}: '${METADATA_KEY}' is reserved for the metadata and cannot name a tensor`);
     return [name, checkTensor(t, `tensors[${JSON.stringify(name)}]`, fn)];
   });
 }
@@ -82,7 +89,10 @@ export function metadataJson(metadata: unknown, fn: string): string | null {
   }
   const parts = Object.keys(metadata).map((k) => {
     const v = (metadata as Record<string, unknown>)[k];
-    if (typeof v !== 'string') throw new Error(`${fn}: argument 'metadata' must map strings to strings; key ${JSON.stringify(k)} holds ${describe(v)}`);
+    if (typeof v !== 'string')
+      throw new Error(
+        `${fn}: argument 'metadata' must map strings to strings; key ${JSON.stringify(k)} holds ${describe(v)}`,
+      );
     return `${JSON.stringify(k)}:${JSON.stringify(v)}`;
   });
   return `{${parts.join(',')}}`;
@@ -119,7 +129,8 @@ export function encodeSafetensors(entries: RawTensor[], metadataJson: string | n
   let at = 8 + headerLength;
   entries.forEach((e, i) => {
     const bytes = e.bytes();
-    if (bytes.length !== sizes[i]) throw new Error(`internal: tensor ${JSON.stringify(e.name)} gave ${bytes.length} bytes for ${sizes[i]}`);
+    if (bytes.length !== sizes[i])
+      throw new Error(`internal: tensor ${JSON.stringify(e.name)} gave ${bytes.length} bytes for ${sizes[i]}`);
     out.set(bytes, at);
     at += sizes[i];
   });
@@ -128,7 +139,12 @@ export function encodeSafetensors(entries: RawTensor[], metadataJson: string | n
 
 /** A tensor's data as raw bytes for encodeSafetensors (a view of WASM memory, taken when written). */
 export function rawTensor(name: string, t: Tensor): RawTensor {
-  return { name, dtype: safetensorsDTypeOf(t.dtype), shape: t.shape, bytes: () => u8().subarray(t.offset, t.offset + t.size * 4) };
+  return {
+    name,
+    dtype: safetensorsDTypeOf(t.dtype),
+    shape: t.shape,
+    bytes: () => u8().subarray(t.offset, t.offset + t.size * 4),
+  };
 }
 
 /**
@@ -139,5 +155,8 @@ export function rawTensor(name: string, t: Tensor): RawTensor {
 export function writeSafetensors(tensors: NamedTensors, metadata?: Record<string, string>): Uint8Array {
   const fn = 'writeSafetensors';
   const entries = namedEntries(tensors, fn);
-  return encodeSafetensors(entries.map(([name, t]) => rawTensor(name, t)), metadataJson(metadata, fn));
+  return encodeSafetensors(
+    entries.map(([name, t]) => rawTensor(name, t)),
+    metadataJson(metadata, fn),
+  );
 }

@@ -6,7 +6,15 @@ import type { Initializer, InitializerIdentifier } from '../initializers.js';
 import type { Variable } from '../variable.js';
 import { LAYER_ARG_KEYS, Layer, initializerOption, requireImageInput, type LayerArgs } from './layer.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
-import { checkBoolean, checkIntPair, checkKnownKeys, checkOneOf, checkOptionsObject, checkPositiveInt, type Shape } from './options.js';
+import {
+  checkBoolean,
+  checkIntPair,
+  checkKnownKeys,
+  checkOneOf,
+  checkOptionsObject,
+  checkPositiveInt,
+  type Shape,
+} from './options.js';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -22,7 +30,19 @@ export interface Conv2DArgs extends LayerArgs {
   dataFormat?: 'channelsLast';
 }
 
-const KEYS = [...LAYER_ARG_KEYS, 'filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'dataFormat'];
+const KEYS = [
+  ...LAYER_ARG_KEYS,
+  'filters',
+  'kernelSize',
+  'strides',
+  'padding',
+  'dilationRate',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'dataFormat',
+];
 
 /** Output length along one axis, or a message saying why the window does not fit. */
 export function windowOutput(size: number, window: number, stride: number, padding: 'valid' | 'same'): number {
@@ -57,7 +77,9 @@ export class Conv2D extends Layer {
     this.dilationRate = checkIntPair(a.dilationRate ?? 1, 'dilationRate', fn);
     if (a.dataFormat !== undefined) checkOneOf(a.dataFormat, ['channelsLast'], 'dataFormat', fn);
     if ((this.strides[0] > 1 || this.strides[1] > 1) && (this.dilationRate[0] > 1 || this.dilationRate[1] > 1)) {
-      throw new Error(`${fn}: strides > 1 cannot be combined with dilationRate > 1 (as in Keras); got strides [${this.strides}] and dilationRate [${this.dilationRate}]`);
+      throw new Error(
+        `${fn}: strides > 1 cannot be combined with dilationRate > 1 (as in Keras); got strides [${this.strides}] and dilationRate [${this.dilationRate}]`,
+      );
     }
     this.activation = checkActivation(a.activation, fn);
     this.useBias = a.useBias === undefined ? true : checkBoolean(a.useBias, 'useBias', fn);
@@ -74,15 +96,28 @@ export class Conv2D extends Layer {
     const ow = windowOutput(w, ekw, this.strides[1], this.padding);
     if (oh < 1 || ow < 1) {
       const dilated = ekh !== kh || ekw !== kw ? ` (${ekh}x${ekw} dilated)` : '';
-      throw new Error(`${this.label}: the ${kh}x${kw} kernel${dilated} does not fit the ${h}x${w} input with padding 'valid'; use padding 'same', a smaller kernelSize, or fewer pooling layers before it`);
+      throw new Error(
+        `${this.label}: the ${kh}x${kw} kernel${dilated} does not fit the ${h}x${w} input with padding 'valid'; use padding 'same', a smaller kernelSize, or fewer pooling layers before it`,
+      );
     }
     return [inputShape[0], oh, ow, this.filters];
   }
 
   protected override buildWeights(inputShape: Shape, seed: number | undefined): void {
     const cin = inputShape[3] as number;
-    this.kernel = this.addWeight('kernel', [this.kernelSize[0], this.kernelSize[1], cin, this.filters], this.kernelInitializer, seed);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, seed === undefined ? undefined : seed + 1);
+    this.kernel = this.addWeight(
+      'kernel',
+      [this.kernelSize[0], this.kernelSize[1], cin, this.filters],
+      this.kernelInitializer,
+      seed,
+    );
+    if (this.useBias)
+      this.bias = this.addWeight(
+        'bias',
+        [this.filters],
+        this.biasInitializer,
+        seed === undefined ? undefined : seed + 1,
+      );
   }
 
   protected call(x: Tensor): Tensor {

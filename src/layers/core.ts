@@ -19,7 +19,10 @@ export class Flatten extends Layer {
     if (a.dataFormat !== undefined) checkOneOf(a.dataFormat, ['channelsLast'], 'dataFormat', fn);
   }
   computeOutputShape(inputShape: Shape): Shape {
-    if (inputShape.length < 2) throw new Error(`${this.label} expects an input with a batch and at least one feature axis; got ${fmtKerasShape(inputShape)}`);
+    if (inputShape.length < 2)
+      throw new Error(
+        `${this.label} expects an input with a batch and at least one feature axis; got ${fmtKerasShape(inputShape)}`,
+      );
     const features = (inputShape.slice(1) as number[]).reduce((a, b) => a * b, 1);
     return [inputShape[0], features];
   }
@@ -39,7 +42,8 @@ export class Activation extends Layer {
     const a = checkOptionsObject(args, fn);
     checkKnownKeys(a, [...LAYER_ARG_KEYS, 'activation'], fn);
     super(a, fn, 'activation');
-    if (a.activation === undefined) throw new Error(`${fn}: option 'activation' is required ('relu', 'sigmoid', 'tanh', 'softmax' or 'linear')`);
+    if (a.activation === undefined)
+      throw new Error(`${fn}: option 'activation' is required ('relu', 'sigmoid', 'tanh', 'softmax' or 'linear')`);
     this.activation = checkActivation(a.activation, fn);
   }
   computeOutputShape(inputShape: Shape): Shape {
@@ -78,7 +82,8 @@ export class Dropout extends Layer {
     if (typeof a.rate !== 'number' || !(a.rate >= 0 && a.rate < 1)) {
       throw new Error(`${fn}: option 'rate' must be a number in [0, 1); got ${describe(a.rate)}`);
     }
-    if (a.noiseShape !== undefined && a.noiseShape !== null) throw new Error(`${fn}: option 'noiseShape' is not supported`);
+    if (a.noiseShape !== undefined && a.noiseShape !== null)
+      throw new Error(`${fn}: option 'noiseShape' is not supported`);
     if (a.seed !== undefined && (typeof a.seed !== 'number' || !Number.isInteger(a.seed))) {
       throw new Error(`${fn}: option 'seed' must be an integer; got ${describe(a.seed)}`);
     }

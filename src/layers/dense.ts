@@ -5,7 +5,14 @@ import type { Initializer, InitializerIdentifier } from '../initializers.js';
 import type { Variable } from '../variable.js';
 import { LAYER_ARG_KEYS, Layer, initializerOption, type LayerArgs } from './layer.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
-import { checkBoolean, checkKnownKeys, checkOptionsObject, checkPositiveInt, fmtKerasShape, type Shape } from './options.js';
+import {
+  checkBoolean,
+  checkKnownKeys,
+  checkOptionsObject,
+  checkPositiveInt,
+  fmtKerasShape,
+  type Shape,
+} from './options.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -43,14 +50,17 @@ export class Dense extends Layer {
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 2) {
       const hint = inputShape.length > 2 ? '; add a flatten layer (or globalAveragePooling2d) before it' : '';
-      throw new Error(`${this.label} expects a flat input of shape (None, features); got ${fmtKerasShape(inputShape)}${hint}`);
+      throw new Error(
+        `${this.label} expects a flat input of shape (None, features); got ${fmtKerasShape(inputShape)}${hint}`,
+      );
     }
     return [inputShape[0], this.units];
   }
 
   protected override buildWeights(inputShape: Shape, seed: number | undefined): void {
     this.kernel = this.addWeight('kernel', [inputShape[1] as number, this.units], this.kernelInitializer, seed);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, seed === undefined ? undefined : seed + 1);
+    if (this.useBias)
+      this.bias = this.addWeight('bias', [this.units], this.biasInitializer, seed === undefined ? undefined : seed + 1);
   }
 
   protected call(x: Tensor): Tensor {

@@ -11,7 +11,14 @@ export { Layer, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, 
 export type { LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName };
 
 const classes: Record<string, new (config: any) => Layer> = {
-  Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Dense, Flatten, Activation, Dropout,
+  Conv2D,
+  MaxPooling2D,
+  AveragePooling2D,
+  GlobalAveragePooling2D,
+  Dense,
+  Flatten,
+  Activation,
+  Dropout,
 };
 
 export interface SerializedLayer {
@@ -28,7 +35,9 @@ export function serialize(layer: Layer): SerializedLayer {
 export function deserialize(serialized: SerializedLayer): Layer {
   const cls = serialized && typeof serialized === 'object' ? classes[serialized.className] : undefined;
   if (!cls) {
-    throw new Error(`layers.deserialize: unknown layer class ${describe(serialized?.className)}; known: ${Object.keys(classes).join(', ')}`);
+    throw new Error(
+      `layers.deserialize: unknown layer class ${describe(serialized?.className)}; known: ${Object.keys(classes).join(', ')}`,
+    );
   }
   return new cls({ ...serialized.config });
 }

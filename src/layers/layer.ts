@@ -58,9 +58,16 @@ export abstract class Layer {
   protected readonly ownWeights: Variable[] = [];
 
   /** `fn` is the factory name used in error messages, `prefix` the default name's stem. */
-  protected constructor(args: LayerArgs, protected readonly fn: string, prefix: string) {
+  protected constructor(
+    args: LayerArgs,
+    protected readonly fn: string,
+    prefix: string,
+  ) {
     this.declaredInputShape = args.inputShape === undefined ? undefined : checkInputShape(args.inputShape, fn);
-    if (args.name !== undefined && (typeof args.name !== 'string' || args.name.length === 0 || args.name.includes('/'))) {
+    if (
+      args.name !== undefined &&
+      (typeof args.name !== 'string' || args.name.length === 0 || args.name.includes('/'))
+    ) {
       throw new Error(`${fn}: option 'name' must be a non-empty string without '/'; got ${describe(args.name)}`);
     }
     this.name = args.name ?? uniqueLayerName(prefix);
@@ -134,7 +141,9 @@ export abstract class Layer {
     const input = [null, ...inputShape.slice(1)] as Shape;
     if (this.builtInput) {
       if (!sameFeatures(this.builtInput, input)) {
-        throw new Error(`${this.label}: the layer was built for inputs ${fmtKerasShape(this.builtInput)}; it cannot take ${fmtKerasShape(input)}`);
+        throw new Error(
+          `${this.label}: the layer was built for inputs ${fmtKerasShape(this.builtInput)}; it cannot take ${fmtKerasShape(input)}`,
+        );
       }
       return;
     }
@@ -159,7 +168,10 @@ export abstract class Layer {
   }
 
   countParams(): number {
-    if (!this.built) throw new Error(`${this.label}: countParams needs a built layer; add it to a model with an inputShape or apply it once`);
+    if (!this.built)
+      throw new Error(
+        `${this.label}: countParams needs a built layer; add it to a model with an inputShape or apply it once`,
+      );
     return this.ownWeights.reduce((n, w) => n + w.size, 0);
   }
 
@@ -171,15 +183,20 @@ export abstract class Layer {
   /** Replaces the weights' values; the tensors must match getWeights() in number and shapes. */
   setWeights(values: Tensor[]): void {
     const fn = `${this.label}.setWeights`;
-    if (!Array.isArray(values)) throw new Error(`${fn}: argument 'weights' must be an array of tensors; got ${describe(values)}`);
+    if (!Array.isArray(values))
+      throw new Error(`${fn}: argument 'weights' must be an array of tensors; got ${describe(values)}`);
     if (values.length !== this.ownWeights.length) {
-      throw new Error(`${fn}: the layer has ${this.ownWeights.length} weight(s) (${this.ownWeights.map((w) => `${w.name} ${fmtShape(w.shape)}`).join(', ') || 'none'}); got ${values.length} tensor(s)`);
+      throw new Error(
+        `${fn}: the layer has ${this.ownWeights.length} weight(s) (${this.ownWeights.map((w) => `${w.name} ${fmtShape(w.shape)}`).join(', ') || 'none'}); got ${values.length} tensor(s)`,
+      );
     }
     values.forEach((v, i) => {
       checkTensor(v, `weights[${i}]`, fn);
       const w = this.ownWeights[i];
       if (v.rank !== w.rank || v.shape.some((d, j) => d !== w.shape[j])) {
-        throw new Error(`${fn}: weight '${w.name}' has shape ${fmtShape(w.shape)}; weights[${i}] has shape ${fmtShape(v.shape)}`);
+        throw new Error(
+          `${fn}: weight '${w.name}' has shape ${fmtShape(w.shape)}; weights[${i}] has shape ${fmtShape(v.shape)}`,
+        );
       }
     });
     values.forEach((v, i) => this.ownWeights[i].assign(v));
@@ -207,7 +224,9 @@ export abstract class Layer {
   protected addWeight(suffix: string, shape: number[], init: Initializer, seed: number | undefined): Variable {
     const name = `${this.name}/${suffix}`;
     if (lookupVariable(name)) {
-      throw new Error(`${this.label}: a variable named '${name}' already exists; give each layer a unique name (or dispose the model that owns it)`);
+      throw new Error(
+        `${this.label}: a variable named '${name}' already exists; give each layer a unique name (or dispose the model that owns it)`,
+      );
     }
     const initial = init.apply(shape, seed);
     try {
@@ -225,14 +244,21 @@ function sameFeatures(a: Shape, b: Shape): boolean {
 }
 
 /** Resolves an initializer option with its default. */
-export function initializerOption(value: InitializerIdentifier | undefined, fallback: string, arg: string, fn: string): Initializer {
+export function initializerOption(
+  value: InitializerIdentifier | undefined,
+  fallback: string,
+  arg: string,
+  fn: string,
+): Initializer {
   return getInitializer(value ?? fallback, arg, fn);
 }
 
 /** Throws unless the input is rank 4 [batch, h, w, c] (for conv and pooling layers). */
 export function requireImageInput(layer: Layer, inputShape: Shape): [number, number, number] {
   if (inputShape.length !== 4) {
-    throw new Error(`${layer.label} expects images of shape (None, height, width, channels); got ${fmtKerasShape(inputShape)}${inputShape.length === 2 ? ' (a flat vector: conv and pooling layers must come before flatten/dense)' : ''}`);
+    throw new Error(
+      `${layer.label} expects images of shape (None, height, width, channels); got ${fmtKerasShape(inputShape)}${inputShape.length === 2 ? ' (a flat vector: conv and pooling layers must come before flatten/dense)' : ''}`,
+    );
   }
   return [inputShape[1] as number, inputShape[2] as number, inputShape[3] as number];
 }

@@ -15,7 +15,8 @@ function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length];
@@ -52,7 +53,11 @@ export function checkPositiveInt(value: unknown, arg: string, fn: string): numbe
 /** A positive integer or a pair of them, as [h, w]. */
 export function checkIntPair(value: unknown, arg: string, fn: string): [number, number] {
   const pair = typeof value === 'number' ? [value, value] : value;
-  if (!Array.isArray(pair) || pair.length !== 2 || pair.some((v) => typeof v !== 'number' || !Number.isInteger(v) || v <= 0)) {
+  if (
+    !Array.isArray(pair) ||
+    pair.length !== 2 ||
+    pair.some((v) => typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+  ) {
     const got = Array.isArray(value) ? `[${value.map(describe).join(',')}]` : describe(value);
     throw new Error(`${fn}: option '${arg}' must be a positive integer or a pair [h, w] of them; got ${got}`);
   }
@@ -61,21 +66,30 @@ export function checkIntPair(value: unknown, arg: string, fn: string): [number, 
 
 export function checkOneOf<T extends string>(value: unknown, allowed: readonly T[], arg: string, fn: string): T {
   if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    throw new Error(`${fn}: option '${arg}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got ${describe(value)}`);
+    throw new Error(
+      `${fn}: option '${arg}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got ${describe(value)}`,
+    );
   }
   return value as T;
 }
 
 export function checkBoolean(value: unknown, arg: string, fn: string): boolean {
-  if (typeof value !== 'boolean') throw new Error(`${fn}: option '${arg}' must be true or false; got ${describe(value)}`);
+  if (typeof value !== 'boolean')
+    throw new Error(`${fn}: option '${arg}' must be true or false; got ${describe(value)}`);
   return value;
 }
 
 /** An input shape without the batch: positive integers, e.g. [28, 28, 1]. */
 export function checkInputShape(value: unknown, fn: string): number[] {
-  if (!Array.isArray(value) || value.length === 0 || value.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d <= 0)) {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d <= 0)
+  ) {
     const got = Array.isArray(value) ? `[${value.map(describe).join(',')}]` : describe(value);
-    throw new Error(`${fn}: option 'inputShape' must be a non-empty array of positive integers without the batch dimension (e.g. [28, 28, 1]); got ${got}`);
+    throw new Error(
+      `${fn}: option 'inputShape' must be a non-empty array of positive integers without the batch dimension (e.g. [28, 28, 1]); got ${got}`,
+    );
   }
   return value.slice();
 }

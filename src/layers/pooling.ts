@@ -27,7 +27,8 @@ abstract class Pooling2D extends Layer {
     super(a, fn, prefix);
     this.poolSize = checkIntPair(a.poolSize ?? 2, 'poolSize', fn);
     // Keras's default stride is the pool size (null means the same).
-    this.strides = a.strides === undefined || a.strides === null ? this.poolSize : checkIntPair(a.strides, 'strides', fn);
+    this.strides =
+      a.strides === undefined || a.strides === null ? this.poolSize : checkIntPair(a.strides, 'strides', fn);
     this.padding = checkOneOf(a.padding ?? 'valid', ['valid', 'same'], 'padding', fn);
     if (a.dataFormat !== undefined) checkOneOf(a.dataFormat, ['channelsLast'], 'dataFormat', fn);
   }
@@ -38,7 +39,9 @@ abstract class Pooling2D extends Layer {
     const oh = windowOutput(h, ph, this.strides[0], this.padding);
     const ow = windowOutput(w, pw, this.strides[1], this.padding);
     if (oh < 1 || ow < 1) {
-      throw new Error(`${this.label}: the ${ph}x${pw} pool window does not fit the ${h}x${w} input with padding 'valid'; use a smaller poolSize, padding 'same', or fewer layers that shrink the image before it`);
+      throw new Error(
+        `${this.label}: the ${ph}x${pw} pool window does not fit the ${h}x${w} input with padding 'valid'; use a smaller poolSize, padding 'same', or fewer layers that shrink the image before it`,
+      );
     }
     return [inputShape[0], oh, ow, c];
   }

@@ -71,9 +71,12 @@ export class Sequential {
     const fn = 'sequential';
     const a = checkOptionsObject(args, fn) as SequentialArgs;
     checkKnownKeys(a, ['layers', 'name', 'seed'], fn);
-    if (a.name !== undefined && (typeof a.name !== 'string' || a.name.length === 0)) throw new Error(`${fn}: option 'name' must be a non-empty string; got ${describe(a.name)}`);
-    if (a.seed !== undefined && (typeof a.seed !== 'number' || !Number.isInteger(a.seed))) throw new Error(`${fn}: option 'seed' must be an integer; got ${describe(a.seed)}`);
-    if (a.layers !== undefined && !Array.isArray(a.layers)) throw new Error(`${fn}: option 'layers' must be an array of layers; got ${describe(a.layers)}`);
+    if (a.name !== undefined && (typeof a.name !== 'string' || a.name.length === 0))
+      throw new Error(`${fn}: option 'name' must be a non-empty string; got ${describe(a.name)}`);
+    if (a.seed !== undefined && (typeof a.seed !== 'number' || !Number.isInteger(a.seed)))
+      throw new Error(`${fn}: option 'seed' must be an integer; got ${describe(a.seed)}`);
+    if (a.layers !== undefined && !Array.isArray(a.layers))
+      throw new Error(`${fn}: option 'layers' must be an array of layers; got ${describe(a.layers)}`);
     this.name = a.name ?? `sequential_${++modelCounter}`;
     this.seed = a.seed;
     try {
@@ -92,22 +95,28 @@ export class Sequential {
   /** Appends a layer, builds it for the previous layer's output, and checks that it fits. */
   add(layer: Layer): void {
     const fn = `${this.name}.add`;
-    if (!(layer instanceof Layer)) throw new Error(`${fn}: argument 'layer' must be a layer from sn.layers; got ${describe(layer)}`);
+    if (!(layer instanceof Layer))
+      throw new Error(`${fn}: argument 'layer' must be a layer from sn.layers; got ${describe(layer)}`);
     if (this.stack.includes(layer)) throw new Error(`${fn}: ${layer.label} is already in the model`);
-    if (this.stack.some((l) => l.name === layer.name)) throw new Error(`${fn}: the model already has a layer named '${layer.name}'; layer names must be unique`);
+    if (this.stack.some((l) => l.name === layer.name))
+      throw new Error(`${fn}: the model already has a layer named '${layer.name}'; layer names must be unique`);
     const previous = this.stack[this.stack.length - 1];
     let input: Shape;
     if (!previous) {
       if (layer.declaredInputShape) input = [null, ...layer.declaredInputShape];
       else if (layer.built) input = layer.inputShape;
       else {
-        throw new Error(`${fn}: the first layer, ${layer.label}, needs an inputShape without the batch, e.g. inputShape: [28, 28, 1]`);
+        throw new Error(
+          `${fn}: the first layer, ${layer.label}, needs an inputShape without the batch, e.g. inputShape: [28, 28, 1]`,
+        );
       }
     } else {
       input = previous.outputShape;
       const declared = layer.declaredInputShape;
       if (declared && (declared.length !== input.length - 1 || declared.some((d, i) => d !== input[i + 1]))) {
-        throw new Error(`${fn}: ${layer.label} declares inputShape ${fmtShape(declared)}, but ${previous.label} outputs ${fmtKerasShape(input)}`);
+        throw new Error(
+          `${fn}: ${layer.label} declares inputShape ${fmtShape(declared)}, but ${previous.label} outputs ${fmtKerasShape(input)}`,
+        );
       }
     }
     try {
@@ -116,8 +125,14 @@ export class Sequential {
       let why = (e as Error).message;
       if (!previous) throw new Error(`${fn}: ${why}`);
       // The layer's own message starts with its label, which the sentence here already names.
-      if (why.startsWith(layer.label)) why = why.slice(layer.label.length).replace(/^:?\s*/, '').replace(/^expects/, 'it expects');
-      throw new Error(`${fn}: ${layer.label} cannot follow ${previous.label}, whose output is ${fmtKerasShape(input)}: ${why}`);
+      if (why.startsWith(layer.label))
+        why = why
+          .slice(layer.label.length)
+          .replace(/^:?\s*/, '')
+          .replace(/^expects/, 'it expects');
+      throw new Error(
+        `${fn}: ${layer.label} cannot follow ${previous.label}, whose output is ${fmtKerasShape(input)}: ${why}`,
+      );
     }
     this.stack.push(layer);
   }
@@ -155,13 +170,20 @@ export class Sequential {
 
   /** Prints Keras's summary table, one call of printFn (default console.log) per line. */
   summary(lineLength?: number | SummaryOptions, positions?: number[], printFn?: (line: string) => void): void {
-    const opts: SummaryOptions = typeof lineLength === 'object' && lineLength !== null ? lineLength : { lineLength, positions, printFn };
+    const opts: SummaryOptions =
+      typeof lineLength === 'object' && lineLength !== null ? lineLength : { lineLength, positions, printFn };
     const print = opts.printFn ?? ((line: string) => console.log(line));
-    if (typeof print !== 'function') throw new Error(`${this.name}.summary: argument 'printFn' must be a function; got ${describe(print)}`);
-    const rows = this.stack.map((l) => ({ layer: l.label, outputShape: fmtKerasShape(l.outputShape), params: l.countParams() }));
+    if (typeof print !== 'function')
+      throw new Error(`${this.name}.summary: argument 'printFn' must be a function; got ${describe(print)}`);
+    const rows = this.stack.map((l) => ({
+      layer: l.label,
+      outputShape: fmtKerasShape(l.outputShape),
+      params: l.countParams(),
+    }));
     const total = this.countParams();
     const trainable = this.trainableWeights.reduce((n, w) => n + w.size, 0);
-    for (const line of formatSummary(this.name, rows, { total, trainable }, opts.lineLength, opts.positions)) print(line);
+    for (const line of formatSummary(this.name, rows, { total, trainable }, opts.lineLength, opts.positions))
+      print(line);
   }
 
   /** Layers in order; no tidy, because inside a gradient tape the intermediates must live on. */
@@ -183,7 +205,8 @@ export class Sequential {
     const a = checkOptionsObject(args, fn) as CompileArgs;
     checkKnownKeys(a, ['optimizer', 'loss', 'metrics'], fn);
     if (a.loss === undefined) throw new Error(`${fn}: option 'loss' is required, e.g. 'sparseCategoricalCrossentropy'`);
-    if (a.optimizer === undefined) throw new Error(`${fn}: option 'optimizer' is required: 'adam', 'sgd' or an optimizer from sn.train`);
+    if (a.optimizer === undefined)
+      throw new Error(`${fn}: option 'optimizer' is required: 'adam', 'sgd' or an optimizer from sn.train`);
     const loss = getLoss(a.loss, fn);
     if (a.metrics !== undefined && !Array.isArray(a.metrics) && typeof a.metrics !== 'string') {
       throw new Error(`${fn}: option 'metrics' must be an array such as ['accuracy']; got ${describe(a.metrics)}`);
@@ -195,10 +218,16 @@ export class Sequential {
     if (a.optimizer === 'adam' || a.optimizer === 'sgd') {
       optimizer = a.optimizer === 'adam' ? train.adam() : train.sgd();
       ownsOptimizer = true;
-    } else if (a.optimizer && typeof a.optimizer === 'object' && typeof (a.optimizer as Optimizer).applyGradients === 'function') {
+    } else if (
+      a.optimizer &&
+      typeof a.optimizer === 'object' &&
+      typeof (a.optimizer as Optimizer).applyGradients === 'function'
+    ) {
       optimizer = a.optimizer;
     } else {
-      throw new Error(`${fn}: option 'optimizer' must be 'adam', 'sgd' or an optimizer from sn.train; got ${describe(a.optimizer)}`);
+      throw new Error(
+        `${fn}: option 'optimizer' must be 'adam', 'sgd' or an optimizer from sn.train; got ${describe(a.optimizer)}`,
+      );
     }
     if (this.compiled?.ownsOptimizer && this.compiled.optimizer !== optimizer) this.compiled.optimizer.dispose();
     this.compiled = { optimizer, loss, metrics: [], metricNames: a.metrics, ownsOptimizer };
@@ -236,7 +265,12 @@ export class Sequential {
   private requireCompiled(fn: string): Compiled {
     this.requireLayers(fn);
     if (!this.compiled) throw new Error(`${this.name}.${fn}: call compile({ optimizer, loss }) first`);
-    this.compiled.metrics = resolveMetrics(this.compiled.metricNames, this.compiled.loss, this.outputUnits(), `${this.name}.compile`);
+    this.compiled.metrics = resolveMetrics(
+      this.compiled.metricNames,
+      this.compiled.loss,
+      this.outputUnits(),
+      `${this.name}.compile`,
+    );
     return this.compiled;
   }
 
@@ -282,9 +316,11 @@ export class Sequential {
   /** Sets every weight, in getWeights()'s order. */
   setWeights(values: Tensor[]): void {
     const fn = `${this.name}.setWeights`;
-    if (!Array.isArray(values)) throw new Error(`${fn}: argument 'weights' must be an array of tensors; got ${describe(values)}`);
+    if (!Array.isArray(values))
+      throw new Error(`${fn}: argument 'weights' must be an array of tensors; got ${describe(values)}`);
     const expected = this.weights.length;
-    if (values.length !== expected) throw new Error(`${fn}: the model has ${expected} weights; got ${values.length} tensors`);
+    if (values.length !== expected)
+      throw new Error(`${fn}: the model has ${expected} weights; got ${values.length} tensors`);
     let i = 0;
     for (const l of this.stack) {
       const n = l.weights.length;
@@ -303,7 +339,9 @@ export class Sequential {
   /** A new model from getConfig()'s output; pass `name` to avoid clashing with a live model's layer names. */
   static fromConfig(config: SequentialConfig): Sequential {
     if (!config || typeof config !== 'object' || !Array.isArray(config.layers)) {
-      throw new Error(`Sequential.fromConfig: argument 'config' must be { name, layers: [...] }; got ${describe(config)}`);
+      throw new Error(
+        `Sequential.fromConfig: argument 'config' must be { name, layers: [...] }; got ${describe(config)}`,
+      );
     }
     return new Sequential({ name: config.name, seed: config.seed, layers: config.layers.map(deserialize) });
   }

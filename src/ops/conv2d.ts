@@ -13,7 +13,18 @@ import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
-import { MR, NR, WEIGHT_GRAD_CHUNK, checkActivation, gemmRows, packWeights, packBT, rowPointers, roundUp, zeroTensor } from './matmul.js';
+import {
+  MR,
+  NR,
+  WEIGHT_GRAD_CHUNK,
+  checkActivation,
+  gemmRows,
+  packWeights,
+  packBT,
+  rowPointers,
+  roundUp,
+  zeroTensor,
+} from './matmul.js';
 
 export type Padding = 'valid' | 'same' | [[number, number], [number, number]];
 
@@ -54,31 +65,59 @@ function gradBlockRows(M: number, N: number): number {
 
 /** Everything about a convolution's shape, resolved once from the arguments. */
 interface Geometry {
-  n: number; h: number; w: number; cin: number;
-  kh: number; kw: number; cout: number;
-  sh: number; sw: number; dh: number; dw: number;
-  padTop: number; padLeft: number;
-  oh: number; ow: number;
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  kh: number;
+  kw: number;
+  cout: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  padTop: number;
+  padLeft: number;
+  oh: number;
+  ow: number;
   /** Output pixels, taps per pixel, and the GEMM depth taps * cin. */
-  M: number; taps: number; K: number;
+  M: number;
+  taps: number;
+  K: number;
 }
 
 const OPTION_KEYS = new Set(['strides', 'padding', 'dilation', 'bias', 'activation']);
 
-function resolvePadding(padding: unknown, g: { h: number; w: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number }, fn: string): [number, number, number, number] {
+function resolvePadding(
+  padding: unknown,
+  g: { h: number; w: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number },
+  fn: string,
+): [number, number, number, number] {
   if (padding === undefined || padding === 'valid') return [0, 0, 0, 0];
   if (padding === 'same') {
     // TensorFlow: out = ceil(in / stride); the odd pixel of padding goes to the bottom/right.
-    const total = (size: number, k: number, s: number, d: number) => Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
+    const total = (size: number, k: number, s: number, d: number) =>
+      Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
     const th = total(g.h, g.kh, g.sh, g.dh);
     const tw = total(g.w, g.kw, g.sw, g.dw);
     return [Math.floor(th / 2), th - Math.floor(th / 2), Math.floor(tw / 2), tw - Math.floor(tw / 2)];
   }
-  const ok = Array.isArray(padding) && padding.length === 2 &&
-    padding.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number' && Number.isInteger(v)));
+  const ok =
+    Array.isArray(padding) &&
+    padding.length === 2 &&
+    padding.every(
+      (p) => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number' && Number.isInteger(v)),
+    );
   if (!ok) {
-    const got = typeof padding === 'string' ? JSON.stringify(padding) : Array.isArray(padding) ? JSON.stringify(padding) : describe(padding);
-    throw new Error(`${fn}: argument 'padding' must be 'valid', 'same' or [[top, bottom], [left, right]] (integers); got ${got}`);
+    const got =
+      typeof padding === 'string'
+        ? JSON.stringify(padding)
+        : Array.isArray(padding)
+          ? JSON.stringify(padding)
+          : describe(padding);
+    throw new Error(
+      `${fn}: argument 'padding' must be 'valid', 'same' or [[top, bottom], [left, right]] (integers); got ${got}`,
+    );
   }
   const [[top, bottom], [left, right]] = padding as [[number, number], [number, number]];
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
@@ -96,33 +135,73 @@ function geometry(x: Tensor, w: Tensor, options: Conv2dOptions, fn: string): Geo
     throw new Error(`${fn}: argument 'options' must be an object; got ${describe(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key) && (options as Record<string, unknown>)[key] !== undefined) throw new Error(`${fn}: unknown option '${key}'; expected one of ${[...OPTION_KEYS].join(', ')}`);
+    if (!OPTION_KEYS.has(key) && (options as Record<string, unknown>)[key] !== undefined)
+      throw new Error(`${fn}: unknown option '${key}'; expected one of ${[...OPTION_KEYS].join(', ')}`);
   }
   const [n, h, wd, cin] = x.shape;
   const [kh, kw, wcin, cout] = w.shape;
   if (wcin !== cin) {
-    throw new Error(`${fn}: argument 'w' must have cin = ${cin} (x's last axis) in its shape [kh,kw,cin,cout]; got shape ${fmtShape(w.shape)} (cin = ${wcin})`);
+    throw new Error(
+      `${fn}: argument 'w' must have cin = ${cin} (x's last axis) in its shape [kh,kw,cin,cout]; got shape ${fmtShape(w.shape)} (cin = ${wcin})`,
+    );
   }
-  if (h === 0 || wd === 0 || cin === 0) throw new Error(`${fn}: argument 'x' must have non-zero height, width and channels; got shape ${fmtShape(x.shape)}`);
-  if (kh === 0 || kw === 0) throw new Error(`${fn}: argument 'w' must have a non-empty kernel window; got shape ${fmtShape(w.shape)}`);
+  if (h === 0 || wd === 0 || cin === 0)
+    throw new Error(
+      `${fn}: argument 'x' must have non-zero height, width and channels; got shape ${fmtShape(x.shape)}`,
+    );
+  if (kh === 0 || kw === 0)
+    throw new Error(`${fn}: argument 'w' must have a non-empty kernel window; got shape ${fmtShape(w.shape)}`);
   const [sh, sw] = checkPair(options.strides, 'strides', fn, [1, 1]);
   const [dh, dw] = checkPair(options.dilation, 'dilation', fn, [1, 1]);
-  const [padTop, padBottom, padLeft, padRight] = resolvePadding(options.padding, { h, w: wd, kh, kw, sh, sw, dh, dw }, fn);
+  const [padTop, padBottom, padLeft, padRight] = resolvePadding(
+    options.padding,
+    { h, w: wd, kh, kw, sh, sw, dh, dw },
+    fn,
+  );
   const winH = (kh - 1) * dh + 1;
   const winW = (kw - 1) * dw + 1;
   const inH = h + padTop + padBottom;
   const inW = wd + padLeft + padRight;
   if (winH > inH || winW > inW) {
-    throw new Error(`${fn}: the window ${winH}x${winW} (kernel ${kh}x${kw}, dilation [${dh},${dw}]) is larger than the padded input ${inH}x${inW} (x ${h}x${wd} with padding ${JSON.stringify([[padTop, padBottom], [padLeft, padRight]])})`);
+    throw new Error(
+      `${fn}: the window ${winH}x${winW} (kernel ${kh}x${kw}, dilation [${dh},${dw}]) is larger than the padded input ${inH}x${inW} (x ${h}x${wd} with padding ${JSON.stringify(
+        [
+          [padTop, padBottom],
+          [padLeft, padRight],
+        ],
+      )})`,
+    );
   }
   if (options.bias !== undefined && options.bias !== null) {
     const b = checkTensor(options.bias, 'bias', fn, 1, '[cout]');
     checkFloat(b, 'bias', fn);
-    if (b.shape[0] !== cout) throw new Error(`${fn}: argument 'bias' must have shape [${cout}] (cout = w's last axis); got shape ${fmtShape(b.shape)}`);
+    if (b.shape[0] !== cout)
+      throw new Error(
+        `${fn}: argument 'bias' must have shape [${cout}] (cout = w's last axis); got shape ${fmtShape(b.shape)}`,
+      );
   }
   const oh = Math.floor((inH - winH) / sh) + 1;
   const ow = Math.floor((inW - winW) / sw) + 1;
-  return { n, h, w: wd, cin, kh, kw, cout, sh, sw, dh, dw, padTop, padLeft, oh, ow, M: n * oh * ow, taps: kh * kw, K: kh * kw * cin };
+  return {
+    n,
+    h,
+    w: wd,
+    cin,
+    kh,
+    kw,
+    cout,
+    sh,
+    sw,
+    dh,
+    dw,
+    padTop,
+    padLeft,
+    oh,
+    ow,
+    M: n * oh * ow,
+    taps: kh * kw,
+    K: kh * kw * cin,
+  };
 }
 
 /** A row of at least `floats` zeros, the target of padding taps. */
@@ -153,7 +232,14 @@ function plan(g: Geometry): Plan {
   // Right padding actually reached by the last output column's window.
   const padRight = Math.max(0, (g.ow - 1) * g.sw + g.kw - g.padLeft - g.w);
   const padded = g.padLeft > 0 || padRight > 0;
-  return { taps: g.kh, tapLen: g.kw * g.cin, rowTaps, width: padded ? g.padLeft + g.w + padRight : g.w, padded, padRight };
+  return {
+    taps: g.kh,
+    tapLen: g.kw * g.cin,
+    rowTaps,
+    width: padded ? g.padLeft + g.w + padRight : g.w,
+    padded,
+    padRight,
+  };
 }
 
 /** Where the indirection points: the image (x or its padded copy), the zero row, and the buffer itself. */
@@ -175,9 +261,47 @@ function address(g: Geometry, p: Plan, x: number): Addressing {
   const zero = zeroRow(p.tapLen);
   const ind = scratch('conv.ind', p.taps * mPad * 4);
   if (p.rowTaps) {
-    k.convIndirection(ind, image, zero, g.n, g.h, p.width, g.cin, g.oh, g.ow, g.kh, 1, g.sh, g.sw, g.dh, 1, g.padTop, p.padded ? 0 : g.padLeft, mPad);
+    k.convIndirection(
+      ind,
+      image,
+      zero,
+      g.n,
+      g.h,
+      p.width,
+      g.cin,
+      g.oh,
+      g.ow,
+      g.kh,
+      1,
+      g.sh,
+      g.sw,
+      g.dh,
+      1,
+      g.padTop,
+      p.padded ? 0 : g.padLeft,
+      mPad,
+    );
   } else {
-    k.convIndirection(ind, image, zero, g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, mPad);
+    k.convIndirection(
+      ind,
+      image,
+      zero,
+      g.n,
+      g.h,
+      g.w,
+      g.cin,
+      g.oh,
+      g.ow,
+      g.kh,
+      g.kw,
+      g.sh,
+      g.sw,
+      g.dh,
+      g.dw,
+      g.padTop,
+      g.padLeft,
+      mPad,
+    );
   }
   return { image, zero, ind, mPad };
 }
@@ -198,10 +322,21 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, re
   kernels().gemmIndirect(a.ind, a.mPad, p.taps, p.tapLen, packed, y.offset, g.cout, g.M, g.cout, relu ? 1 : 0);
 }
 
-function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boolean, y: Tensor, dy: Tensor, needsDx: boolean, needsDw: boolean): (Tensor | null)[] {
+function backward(
+  g: Geometry,
+  x: Tensor,
+  w: Tensor,
+  hasBias: boolean,
+  relu: boolean,
+  y: Tensor,
+  dy: Tensor,
+  needsDx: boolean,
+  needsDw: boolean,
+): (Tensor | null)[] {
   const k = kernels();
   const N = g.cout;
-  if (g.M === 0 || N === 0) return [zeroTensor(x.shape), zeroTensor(w.shape), hasBias ? zeroTensor([N]) : null].slice(0, hasBias ? 3 : 2);
+  if (g.M === 0 || N === 0)
+    return [zeroTensor(x.shape), zeroTensor(w.shape), hasBias ? zeroTensor([N]) : null].slice(0, hasBias ? 3 : 2);
   // dw and db are overwritten whole; dx is accumulated into, unless it is one GEMM (pointwise) or is
   // cropped from a padded scratch image.
   const pointwise = isPointwise(g);
@@ -226,8 +361,30 @@ function backward(g: Geometry, x: Tensor, w: Tensor, hasBias: boolean, relu: boo
   for (let m0 = 0; m0 < g.M; m0 += block) {
     const r = Math.min(block, g.M - m0);
     const at = m0 * N * 4;
-    k.gemmPrepareGrad(packedDy, dx && relu ? grad + at : 0, db ? db.offset : 0, dy.offset + at, relu ? y.offset + at : 0, r, N, m0 > 0 ? 1 : 0);
-    if (dw) k.gemmWeightGrad(ind + m0 * 4, mPad, a ? p.taps : 1, a ? p.tapLen : g.cin, r, packedDy, r * 32, N, dw.offset, WEIGHT_GRAD_CHUNK, m0 > 0 ? 1 : 0);
+    k.gemmPrepareGrad(
+      packedDy,
+      dx && relu ? grad + at : 0,
+      db ? db.offset : 0,
+      dy.offset + at,
+      relu ? y.offset + at : 0,
+      r,
+      N,
+      m0 > 0 ? 1 : 0,
+    );
+    if (dw)
+      k.gemmWeightGrad(
+        ind + m0 * 4,
+        mPad,
+        a ? p.taps : 1,
+        a ? p.tapLen : g.cin,
+        r,
+        packedDy,
+        r * 32,
+        N,
+        dw.offset,
+        WEIGHT_GRAD_CHUNK,
+        m0 > 0 ? 1 : 0,
+      );
   }
   if (!dx) return result;
   if (!a) {
@@ -269,7 +426,8 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
       name: fn,
       inputs: bias ? [x, w, bias] : [x, w],
       outputs: [y],
-      backward: ([dy]: Tensor[], needs: boolean[]) => backward(g, x, w, bias !== undefined, relu, y, dy, needs[0], needs[1]),
+      backward: ([dy]: Tensor[], needs: boolean[]) =>
+        backward(g, x, w, bias !== undefined, relu, y, dy, needs[0], needs[1]),
     });
   }
   return y;

@@ -24,7 +24,9 @@ export const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 export function packWeights(w: Tensor, bias: Tensor | undefined, K: number, N: number): number {
   const bytes = roundUp(N, NR) * (K + 1) * 4;
   const tensors = bias ? [w, bias] : [w];
-  return cachedPack('B', tensors, bytes, (packed) => kernels().gemmPackB(packed, w.offset, K, N, N, bias ? bias.offset : 0));
+  return cachedPack('B', tensors, bytes, (packed) =>
+    kernels().gemmPackB(packed, w.offset, K, N, N, bias ? bias.offset : 0),
+  );
 }
 
 /** Packs Sᵀ for S [N, K] (row stride lds): the B operand of dy · Wᵀ. */
@@ -43,14 +45,34 @@ export function rowPointers(slot: string, base: number, strideBytes: number, M: 
 }
 
 /** out [M, N] = act(A [M, K] · B + bias) for a packed B; A's rows are lda floats apart. */
-export function gemmRows(out: number, a: number, lda: number, M: number, K: number, packed: number, N: number, relu: boolean): void {
+export function gemmRows(
+  out: number,
+  a: number,
+  lda: number,
+  M: number,
+  K: number,
+  packed: number,
+  N: number,
+  relu: boolean,
+): void {
   if (M === 0 || N === 0) return;
   const ind = rowPointers('gemm.rows', a, lda * 4, M);
   kernels().gemmIndirect(ind, roundUp(M, MR), 1, K, packed, out, N, M, N, relu ? 1 : 0);
 }
 
 /** dw [taps*chans, N] = Σ_m A_t[m]ᵀ · D[m] over the indirection `ind` (mPad rows per tap), D packed by prepareGrad. */
-export function weightGrad(dw: number, ind: number, mPad: number, taps: number, chans: number, M: number, packedD: number, dStride: number, N: number, accumulate: boolean): void {
+export function weightGrad(
+  dw: number,
+  ind: number,
+  mPad: number,
+  taps: number,
+  chans: number,
+  M: number,
+  packedD: number,
+  dStride: number,
+  N: number,
+  accumulate: boolean,
+): void {
   kernels().gemmWeightGrad(ind, mPad, taps, chans, M, packedD, dStride, N, dw, WEIGHT_GRAD_CHUNK, accumulate ? 1 : 0);
 }
 
@@ -66,7 +88,16 @@ export function zeroTensor(shape: readonly number[]): Tensor {
  * gradient, the bias gradient summed into `dbias` (0: none), and, when `needRows`, the rows of dy masked by
  * y > 0 for the input gradient (dy itself without a fused ReLU; 0 when not needed). M and N must be > 0.
  */
-export function prepareGrad(slot: string, dy: Tensor, y: Tensor, relu: boolean, M: number, N: number, dbias: number, needRows: boolean): { packed: number; rows: number } {
+export function prepareGrad(
+  slot: string,
+  dy: Tensor,
+  y: Tensor,
+  relu: boolean,
+  M: number,
+  N: number,
+  dbias: number,
+  needRows: boolean,
+): { packed: number; rows: number } {
   const packed = scratch('gemm.packD', roundUp(N, NR) * M * 4);
   const rows = !needRows ? 0 : relu ? scratch(slot, dy.bytes) : dy.offset;
   kernels().gemmPrepareGrad(packed, relu ? rows : 0, dbias, dy.offset, relu ? y.offset : 0, M, N, 0);
@@ -134,7 +165,9 @@ export function matMul(a: Tensor, b: Tensor): Tensor {
   checkFloat(a, 'a', fn);
   checkFloat(b, 'b', fn);
   if (a.shape[1] !== b.shape[0]) {
-    throw new Error(`${fn}: inner dimensions must agree: argument 'a' has shape ${fmtShape(a.shape)} (k = ${a.shape[1]}) but argument 'b' has shape ${fmtShape(b.shape)} (k = ${b.shape[0]})`);
+    throw new Error(
+      `${fn}: inner dimensions must agree: argument 'a' has shape ${fmtShape(a.shape)} (k = ${a.shape[1]}) but argument 'b' has shape ${fmtShape(b.shape)} (k = ${b.shape[0]})`,
+    );
   }
   return product(fn, a, b, undefined, false);
 }
@@ -147,13 +180,17 @@ export function dense(x: Tensor, w: Tensor, b?: Tensor, activation: 'linear' | '
   checkFloat(x, 'x', fn);
   checkFloat(w, 'w', fn);
   if (x.shape[1] !== w.shape[0]) {
-    throw new Error(`${fn}: argument 'w' must have shape [in,out] with in = ${x.shape[1]} (x's last axis); got shape ${fmtShape(w.shape)}`);
+    throw new Error(
+      `${fn}: argument 'w' must have shape [in,out] with in = ${x.shape[1]} (x's last axis); got shape ${fmtShape(w.shape)}`,
+    );
   }
   if (b !== undefined && b !== null) {
     checkTensor(b, 'b', fn, 1, '[out]');
     checkFloat(b, 'b', fn);
     if (b.shape[0] !== w.shape[1]) {
-      throw new Error(`${fn}: argument 'b' must have shape [${w.shape[1]}] (out = w's last axis); got shape ${fmtShape(b.shape)}`);
+      throw new Error(
+        `${fn}: argument 'b' must have shape [${w.shape[1]}] (out = w's last axis); got shape ${fmtShape(b.shape)}`,
+      );
     }
   }
   const relu = checkActivation(activation, 'activation', fn);

@@ -50,7 +50,9 @@ function poolGeometry(x: unknown, options: unknown, fn: string): PoolGeometry {
   const t = checkTensor(x, 'x', fn, 4, '[n,h,w,c]');
   checkFloat(t, 'x', fn);
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`${fn}: argument 'options' must be an object { poolSize, strides, padding }; got ${describe(options)}`);
+    throw new Error(
+      `${fn}: argument 'options' must be an object { poolSize, strides, padding }; got ${describe(options)}`,
+    );
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.includes(key)) {
@@ -127,7 +129,9 @@ export function globalAvgPool2d(x: Tensor): Tensor {
   checkFloat(x, 'x', fn);
   const [n, h, w, c] = x.shape;
   if (h * w === 0 && n * c > 0) {
-    throw new Error(`${fn}: argument 'x' must have a non-empty height and width to average over; got shape ${fmtShape(x.shape)}`);
+    throw new Error(
+      `${fn}: argument 'x' must have a non-empty height and width to average over; got shape ${fmtShape(x.shape)}`,
+    );
   }
   const y = empty([n, c]);
   kernels().globalAvgPool2dForward(x.offset, y.offset, n, h * w, c);

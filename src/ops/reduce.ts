@@ -18,8 +18,11 @@ function reduction(x: Tensor, axis: unknown, fn: string): Reduction {
   if (axis === undefined) return { outer: 1, len: x.size, inner: 1, outShape: [] };
   const rank = x.rank;
   if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    if (rank === 0) throw new Error(`${fn}: argument 'axis' must be left out for a scalar x (rank 0); got ${describe(axis)}`);
-    throw new Error(`${fn}: argument 'axis' must be an integer in [${-rank}, ${rank - 1}] for x of rank ${rank}; got ${describe(axis)}`);
+    if (rank === 0)
+      throw new Error(`${fn}: argument 'axis' must be left out for a scalar x (rank 0); got ${describe(axis)}`);
+    throw new Error(
+      `${fn}: argument 'axis' must be an integer in [${-rank}, ${rank - 1}] for x of rank ${rank}; got ${describe(axis)}`,
+    );
   }
   const a = axis < 0 ? axis + rank : axis;
   return {

@@ -5,24 +5,31 @@ import { isRecording, record } from '../engine.js';
 import { checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
 
 function resolveShape(x: Tensor, shape: unknown, fn: string): number[] {
-  if (!Array.isArray(shape)) throw new Error(`${fn}: argument 'shape' must be an array of integers; got ${describe(shape)}`);
+  if (!Array.isArray(shape))
+    throw new Error(`${fn}: argument 'shape' must be an array of integers; got ${describe(shape)}`);
   let inferAt = -1;
   let known = 1;
   shape.forEach((d, i) => {
     if (d === -1 && inferAt < 0) inferAt = i;
     else if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new Error(`${fn}: argument 'shape' must contain non-negative integers (and at most one -1); got ${describe(d)} at index ${i}`);
+      throw new Error(
+        `${fn}: argument 'shape' must contain non-negative integers (and at most one -1); got ${describe(d)} at index ${i}`,
+      );
     } else known *= d;
   });
   const out = shape.slice() as number[];
   if (inferAt >= 0) {
     if (known === 0 || x.size % known !== 0) {
-      throw new Error(`${fn}: cannot infer the -1 in ${fmtShape(out)} for a tensor of size ${x.size} (shape ${fmtShape(x.shape)})`);
+      throw new Error(
+        `${fn}: cannot infer the -1 in ${fmtShape(out)} for a tensor of size ${x.size} (shape ${fmtShape(x.shape)})`,
+      );
     }
     out[inferAt] = x.size / known;
   }
   if (sizeOf(out) !== x.size) {
-    throw new Error(`${fn}: cannot reshape a tensor of shape ${fmtShape(x.shape)} (size ${x.size}) to ${fmtShape(out)} (size ${sizeOf(out)})`);
+    throw new Error(
+      `${fn}: cannot reshape a tensor of shape ${fmtShape(x.shape)} (size ${x.size}) to ${fmtShape(out)} (size ${sizeOf(out)})`,
+    );
   }
   return out;
 }

@@ -9,7 +9,8 @@ export function softmax(x: Tensor): Tensor {
   const fn = 'softmax';
   checkTensor(x, 'x', fn);
   checkFloat(x, 'x', fn);
-  if (x.rank < 1) throw new Error(`${fn}: argument 'x' must have rank >= 1 (softmax is over the last axis); got a scalar`);
+  if (x.rank < 1)
+    throw new Error(`${fn}: argument 'x' must have rank >= 1 (softmax is over the last axis); got a scalar`);
   const k = x.shape[x.rank - 1];
   const rows = k === 0 ? 0 : x.size / k;
   const y = empty(x.shape);
@@ -42,23 +43,31 @@ function checkSparseLabels(labels: Tensor, n: number, k: number, fn: string): vo
     );
   }
   if (labels.rank !== 1 || labels.shape[0] !== n) {
-    throw new Error(`${fn}: argument 'labels' must have shape [${n}] (one class index per row of logits); got ${fmtShape(labels.shape)}`);
+    throw new Error(
+      `${fn}: argument 'labels' must have shape [${n}] (one class index per row of logits); got ${fmtShape(labels.shape)}`,
+    );
   }
   const view = i32();
   for (let r = 0; r < n; r++) {
     const label = view[labels.index + r];
     if (label < 0 || label >= k) {
-      throw new Error(`${fn}: argument 'labels' must hold class indices in [0, ${k}) for ${k} classes; got ${label} at index ${r}`);
+      throw new Error(
+        `${fn}: argument 'labels' must hold class indices in [0, ${k}) for ${k} classes; got ${label} at index ${r}`,
+      );
     }
   }
 }
 
 function checkDenseLabels(labels: Tensor, logits: Tensor, fn: string): void {
   if (labels.dtype !== 'float32') {
-    throw new Error(`${fn}: argument 'labels' must have dtype float32 (one-hot or soft labels) with sparse: false; got ${labels.dtype}`);
+    throw new Error(
+      `${fn}: argument 'labels' must have dtype float32 (one-hot or soft labels) with sparse: false; got ${labels.dtype}`,
+    );
   }
   if (labels.rank !== 2 || labels.shape[0] !== logits.shape[0] || labels.shape[1] !== logits.shape[1]) {
-    throw new Error(`${fn}: argument 'labels' must have the shape of 'logits' ${fmtShape(logits.shape)} with sparse: false; got ${fmtShape(labels.shape)}`);
+    throw new Error(
+      `${fn}: argument 'labels' must have the shape of 'logits' ${fmtShape(logits.shape)} with sparse: false; got ${fmtShape(labels.shape)}`,
+    );
   }
 }
 
@@ -75,9 +84,11 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
     if (key !== 'sparse') throw new Error(`${fn}: unknown option '${key}'; expected sparse`);
   }
   const sparse = options.sparse ?? true;
-  if (typeof sparse !== 'boolean') throw new Error(`${fn}: argument 'sparse' must be a boolean; got ${describe(sparse)}`);
+  if (typeof sparse !== 'boolean')
+    throw new Error(`${fn}: argument 'sparse' must be a boolean; got ${describe(sparse)}`);
   const [n, k] = logits.shape;
-  if (k === 0) throw new Error(`${fn}: argument 'logits' must have at least one class; got shape ${fmtShape(logits.shape)}`);
+  if (k === 0)
+    throw new Error(`${fn}: argument 'logits' must have at least one class; got shape ${fmtShape(logits.shape)}`);
   if (sparse) checkSparseLabels(labels, n, k, fn);
   else checkDenseLabels(labels, logits, fn);
 

@@ -53,12 +53,27 @@ export class Adam extends BaseOptimizer {
     const alpha = (lr * Math.sqrt(1 - this.beta2 ** step)) / (1 - this.beta1 ** step);
     const [m, v] = slots;
     kernels().adamUpdate(
-      variable.offset, gradient.offset, m.offset, v.offset, variable.size,
-      alpha, 1 - this.beta1, 1 - this.beta2, this.epsilon, lr * this.weightDecay,
+      variable.offset,
+      gradient.offset,
+      m.offset,
+      v.offset,
+      variable.size,
+      alpha,
+      1 - this.beta1,
+      1 - this.beta2,
+      this.epsilon,
+      lr * this.weightDecay,
     );
   }
 
   getConfig(): OptimizerConfig {
-    return { className: 'Adam', learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay };
+    return {
+      className: 'Adam',
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      weightDecay: this.weightDecay,
+    };
   }
 }

@@ -12,7 +12,8 @@ import { Variable, lookupVariable } from '../variable.js';
 import { checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
 import { checkNumberOption } from './options.js';
 
-export type GradientMap = Record<string, Tensor | null | undefined> | { name: string; tensor: Tensor | null | undefined }[];
+export type GradientMap =
+  Record<string, Tensor | null | undefined> | { name: string; tensor: Tensor | null | undefined }[];
 
 /** A slot's value as plain data: what getState returns and setState accepts (a Tensor is accepted too). */
 export interface SlotValue {
@@ -121,14 +122,18 @@ export abstract class BaseOptimizer implements Optimizer {
     if (Array.isArray(grads)) {
       entries = grads.map((item, i) => {
         if (item === null || typeof item !== 'object' || typeof (item as { name?: unknown }).name !== 'string') {
-          throw new Error(`${fn}: argument 'grads[${i}]' must be an object { name: string, tensor: Tensor }; got ${describe(item)}`);
+          throw new Error(
+            `${fn}: argument 'grads[${i}]' must be an object { name: string, tensor: Tensor }; got ${describe(item)}`,
+          );
         }
         return [(item as { name: string }).name, (item as { tensor: unknown }).tensor];
       });
     } else if (grads !== null && typeof grads === 'object' && !(grads instanceof Tensor)) {
       entries = Object.entries(grads as Record<string, unknown>);
     } else {
-      throw new Error(`${fn}: argument 'grads' must be an object { [variableName]: Tensor } or an array of { name, tensor }; got ${describe(grads)}`);
+      throw new Error(
+        `${fn}: argument 'grads' must be an object { [variableName]: Tensor } or an array of { name, tensor }; got ${describe(grads)}`,
+      );
     }
     const seen = new Set<string>();
     const pairs: Pair[] = [];
@@ -137,13 +142,18 @@ export abstract class BaseOptimizer implements Optimizer {
       seen.add(name);
       if (tensor === null || tensor === undefined) continue;
       const variable = lookupVariable(name);
-      if (!variable) throw new Error(`${fn}: there is no live variable named '${name}' (gradients must be keyed by variable name)`);
+      if (!variable)
+        throw new Error(`${fn}: there is no live variable named '${name}' (gradients must be keyed by variable name)`);
       if (!variable.trainable) throw new Error(`${fn}: variable '${name}' is not trainable`);
-      if (variable.dtype !== 'float32') throw new Error(`${fn}: variable '${name}' has dtype ${variable.dtype}; optimizers update float32 variables`);
+      if (variable.dtype !== 'float32')
+        throw new Error(`${fn}: variable '${name}' has dtype ${variable.dtype}; optimizers update float32 variables`);
       const gradient = checkTensor(tensor, `grads['${name}']`, fn);
-      if (gradient.dtype !== 'float32') throw new Error(`${fn}: the gradient for variable '${name}' must have dtype float32; got ${gradient.dtype}`);
+      if (gradient.dtype !== 'float32')
+        throw new Error(`${fn}: the gradient for variable '${name}' must have dtype float32; got ${gradient.dtype}`);
       if (!sameShape(gradient.shape, variable.shape)) {
-        throw new Error(`${fn}: the gradient for variable '${name}' has shape ${fmtShape(gradient.shape)}; the variable has shape ${fmtShape(variable.shape)}`);
+        throw new Error(
+          `${fn}: the gradient for variable '${name}' has shape ${fmtShape(gradient.shape)}; the variable has shape ${fmtShape(variable.shape)}`,
+        );
       }
       pairs.push({ variable, gradient });
     }
@@ -171,7 +181,9 @@ export abstract class BaseOptimizer implements Optimizer {
     for (const [name, tensors] of this.slots) {
       if (tensors.length === 0) continue;
       const entry: Record<string, SlotValue> = {};
-      tensors.forEach((t, i) => (entry[this.slotNames[i]] = { shape: t.shape.slice(), data: t.dataSync() as Float32Array }));
+      tensors.forEach(
+        (t, i) => (entry[this.slotNames[i]] = { shape: t.shape.slice(), data: t.dataSync() as Float32Array }),
+      );
       slots[name] = entry;
     }
     return { iterations: this.iterations, slots };
@@ -185,18 +197,23 @@ export abstract class BaseOptimizer implements Optimizer {
   setState(state: Partial<OptimizerState>): void {
     const fn = `${this.kind}.setState`;
     this.assertAlive(fn);
-    if (state === null || typeof state !== 'object') throw new Error(`${fn}: argument 'state' must be an object { iterations, slots }; got ${describe(state)}`);
+    if (state === null || typeof state !== 'object')
+      throw new Error(`${fn}: argument 'state' must be an object { iterations, slots }; got ${describe(state)}`);
     const { iterations, slots = {} } = state;
     if (iterations !== undefined && !(Number.isInteger(iterations) && iterations >= 0)) {
       throw new Error(`${fn}: 'iterations' must be a non-negative integer; got ${describe(iterations)}`);
     }
-    if (slots === null || typeof slots !== 'object') throw new Error(`${fn}: 'slots' must be an object; got ${describe(slots)}`);
+    if (slots === null || typeof slots !== 'object')
+      throw new Error(`${fn}: 'slots' must be an object; got ${describe(slots)}`);
     const staged: [string, { shape: number[]; data: ArrayLike<number> }[]][] = [];
     for (const [name, entry] of Object.entries(slots)) {
-      if (entry === null || typeof entry !== 'object') throw new Error(`${fn}: slots['${name}'] must be an object of slot values; got ${describe(entry)}`);
+      if (entry === null || typeof entry !== 'object')
+        throw new Error(`${fn}: slots['${name}'] must be an object of slot values; got ${describe(entry)}`);
       for (const key of Object.keys(entry)) {
         if (!this.slotNames.includes(key)) {
-          throw new Error(`${fn}: slots['${name}'] has an unknown slot '${key}'; this optimizer's slots are ${this.slotNames.map((s) => `'${s}'`).join(', ') || 'none'}`);
+          throw new Error(
+            `${fn}: slots['${name}'] has an unknown slot '${key}'; this optimizer's slots are ${this.slotNames.map((s) => `'${s}'`).join(', ') || 'none'}`,
+          );
         }
       }
       const values = this.slotNames.map((slot) => {
@@ -211,7 +228,9 @@ export abstract class BaseOptimizer implements Optimizer {
           throw new Error(`${fn}: ${where} must be a Tensor or { shape, data }; got ${describe(v)}`);
         }
         if (sizeOf(sv.shape) !== sv.data.length) {
-          throw new Error(`${fn}: ${where} has shape ${fmtShape(sv.shape)} (size ${sizeOf(sv.shape)}) but ${sv.data.length} values`);
+          throw new Error(
+            `${fn}: ${where} has shape ${fmtShape(sv.shape)} (size ${sizeOf(sv.shape)}) but ${sv.data.length} values`,
+          );
         }
         return { shape: sv.shape.slice(), data: sv.data };
       });
@@ -219,7 +238,9 @@ export abstract class BaseOptimizer implements Optimizer {
       if (variable) {
         for (let i = 0; i < values.length; i++) {
           if (!sameShape(values[i].shape, variable.shape)) {
-            throw new Error(`${fn}: slots['${name}']['${this.slotNames[i]}'] has shape ${fmtShape(values[i].shape)}; variable '${name}' has shape ${fmtShape(variable.shape)}`);
+            throw new Error(
+              `${fn}: slots['${name}']['${this.slotNames[i]}'] has shape ${fmtShape(values[i].shape)}; variable '${name}' has shape ${fmtShape(variable.shape)}`,
+            );
           }
         }
       }

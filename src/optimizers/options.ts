@@ -46,7 +46,11 @@ export function readOptions<S extends Record<string, Rule>>(fn: string, options:
   const given = options as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     if (!(key in spec)) {
-      throw new Error(`${fn}: unknown option '${key}'; the options are ${Object.keys(spec).map((k) => `'${k}'`).join(', ')}`);
+      throw new Error(
+        `${fn}: unknown option '${key}'; the options are ${Object.keys(spec)
+          .map((k) => `'${k}'`)
+          .join(', ')}`,
+      );
     }
   }
   const out: Record<string, number | boolean> = {};
@@ -55,7 +59,8 @@ export function readOptions<S extends Record<string, Rule>>(fn: string, options:
     if (value === undefined) {
       out[key] = rule.default;
     } else if (rule.kind === 'boolean') {
-      if (typeof value !== 'boolean') throw new Error(`${fn}: option '${key}' must be a boolean; got ${describe(value)}`);
+      if (typeof value !== 'boolean')
+        throw new Error(`${fn}: option '${key}' must be a boolean; got ${describe(value)}`);
       out[key] = value;
     } else {
       out[key] = checkNumberOption(fn, key, value, rule);

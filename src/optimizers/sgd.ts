@@ -48,11 +48,26 @@ export class SGD extends BaseOptimizer {
     if (this.momentum === 0) {
       kernels().sgdUpdate(variable.offset, gradient.offset, variable.size, lr, decay);
     } else {
-      kernels().sgdMomentumUpdate(variable.offset, gradient.offset, slots[0].offset, variable.size, lr, this.momentum, decay, this.nesterov ? 1 : 0);
+      kernels().sgdMomentumUpdate(
+        variable.offset,
+        gradient.offset,
+        slots[0].offset,
+        variable.size,
+        lr,
+        this.momentum,
+        decay,
+        this.nesterov ? 1 : 0,
+      );
     }
   }
 
   getConfig(): OptimizerConfig {
-    return { className: 'SGD', learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+    return {
+      className: 'SGD',
+      learningRate: this.learningRate,
+      momentum: this.momentum,
+      nesterov: this.nesterov,
+      weightDecay: this.weightDecay,
+    };
   }
 }

@@ -24,13 +24,18 @@ function escapeXml(s: string): string {
 export function featureMapsSvg(activation: Tensor, options: FeatureMapsOptions = {}): string {
   const fn = 'featureMapsSvg';
   const t = checkTensor(activation, 'activation', fn);
-  if (t.rank !== 3 && t.rank !== 4) throw new Error(`${fn}: argument 'activation' must be rank 4 [n,h,w,c] or rank 3 [h,w,c]; got rank ${t.rank} with shape ${fmtShape(t.shape)}`);
+  if (t.rank !== 3 && t.rank !== 4)
+    throw new Error(
+      `${fn}: argument 'activation' must be rank 4 [n,h,w,c] or rank 3 [h,w,c]; got rank ${t.rank} with shape ${fmtShape(t.shape)}`,
+    );
   const [n, h, w, c] = t.rank === 4 ? t.shape : [1, ...t.shape];
   const index = options.index ?? 0;
-  if (!Number.isInteger(index) || index < 0 || index >= n) throw new Error(`${fn}: option 'index' must be an integer in [0, ${n - 1}]; got ${index}`);
+  if (!Number.isInteger(index) || index < 0 || index >= n)
+    throw new Error(`${fn}: option 'index' must be an integer in [0, ${n - 1}]; got ${index}`);
   const columns = options.columns ?? Math.max(1, Math.ceil(Math.sqrt(c)));
   const scale = options.scale ?? 4;
-  if (!Number.isInteger(columns) || columns < 1) throw new Error(`${fn}: option 'columns' must be a positive integer; got ${columns}`);
+  if (!Number.isInteger(columns) || columns < 1)
+    throw new Error(`${fn}: option 'columns' must be a positive integer; got ${columns}`);
   if (!(scale > 0)) throw new Error(`${fn}: option 'scale' must be positive; got ${scale}`);
   const data = t.dataSync();
   const base = index * h * w * c;
@@ -45,7 +50,10 @@ export function featureMapsSvg(activation: Tensor, options: FeatureMapsOptions =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" shape-rendering="crispEdges" font-family="system-ui, Helvetica, Arial, sans-serif">`,
     `<rect width="${width}" height="${height}" fill="#fafafa"/>`,
   ];
-  if (options.title) parts.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(options.title)}</text>`);
+  if (options.title)
+    parts.push(
+      `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(options.title)}</text>`,
+    );
   for (let ch = 0; ch < c; ch++) {
     let lo = Infinity;
     let hi = -Infinity;
@@ -64,11 +72,16 @@ export function featureMapsSvg(activation: Tensor, options: FeatureMapsOptions =
         const level = Math.round((255 * (data[base + (y * w + x) * c + ch] - lo)) / range);
         let end = x + 1;
         while (end < w && Math.round((255 * (data[base + (y * w + end) * c + ch] - lo)) / range) === level) end++;
-        if (level > 0) parts.push(`<rect x="${x * scale}" y="${y * scale}" width="${(end - x) * scale}" height="${scale}" fill="rgb(${level},${level},${level})"/>`);
+        if (level > 0)
+          parts.push(
+            `<rect x="${x * scale}" y="${y * scale}" width="${(end - x) * scale}" height="${scale}" fill="rgb(${level},${level},${level})"/>`,
+          );
         x = end;
       }
     }
-    parts.push(`<text x="${cellW / 2}" y="${h * scale + 11}" text-anchor="middle" font-size="10" fill="#444">${ch}</text></g>`);
+    parts.push(
+      `<text x="${cellW / 2}" y="${h * scale + 11}" text-anchor="middle" font-size="10" fill="#444">${ch}</text></g>`,
+    );
   }
   parts.push('</svg>');
   return parts.join('\n');

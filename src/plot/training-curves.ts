@@ -65,7 +65,12 @@ function seriesPath(values: number[], px: (i: number) => number, py: (v: number)
 
 function panel(box: Box, title: string, series: Series[], epochs: number[], isFraction: boolean): string {
   const margin = { left: 56, right: 18, top: 34, bottom: 44 };
-  const plot = { x: box.x + margin.left, y: box.y + margin.top, w: box.w - margin.left - margin.right, h: box.h - margin.top - margin.bottom };
+  const plot = {
+    x: box.x + margin.left,
+    y: box.y + margin.top,
+    w: box.w - margin.left - margin.right,
+    h: box.h - margin.top - margin.bottom,
+  };
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   let lo = Math.min(...all);
   let hi = Math.max(...all);
@@ -94,36 +99,64 @@ function panel(box: Box, title: string, series: Series[], epochs: number[], isFr
   const xPad = first === last ? 1 : (last - first) * 0.04;
   const x0 = first - xPad;
   const x1 = last + xPad;
-  const xTicks = first === last ? [first] : niceTicks(first, last, Math.min(10, last - first), true).filter((t) => t >= first && t <= last);
+  const xTicks =
+    first === last
+      ? [first]
+      : niceTicks(first, last, Math.min(10, last - first), true).filter((t) => t >= first && t <= last);
   const px = (e: number) => plot.x + ((e - x0) / (x1 - x0)) * plot.w;
   const py = (v: number) => plot.y + plot.h - ((v - y0) / (y1 - y0)) * plot.h;
 
   const parts: string[] = [];
-  parts.push(`<text x="${fmt(plot.x + plot.w / 2)}" y="${fmt(box.y + 22)}" text-anchor="middle" font-size="15" font-weight="600" fill="#222">${escapeXml(title)}</text>`);
-  parts.push(`<rect x="${fmt(plot.x)}" y="${fmt(plot.y)}" width="${fmt(plot.w)}" height="${fmt(plot.h)}" fill="#fff" stroke="none"/>`);
+  parts.push(
+    `<text x="${fmt(plot.x + plot.w / 2)}" y="${fmt(box.y + 22)}" text-anchor="middle" font-size="15" font-weight="600" fill="#222">${escapeXml(title)}</text>`,
+  );
+  parts.push(
+    `<rect x="${fmt(plot.x)}" y="${fmt(plot.y)}" width="${fmt(plot.w)}" height="${fmt(plot.h)}" fill="#fff" stroke="none"/>`,
+  );
   const yLabels = tickLabels(yTicks);
   yTicks.forEach((t, i) => {
     const y = py(t);
-    parts.push(`<line x1="${fmt(plot.x)}" y1="${fmt(y)}" x2="${fmt(plot.x + plot.w)}" y2="${fmt(y)}" stroke="#e3e3e3" stroke-width="1"/>`);
-    parts.push(`<line x1="${fmt(plot.x - 5)}" y1="${fmt(y)}" x2="${fmt(plot.x)}" y2="${fmt(y)}" stroke="#555" stroke-width="1"/>`);
-    parts.push(`<text x="${fmt(plot.x - 8)}" y="${fmt(y + 4)}" text-anchor="end" font-size="11" fill="#444">${yLabels[i]}</text>`);
+    parts.push(
+      `<line x1="${fmt(plot.x)}" y1="${fmt(y)}" x2="${fmt(plot.x + plot.w)}" y2="${fmt(y)}" stroke="#e3e3e3" stroke-width="1"/>`,
+    );
+    parts.push(
+      `<line x1="${fmt(plot.x - 5)}" y1="${fmt(y)}" x2="${fmt(plot.x)}" y2="${fmt(y)}" stroke="#555" stroke-width="1"/>`,
+    );
+    parts.push(
+      `<text x="${fmt(plot.x - 8)}" y="${fmt(y + 4)}" text-anchor="end" font-size="11" fill="#444">${yLabels[i]}</text>`,
+    );
   });
   for (const t of xTicks) {
     const x = px(t);
-    parts.push(`<line x1="${fmt(x)}" y1="${fmt(plot.y)}" x2="${fmt(x)}" y2="${fmt(plot.y + plot.h)}" stroke="#f0f0f0" stroke-width="1"/>`);
-    parts.push(`<line x1="${fmt(x)}" y1="${fmt(plot.y + plot.h)}" x2="${fmt(x)}" y2="${fmt(plot.y + plot.h + 5)}" stroke="#555" stroke-width="1"/>`);
-    parts.push(`<text x="${fmt(x)}" y="${fmt(plot.y + plot.h + 18)}" text-anchor="middle" font-size="11" fill="#444">${t}</text>`);
+    parts.push(
+      `<line x1="${fmt(x)}" y1="${fmt(plot.y)}" x2="${fmt(x)}" y2="${fmt(plot.y + plot.h)}" stroke="#f0f0f0" stroke-width="1"/>`,
+    );
+    parts.push(
+      `<line x1="${fmt(x)}" y1="${fmt(plot.y + plot.h)}" x2="${fmt(x)}" y2="${fmt(plot.y + plot.h + 5)}" stroke="#555" stroke-width="1"/>`,
+    );
+    parts.push(
+      `<text x="${fmt(x)}" y="${fmt(plot.y + plot.h + 18)}" text-anchor="middle" font-size="11" fill="#444">${t}</text>`,
+    );
   }
-  parts.push(`<path d="M${fmt(plot.x)},${fmt(plot.y)}V${fmt(plot.y + plot.h)}H${fmt(plot.x + plot.w)}" fill="none" stroke="#555" stroke-width="1"/>`);
-  parts.push(`<text x="${fmt(plot.x + plot.w / 2)}" y="${fmt(plot.y + plot.h + 36)}" text-anchor="middle" font-size="12" fill="#333">Epoch</text>`);
+  parts.push(
+    `<path d="M${fmt(plot.x)},${fmt(plot.y)}V${fmt(plot.y + plot.h)}H${fmt(plot.x + plot.w)}" fill="none" stroke="#555" stroke-width="1"/>`,
+  );
+  parts.push(
+    `<text x="${fmt(plot.x + plot.w / 2)}" y="${fmt(plot.y + plot.h + 36)}" text-anchor="middle" font-size="12" fill="#333">Epoch</text>`,
+  );
 
   for (const s of series) {
     const pts = s.values.map((v, i) => [epochs[i], v] as const);
     const d = seriesPath(s.values, (i) => px(epochs[i]), py);
-    if (d) parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2.2" stroke-linejoin="round" stroke-linecap="round"${s.dashed ? ' stroke-dasharray="7 5"' : ''}/>`);
+    if (d)
+      parts.push(
+        `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2.2" stroke-linejoin="round" stroke-linecap="round"${s.dashed ? ' stroke-dasharray="7 5"' : ''}/>`,
+      );
     for (const [e, v] of pts) {
       if (!Number.isFinite(v)) continue;
-      parts.push(`<circle cx="${fmt(px(e))}" cy="${fmt(py(v))}" r="3.2" fill="${s.dashed ? '#fff' : s.color}" stroke="${s.color}" stroke-width="1.6"><title>${escapeXml(`${s.label} ${title.toLowerCase()}, epoch ${e}: ${v.toFixed(4)}`)}</title></circle>`);
+      parts.push(
+        `<circle cx="${fmt(px(e))}" cy="${fmt(py(v))}" r="3.2" fill="${s.dashed ? '#fff' : s.color}" stroke="${s.color}" stroke-width="1.6"><title>${escapeXml(`${s.label} ${title.toLowerCase()}, epoch ${e}: ${v.toFixed(4)}`)}</title></circle>`,
+      );
     }
   }
 
@@ -154,14 +187,21 @@ function legend(centerX: number, y: number, series: Series[]): string {
 export function trainingCurvesSvg(history: HistoryLike, options: TrainingCurvesOptions = {}): string {
   const fn = 'plot.trainingCurvesSvg';
   if (!history || typeof history !== 'object' || !history.history || typeof history.history !== 'object') {
-    throw new Error(`${fn}: argument 'history' must be the History from model.fit ({ epoch, history: { loss, ... } }); got ${describe(history)}`);
+    throw new Error(
+      `${fn}: argument 'history' must be the History from model.fit ({ epoch, history: { loss, ... } }); got ${describe(history)}`,
+    );
   }
-  const metrics = Object.keys(history.history).filter((k) => !k.startsWith('val_') && Array.isArray(history.history[k]));
+  const metrics = Object.keys(history.history).filter(
+    (k) => !k.startsWith('val_') && Array.isArray(history.history[k]),
+  );
   metrics.sort((a, b) => (a === 'loss' ? -1 : b === 'loss' ? 1 : 0));
   const n = Math.max(0, ...metrics.map((k) => history.history[k].length));
   if (metrics.length === 0 || n === 0) throw new Error(`${fn}: the history has no epochs to plot`);
   // Epochs are shown 1-based, as the progress bar counts them.
-  const epochs = history.epoch && history.epoch.length === n ? history.epoch.map((e) => e + 1) : Array.from({ length: n }, (_, i) => i + 1);
+  const epochs =
+    history.epoch && history.epoch.length === n
+      ? history.epoch.map((e) => e + 1)
+      : Array.from({ length: n }, (_, i) => i + 1);
 
   const panelW = 460;
   const titleH = options.title ? 30 : 0;
@@ -170,9 +210,21 @@ export function trainingCurvesSvg(history: HistoryLike, options: TrainingCurvesO
   const width = options.width ?? panelW * metrics.length;
   const height = options.height ?? 330 + top;
   const w = width / metrics.length;
-  const hasValidation = metrics.some((k) => Array.isArray(history.history[`val_${k}`]) && history.history[`val_${k}`].length > 0);
-  const trainingKind: Series = { label: options.trainingLabel ?? 'training', color: TRAIN_COLOR, dashed: false, values: [] };
-  const validationKind: Series = { label: options.validationLabel ?? 'validation', color: VAL_COLOR, dashed: true, values: [] };
+  const hasValidation = metrics.some(
+    (k) => Array.isArray(history.history[`val_${k}`]) && history.history[`val_${k}`].length > 0,
+  );
+  const trainingKind: Series = {
+    label: options.trainingLabel ?? 'training',
+    color: TRAIN_COLOR,
+    dashed: false,
+    values: [],
+  };
+  const validationKind: Series = {
+    label: options.validationLabel ?? 'validation',
+    color: VAL_COLOR,
+    dashed: true,
+    values: [],
+  };
   const kinds = hasValidation ? [trainingKind, validationKind] : [trainingKind];
   const body = metrics.map((key, i) => {
     const series: Series[] = [{ ...trainingKind, values: history.history[key] }];

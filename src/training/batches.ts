@@ -27,7 +27,14 @@ export function shuffleInPlace(indices: Int32Array, rng: Random): Int32Array {
  * batch and the given dtype. float32 → int32 converts values (labels given as floats); the caller has
  * checked that they are integers.
  */
-export function gatherRows(src: Tensor, indices: Int32Array, start: number, end: number, rowShape: readonly number[], dtype: DType = src.dtype): Tensor {
+export function gatherRows(
+  src: Tensor,
+  indices: Int32Array,
+  start: number,
+  end: number,
+  rowShape: readonly number[],
+  dtype: DType = src.dtype,
+): Tensor {
   const rows = end - start;
   const rowSize = src.shape[0] === 0 ? 0 : src.size / src.shape[0];
   const out = new Tensor([rows, ...rowShape], dtype);

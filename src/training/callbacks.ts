@@ -19,9 +19,13 @@ export class CallbackList {
   private readonly list: Callbacks[];
 
   constructor(callbacks: unknown, fn: string) {
-    const list = callbacks === undefined || callbacks === null ? [] : Array.isArray(callbacks) ? callbacks : [callbacks];
+    const list =
+      callbacks === undefined || callbacks === null ? [] : Array.isArray(callbacks) ? callbacks : [callbacks];
     list.forEach((cb, i) => {
-      if (cb === null || typeof cb !== 'object') throw new Error(`${fn}: option 'callbacks' must be an object of hooks (or an array of them); got ${describe(cb)} at ${i}`);
+      if (cb === null || typeof cb !== 'object')
+        throw new Error(
+          `${fn}: option 'callbacks' must be an object of hooks (or an array of them); got ${describe(cb)} at ${i}`,
+        );
       for (const [key, value] of Object.entries(cb)) {
         if ((HOOKS as readonly string[]).includes(key) && typeof value !== 'function') {
           throw new Error(`${fn}: callback '${key}' must be a function; got ${describe(value)}`);

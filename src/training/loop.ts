@@ -53,7 +53,17 @@ export interface FitArgs {
   output?: ProgressOutput;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'seed', 'output'];
+const FIT_KEYS = [
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'validationSplit',
+  'validationData',
+  'callbacks',
+  'verbose',
+  'seed',
+  'output',
+];
 
 /** How y's rows are cut into label batches for this loss. */
 interface TargetLayout {
@@ -62,18 +72,30 @@ interface TargetLayout {
 }
 
 export function checkInputs(model: TrainableModel, x: unknown, arg: string, fn: string): Tensor {
-  if (!isTensor(x)) throw new Error(`${fn}: argument '${arg}' must be a Tensor of shape ${fmtKerasShape(model.inputShape)}; got ${describe(x)}`);
+  if (!isTensor(x))
+    throw new Error(
+      `${fn}: argument '${arg}' must be a Tensor of shape ${fmtKerasShape(model.inputShape)}; got ${describe(x)}`,
+    );
   if (x.isDisposed) throw new Error(`${fn}: argument '${arg}' is a disposed tensor`);
   const expected = model.inputShape;
   if (x.rank !== expected.length || x.shape.some((d, i) => i > 0 && d !== expected[i])) {
-    throw new Error(`${fn}: argument '${arg}' must have shape ${fmtKerasShape(expected)} (the model's input); got ${fmtShape(x.shape)}`);
+    throw new Error(
+      `${fn}: argument '${arg}' must have shape ${fmtKerasShape(expected)} (the model's input); got ${fmtShape(x.shape)}`,
+    );
   }
   if (x.dtype !== 'float32') throw new Error(`${fn}: argument '${arg}' must be float32; got ${x.dtype}`);
   return x;
 }
 
 /** Checks y against the loss and the model's output, and says how to batch it. */
-export function checkTargets(model: TrainableModel, compiled: Compiled, y: unknown, n: number, arg: string, fn: string): TargetLayout {
+export function checkTargets(
+  model: TrainableModel,
+  compiled: Compiled,
+  y: unknown,
+  n: number,
+  arg: string,
+  fn: string,
+): TargetLayout {
   if (!isTensor(y)) throw new Error(`${fn}: argument '${arg}' must be a Tensor of labels; got ${describe(y)}`);
   if (y.isDisposed) throw new Error(`${fn}: argument '${arg}' is a disposed tensor`);
   if (y.rank < 1 || y.shape[0] !== n) {
@@ -84,39 +106,54 @@ export function checkTargets(model: TrainableModel, compiled: Compiled, y: unkno
   const loss = compiled.loss;
   if (loss.labels === 'sparse') {
     if (y.size !== n) {
-      throw new Error(`${fn}: argument '${arg}' must hold class indices of shape [${n}] for ${loss.lossName}; got ${fmtShape(y.shape)}${y.rank === 2 ? " (one-hot labels go with 'categoricalCrossentropy')" : ''}`);
+      throw new Error(
+        `${fn}: argument '${arg}' must hold class indices of shape [${n}] for ${loss.lossName}; got ${fmtShape(y.shape)}${y.rank === 2 ? " (one-hot labels go with 'categoricalCrossentropy')" : ''}`,
+      );
     }
     const k = outSize;
     const values = y.dataSync();
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (!Number.isInteger(v) || v < 0 || v >= k) {
-        throw new Error(`${fn}: argument '${arg}' must hold integer class indices in [0, ${k}) (the model has ${k} outputs); got ${v} at index ${i}`);
+        throw new Error(
+          `${fn}: argument '${arg}' must hold integer class indices in [0, ${k}) (the model has ${k} outputs); got ${v} at index ${i}`,
+        );
       }
     }
     return { rowShape: [], dtype: 'int32' };
   }
   if (y.size === n * outSize) return { rowShape: out, dtype: 'float32' };
   if (loss.lossName === 'categoricalCrossentropy' || loss.lossName === 'meanSquaredError') {
-    throw new Error(`${fn}: argument '${arg}' must have shape ${fmtKerasShape([n, ...out])} like the model's output for ${loss.lossName}; got ${fmtShape(y.shape)}${y.rank === 1 ? " (class indices go with 'sparseCategoricalCrossentropy')" : ''}`);
+    throw new Error(
+      `${fn}: argument '${arg}' must have shape ${fmtKerasShape([n, ...out])} like the model's output for ${loss.lossName}; got ${fmtShape(y.shape)}${y.rank === 1 ? " (class indices go with 'sparseCategoricalCrossentropy')" : ''}`,
+    );
   }
   return { rowShape: y.shape.slice(1), dtype: y.dtype };
 }
 
-function parseFitArgs(args: unknown, fn: string): Required<Omit<FitArgs, 'validationData' | 'validationSplit' | 'seed' | 'output' | 'callbacks'>> & FitArgs {
+function parseFitArgs(
+  args: unknown,
+  fn: string,
+): Required<Omit<FitArgs, 'validationData' | 'validationSplit' | 'seed' | 'output' | 'callbacks'>> & FitArgs {
   const a = checkOptionsObject(args, fn) as FitArgs;
   checkKnownKeys(a, FIT_KEYS, fn);
   const epochs = a.epochs === undefined ? 1 : checkPositiveInt(a.epochs, 'epochs', fn);
   const batchSize = a.batchSize === undefined ? 32 : checkPositiveInt(a.batchSize, 'batchSize', fn);
-  if (a.shuffle !== undefined && typeof a.shuffle !== 'boolean') throw new Error(`${fn}: option 'shuffle' must be true or false; got ${describe(a.shuffle)}`);
-  if (a.verbose !== undefined && a.verbose !== 0 && a.verbose !== 1 && a.verbose !== 2) throw new Error(`${fn}: option 'verbose' must be 0, 1 or 2; got ${describe(a.verbose)}`);
-  if (a.validationSplit !== undefined && (typeof a.validationSplit !== 'number' || !(a.validationSplit >= 0 && a.validationSplit < 1))) {
+  if (a.shuffle !== undefined && typeof a.shuffle !== 'boolean')
+    throw new Error(`${fn}: option 'shuffle' must be true or false; got ${describe(a.shuffle)}`);
+  if (a.verbose !== undefined && a.verbose !== 0 && a.verbose !== 1 && a.verbose !== 2)
+    throw new Error(`${fn}: option 'verbose' must be 0, 1 or 2; got ${describe(a.verbose)}`);
+  if (
+    a.validationSplit !== undefined &&
+    (typeof a.validationSplit !== 'number' || !(a.validationSplit >= 0 && a.validationSplit < 1))
+  ) {
     throw new Error(`${fn}: option 'validationSplit' must be a number in [0, 1); got ${describe(a.validationSplit)}`);
   }
   if (a.validationData !== undefined && (!Array.isArray(a.validationData) || a.validationData.length !== 2)) {
     throw new Error(`${fn}: option 'validationData' must be [xVal, yVal]; got ${describe(a.validationData)}`);
   }
-  if (a.seed !== undefined && (typeof a.seed !== 'number' || !Number.isInteger(a.seed))) throw new Error(`${fn}: option 'seed' must be an integer; got ${describe(a.seed)}`);
+  if (a.seed !== undefined && (typeof a.seed !== 'number' || !Number.isInteger(a.seed)))
+    throw new Error(`${fn}: option 'seed' must be an integer; got ${describe(a.seed)}`);
   return { ...a, epochs, batchSize, shuffle: a.shuffle ?? true, verbose: a.verbose ?? 1 };
 }
 
@@ -137,7 +174,16 @@ function countMetrics(compiled: Compiled, yb: Tensor, pred: Tensor): [number, nu
 }
 
 /** One optimisation step on rows [start, end) of `order`. */
-function trainStep(model: TrainableModel, compiled: Compiled, x: Tensor, y: Tensor, layout: TargetLayout, order: Int32Array, start: number, end: number): BatchResult {
+function trainStep(
+  model: TrainableModel,
+  compiled: Compiled,
+  x: Tensor,
+  y: Tensor,
+  layout: TargetLayout,
+  order: Int32Array,
+  start: number,
+  end: number,
+): BatchResult {
   return tidy(() => {
     const xb = gatherRows(x, order, start, end, x.shape.slice(1));
     const yb = gatherRows(y, order, start, end, layout.rowShape, layout.dtype);
@@ -154,7 +200,15 @@ function trainStep(model: TrainableModel, compiled: Compiled, x: Tensor, y: Tens
 }
 
 /** Mean loss and metrics over the rows `indices` of x and y, in batches, without training. */
-export function evaluateRows(model: TrainableModel, compiled: Compiled, x: Tensor, y: Tensor, layout: TargetLayout, indices: Int32Array, batchSize: number): Logs {
+export function evaluateRows(
+  model: TrainableModel,
+  compiled: Compiled,
+  x: Tensor,
+  y: Tensor,
+  layout: TargetLayout,
+  indices: Int32Array,
+  batchSize: number,
+): Logs {
   let lossSum = 0;
   const sums = compiled.metrics.map(() => [0, 0]);
   for (let start = 0; start < indices.length; start += batchSize) {
@@ -183,7 +237,13 @@ function runningLogs(compiled: Compiled, lossSum: number, seen: number, sums: nu
   return logs;
 }
 
-export async function fit(model: TrainableModel, compiled: Compiled, x: unknown, y: unknown, args: FitArgs | undefined): Promise<History> {
+export async function fit(
+  model: TrainableModel,
+  compiled: Compiled,
+  x: unknown,
+  y: unknown,
+  args: FitArgs | undefined,
+): Promise<History> {
   const fn = `${model.name}.fit`;
   const opts = parseFitArgs(args, fn);
   const xs = checkInputs(model, x, 'x', fn);
@@ -203,7 +263,9 @@ export async function fit(model: TrainableModel, compiled: Compiled, x: unknown,
   } else if (opts.validationSplit) {
     nTrain = Math.floor(n * (1 - opts.validationSplit));
     if (nTrain === 0 || nTrain === n) {
-      throw new Error(`${fn}: validationSplit ${opts.validationSplit} of ${n} samples leaves ${nTrain === 0 ? 'no training' : 'no validation'} samples`);
+      throw new Error(
+        `${fn}: validationSplit ${opts.validationSplit} of ${n} samples leaves ${nTrain === 0 ? 'no training' : 'no validation'} samples`,
+      );
     }
     validation = { x: xs, y: ys, layout, rows: range(nTrain, n) };
   }
@@ -211,7 +273,13 @@ export async function fit(model: TrainableModel, compiled: Compiled, x: unknown,
 
   const steps = Math.ceil(nTrain / opts.batchSize);
   const history = new History();
-  history.params = { epochs: opts.epochs, batchSize: opts.batchSize, samples: nTrain, steps, validationSamples: validation?.rows.length ?? 0 };
+  history.params = {
+    epochs: opts.epochs,
+    batchSize: opts.batchSize,
+    samples: nTrain,
+    steps,
+    validationSamples: validation?.rows.length ?? 0,
+  };
   const output = opts.verbose > 0 ? (opts.output ?? defaultOutput()) : null;
   const progress = output ? new EpochProgress(output, opts.verbose as 1 | 2, steps, now) : null;
   const rng = new Random(opts.seed);
@@ -252,7 +320,15 @@ export async function fit(model: TrainableModel, compiled: Compiled, x: unknown,
     const logs = runningLogs(compiled, lossSum, seen, sums);
     const trainSeconds = (now() - t0) / 1000;
     if (validation) {
-      const v = evaluateRows(model, compiled, validation.x, validation.y, validation.layout, validation.rows, opts.batchSize);
+      const v = evaluateRows(
+        model,
+        compiled,
+        validation.x,
+        validation.y,
+        validation.layout,
+        validation.rows,
+        opts.batchSize,
+      );
       for (const [key, value] of Object.entries(v)) logs[`val_${key}`] = value;
     }
     progress?.end((now() - t0) / 1000, logs, trainSeconds);
@@ -267,7 +343,13 @@ export async function fit(model: TrainableModel, compiled: Compiled, x: unknown,
 }
 
 /** Mean loss and metrics on x and y: a number (no metrics) or [loss, ...metrics], as Keras returns them. */
-export function evaluate(model: TrainableModel, compiled: Compiled, x: unknown, y: unknown, args: { batchSize?: number } | undefined): number | number[] {
+export function evaluate(
+  model: TrainableModel,
+  compiled: Compiled,
+  x: unknown,
+  y: unknown,
+  args: { batchSize?: number } | undefined,
+): number | number[] {
   const fn = `${model.name}.evaluate`;
   const a = checkOptionsObject(args, fn);
   checkKnownKeys(a, ['batchSize', 'verbose'], fn);

@@ -81,7 +81,10 @@ export function makeDirectory(path: string): void {
 
 /** Joins path segments with '/', which every runtime here accepts. */
 export function joinPath(...parts: string[]): string {
-  return parts.filter((p) => p.length > 0).join('/').replace(/\/+/g, '/');
+  return parts
+    .filter((p) => p.length > 0)
+    .join('/')
+    .replace(/\/+/g, '/');
 }
 
 /** An environment variable in Node, Bun or Deno (undefined in browsers or without permission). */

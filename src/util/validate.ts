@@ -22,11 +22,14 @@ export function describe(value: unknown): string {
 
 /** Throws unless `shape` is an array of non-negative integers. */
 export function checkShape(shape: unknown, arg: string, fn: string): number[] {
-  if (!Array.isArray(shape)) throw new Error(`${fn}: argument '${arg}' must be a shape (an array of integers); got ${describe(shape)}`);
+  if (!Array.isArray(shape))
+    throw new Error(`${fn}: argument '${arg}' must be a shape (an array of integers); got ${describe(shape)}`);
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new Error(`${fn}: argument '${arg}' must contain non-negative integers; got ${describe(d)} at index ${i} of [${shape.map(describe).join(',')}]`);
+      throw new Error(
+        `${fn}: argument '${arg}' must contain non-negative integers; got ${describe(d)} at index ${i} of [${shape.map(describe).join(',')}]`,
+      );
     }
   }
   return shape.slice();
@@ -44,9 +47,14 @@ export function checkTensor(t: unknown, arg: string, fn: string, rank?: number, 
   if (t === null || typeof t !== 'object' || typeof tensor.dataSync !== 'function' || !Array.isArray(tensor.shape)) {
     throw new Error(`${fn}: argument '${arg}' must be a Tensor; got ${describe(t)}`);
   }
-  if (tensor.isDisposed) throw new Error(`${fn}: argument '${arg}' is a disposed tensor (id ${tensor.id}); it cannot be used after dispose()`);
+  if (tensor.isDisposed)
+    throw new Error(
+      `${fn}: argument '${arg}' is a disposed tensor (id ${tensor.id}); it cannot be used after dispose()`,
+    );
   if (rank !== undefined && tensor.shape.length !== rank) {
-    throw new Error(`${fn}: argument '${arg}' must be rank ${rank}${rankHint ? ' ' + rankHint : ''}; got rank ${tensor.shape.length} with shape ${fmtShape(tensor.shape)}`);
+    throw new Error(
+      `${fn}: argument '${arg}' must be rank ${rank}${rankHint ? ' ' + rankHint : ''}; got rank ${tensor.shape.length} with shape ${fmtShape(tensor.shape)}`,
+    );
   }
   return tensor;
 }
@@ -64,7 +72,9 @@ export function checkPair(value: unknown, arg: string, fn: string, fallback?: [n
   }
   for (const v of pair) {
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw new Error(`${fn}: argument '${arg}' must contain positive integers; got ${Array.isArray(value) ? `[${value.map(describe).join(',')}]` : describe(value)}`);
+      throw new Error(
+        `${fn}: argument '${arg}' must contain positive integers; got ${Array.isArray(value) ? `[${value.map(describe).join(',')}]` : describe(value)}`,
+      );
     }
   }
   return [pair[0], pair[1]];
@@ -72,6 +82,8 @@ export function checkPair(value: unknown, arg: string, fn: string, fallback?: [n
 
 export function checkSameShape(a: Tensor, b: Tensor, argA: string, argB: string, fn: string): void {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new Error(`${fn}: arguments '${argA}' and '${argB}' must have the same shape; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    throw new Error(
+      `${fn}: arguments '${argA}' and '${argB}' must have the same shape; got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
   }
 }

@@ -21,8 +21,11 @@ export function assertClose(actual, expected, tol = 1e-4, what = 'values') {
   const err = maxRelError(actual, expected);
   if (!(err <= tol)) {
     let worst = 0;
-    for (let i = 0; i < expected.length; i++) if (Math.abs(actual[i] - expected[i]) > Math.abs(actual[worst] - expected[worst])) worst = i;
-    assert.unreachable(`${what}: relative error ${err.toExponential(3)} > ${tol} (worst at ${worst}: got ${actual[worst]}, expected ${expected[worst]})`);
+    for (let i = 0; i < expected.length; i++)
+      if (Math.abs(actual[i] - expected[i]) > Math.abs(actual[worst] - expected[worst])) worst = i;
+    assert.unreachable(
+      `${what}: relative error ${err.toExponential(3)} > ${tol} (worst at ${worst}: got ${actual[worst]}, expected ${expected[worst]})`,
+    );
   }
 }
 
@@ -46,6 +49,9 @@ export function bitsOf(t) {
 export function assertSameBits(actual, expected, what) {
   assert.is(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
-    if (actual[i] !== expected[i]) assert.unreachable(`${what}: word ${i} is 0x${(actual[i] >>> 0).toString(16)}; expected 0x${(expected[i] >>> 0).toString(16)}`);
+    if (actual[i] !== expected[i])
+      assert.unreachable(
+        `${what}: word ${i} is 0x${(actual[i] >>> 0).toString(16)}; expected 0x${(expected[i] >>> 0).toString(16)}`,
+      );
   }
 }

@@ -1,10 +1,10 @@
-// The PyTorch reference cases in ../shared/fixtures (beside the repository root).
+// The PyTorch reference cases, copied into tests/fixtures from the generators there (see its README).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const fixturesDir = process.env.SIMDNET_FIXTURES || path.resolve(repoRoot, '../shared/fixtures');
+export const fixturesDir = process.env.SIMDNET_FIXTURES || path.join(repoRoot, 'tests/fixtures');
 
 let ops = null;
 export function opsFixtures() {

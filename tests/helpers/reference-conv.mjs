@@ -19,7 +19,13 @@ export function resolvePaddingRef(padding, h, w, kh, kw, [sh, sw], [dh, dw]) {
  * y = act(conv(x, w) + bias): x NHWC [n,h,w,cin], w [kh,kw,cin,cout]. Options: strides, dilation (pairs),
  * padding (as conv2d takes it), bias (array or null), relu (boolean). Returns { y, shape }.
  */
-export function conv2dRef(x, xShape, w, wShape, { strides = [1, 1], dilation = [1, 1], padding = 'valid', bias = null, relu = false } = {}) {
+export function conv2dRef(
+  x,
+  xShape,
+  w,
+  wShape,
+  { strides = [1, 1], dilation = [1, 1], padding = 'valid', bias = null, relu = false } = {},
+) {
   const [n, h, wd, cin] = xShape;
   const [kh, kw, , cout] = wShape;
   const [sh, sw] = strides;

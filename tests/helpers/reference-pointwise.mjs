@@ -10,7 +10,12 @@ export function broadcastOf(aShape, bShape) {
   const aSize = aShape.reduce((p, d) => p * d, 1);
   if (bSize === 1) return { rows: aSize, cols: 1 };
   const last = aShape[aShape.length - 1];
-  if (bShape.length >= 1 && bShape.length <= aShape.length && bShape[bShape.length - 1] === last && bShape.slice(0, -1).every((d) => d === 1)) {
+  if (
+    bShape.length >= 1 &&
+    bShape.length <= aShape.length &&
+    bShape[bShape.length - 1] === last &&
+    bShape.slice(0, -1).every((d) => d === 1)
+  ) {
     return { rows: last === 0 ? 0 : aSize / last, cols: last };
   }
   return null;
@@ -81,7 +86,12 @@ export function finiteDiffGrads(f, inputs, dy, h = 1e-6) {
 // ---- optimizers: one step of each update rule, in place on float64 arrays ----
 
 /** Keras 3 SGD; weight decay decoupled and applied first. `state.velocity` is created on first use. */
-export function sgdStepRef(p, g, state, { learningRate: lr = 0.01, momentum = 0, nesterov = false, weightDecay = 0 } = {}) {
+export function sgdStepRef(
+  p,
+  g,
+  state,
+  { learningRate: lr = 0.01, momentum = 0, nesterov = false, weightDecay = 0 } = {},
+) {
   for (let i = 0; i < p.length; i++) p[i] -= lr * weightDecay * p[i];
   if (momentum === 0) {
     for (let i = 0; i < p.length; i++) p[i] -= lr * g[i];
@@ -96,7 +106,13 @@ export function sgdStepRef(p, g, state, { learningRate: lr = 0.01, momentum = 0,
 }
 
 /** Keras 3 Adam at 1-based step t (bias-corrected step size, epsilon outside the square root). */
-export function adamStepRef(p, g, state, t, { learningRate: lr = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, weightDecay = 0 } = {}) {
+export function adamStepRef(
+  p,
+  g,
+  state,
+  t,
+  { learningRate: lr = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, weightDecay = 0 } = {},
+) {
   state.m ??= new Float64Array(p.length);
   state.v ??= new Float64Array(p.length);
   const alpha = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);

@@ -30,16 +30,25 @@ withData('Keras CNN: one epoch on 10,000 images reaches >= 75% test accuracy; nu
   });
   const trainSeconds = (Date.now() - started) / 1000;
   assert.is(counts.length, 312);
-  assert.ok(counts.every((n) => n === counts[0]), `numTensors changed during fit: ${[...new Set(counts)]}`);
+  assert.ok(
+    counts.every((n) => n === counts[0]),
+    `numTensors changed during fit: ${[...new Set(counts)]}`,
+  );
   const afterFit = sn.memory().numTensors;
   const [loss, accuracy] = model.evaluate(testSplit.images, testSplit.labels, { batchSize: 256 });
   assert.is(sn.memory().numTensors, afterFit, 'evaluate leaves no tensors');
   const predictions = model.predict(testSplit.images, { batchSize: 500 });
   assert.equal(predictions.shape, [10000, 10]);
-  assert.is(sn.metrics.sparseCategoricalAccuracy(testSplit.labels, predictions), accuracy, 'predict agrees with evaluate');
+  assert.is(
+    sn.metrics.sparseCategoricalAccuracy(testSplit.labels, predictions),
+    accuracy,
+    'predict agrees with evaluate',
+  );
   predictions.dispose();
   assert.is(sn.memory().numTensors, afterFit, 'predict leaves only its output');
-  console.log(`fashion-mnist.test: train loss ${history.history.loss[0].toFixed(4)}, acc ${history.history.acc[0].toFixed(4)}; test loss ${loss.toFixed(4)}, accuracy ${(100 * accuracy).toFixed(2)}% (${trainSeconds.toFixed(0)} s of training)`);
+  console.log(
+    `fashion-mnist.test: train loss ${history.history.loss[0].toFixed(4)}, acc ${history.history.acc[0].toFixed(4)}; test loss ${loss.toFixed(4)}, accuracy ${(100 * accuracy).toFixed(2)}% (${trainSeconds.toFixed(0)} s of training)`,
+  );
   assert.ok(accuracy >= 0.75, `test accuracy ${accuracy}`);
   model.dispose();
 });

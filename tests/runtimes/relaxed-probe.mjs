@@ -11,13 +11,26 @@ function probeModule() {
   const c = -(1 + 2 ** -11);
   const body = [
     0x00, // no locals
-    ...f32x4Const(a), ...f32x4Const(a), ...f32x4Const(c),
-    0xfd, 0x85, 0x02, // f32x4.relaxed_madd (0xfd 261)
-    0xfd, 0x1f, 0x00, // f32x4.extract_lane 0
+    ...f32x4Const(a),
+    ...f32x4Const(a),
+    ...f32x4Const(c),
+    0xfd,
+    0x85,
+    0x02, // f32x4.relaxed_madd (0xfd 261)
+    0xfd,
+    0x1f,
+    0x00, // f32x4.extract_lane 0
     0x0b, // end
   ];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00, // "\0asm", version 1
     ...section(1, [0x01, 0x60, 0x00, 0x01, 0x7d]), // one type: () -> f32
     ...section(3, [0x01, 0x00]), // one function of type 0
     ...section(7, [0x01, 0x01, 0x6d, 0x00, 0x00]), // export it as "m"

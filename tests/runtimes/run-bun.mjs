@@ -12,13 +12,15 @@ const dir = makeTempDir('bun');
 const results = [];
 try {
   for (const config of smokeConfigs('bun', 'bun', 'relaxed')) {
-    results.push(runCommandLine({
-      config,
-      dir,
-      argv: (file) => [bun, '--no-install', entry, file], // never fetch packages
-      // No telemetry, and no transpiler cache written outside the temp dir.
-      env: { DO_NOT_TRACK: '1', BUN_RUNTIME_TRANSPILER_CACHE_PATH: '0' },
-    }));
+    results.push(
+      runCommandLine({
+        config,
+        dir,
+        argv: (file) => [bun, '--no-install', entry, file], // never fetch packages
+        // No telemetry, and no transpiler cache written outside the temp dir.
+        env: { DO_NOT_TRACK: '1', BUN_RUNTIME_TRANSPILER_CACHE_PATH: '0' },
+      }),
+    );
   }
 } finally {
   removeTempDir(dir);

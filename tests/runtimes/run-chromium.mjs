@@ -9,14 +9,25 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { failedRun, makeTempDir, removeTempDir, repoRoot, reportAndExit, smokeConfigs, watchdog } from './runner-common.mjs';
+import {
+  failedRun,
+  makeTempDir,
+  removeTempDir,
+  repoRoot,
+  reportAndExit,
+  smokeConfigs,
+  watchdog,
+} from './runner-common.mjs';
 
 const CHROMIUM = process.env.SIMDNET_CHROMIUM || '/usr/bin/chromium';
 const PAGE_TIMEOUT_MS = 60_000;
 const TOTAL_TIMEOUT_MS = 150_000;
 
 const t0 = Date.now();
-const configs = smokeConfigs('chromium', 'browser', 'relaxed').map((c, i) => ({ ...c, name: i === 0 ? 'default' : 'plain' }));
+const configs = smokeConfigs('chromium', 'browser', 'relaxed').map((c, i) => ({
+  ...c,
+  name: i === 0 ? 'default' : 'plain',
+}));
 
 // Only these files leave the repository; anything else is a 404.
 const files = {
@@ -89,14 +100,25 @@ async function runPage(config) {
   const tStart = Date.now();
   try {
     await p.goto(`${origin}/smoke.html?config=${config.name}`, { timeout: PAGE_TIMEOUT_MS });
-    await p.waitForFunction(() => window.smokeResult || window.smokeError, null, { timeout: PAGE_TIMEOUT_MS, polling: 50 });
+    await p.waitForFunction(() => window.smokeResult || window.smokeError, null, {
+      timeout: PAGE_TIMEOUT_MS,
+      polling: 50,
+    });
     const { result, error } = await p.evaluate(() => ({ result: window.smokeResult, error: window.smokeError }));
     console.log(`  (chromium page: ${Date.now() - tStart} ms)`);
     if (error) return failedRun(config.label, `the page threw: ${error}`);
-    if (errors.length) return { ...result, total: result.total + 1, results: [...result.results, { name: 'page errors', ok: false, message: errors.join('; ') }] };
+    if (errors.length)
+      return {
+        ...result,
+        total: result.total + 1,
+        results: [...result.results, { name: 'page errors', ok: false, message: errors.join('; ') }],
+      };
     return result;
   } catch (e) {
-    return failedRun(config.label, `${e.message.split('\n')[0]}${errors.length ? ` (page errors: ${errors.join('; ')})` : ''}`);
+    return failedRun(
+      config.label,
+      `${e.message.split('\n')[0]}${errors.length ? ` (page errors: ${errors.join('; ')})` : ''}`,
+    );
   } finally {
     await p.close().catch(() => {});
   }
@@ -109,11 +131,18 @@ try {
     headless: true,
     timeout: 30_000,
     args: [
-      '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
     ],
   });
-  await context.route('**/*', (route) => (new URL(route.request().url()).origin === origin ? route.continue() : route.abort()));
+  await context.route('**/*', (route) =>
+    new URL(route.request().url()).origin === origin ? route.continue() : route.abort(),
+  );
   console.log(`chromium ${context.browser()?.version() ?? ''}`.trim());
   for (const config of configs) results.push(await runPage(config));
 } catch (e) {

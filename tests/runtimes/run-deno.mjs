@@ -12,12 +12,24 @@ const dir = makeTempDir('deno');
 const results = [];
 try {
   for (const config of smokeConfigs('deno', 'deno', 'relaxed')) {
-    results.push(runCommandLine({
-      config,
-      dir,
-      argv: (file) => [deno, 'run', '--no-lock', '--no-remote', '--cached-only', '--no-prompt', `--allow-read=${file}`, entry, file],
-      env: { DENO_DIR: path.join(dir, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
-    }));
+    results.push(
+      runCommandLine({
+        config,
+        dir,
+        argv: (file) => [
+          deno,
+          'run',
+          '--no-lock',
+          '--no-remote',
+          '--cached-only',
+          '--no-prompt',
+          `--allow-read=${file}`,
+          entry,
+          file,
+        ],
+        env: { DENO_DIR: path.join(dir, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
+      }),
+    );
   }
 } finally {
   removeTempDir(dir);

@@ -24,12 +24,22 @@ const pick = (op, predicate, what) => {
 export function smokeCases() {
   return {
     conv2d: [
-      pick('conv2d', (c) => c.b && c.params.padding === 'same' && same(c.params.strides, [2, 2]), "bias, 'same', stride 2"),
+      pick(
+        'conv2d',
+        (c) => c.b && c.params.padding === 'same' && same(c.params.strides, [2, 2]),
+        "bias, 'same', stride 2",
+      ),
       pick('conv2d', (c) => c.b && Array.isArray(c.params.padding) && c.x.shape[3] % 4 !== 0, 'bias, explicit padding'),
       pick('conv2d', (c) => c.b && same(c.params.dilation, [2, 2]), 'bias, dilation 2'),
     ],
     maxPool2d: [pick('maxPool2d', (c) => c.params.padding === 'same' && same(c.params.poolSize, [3, 3]), "3x3 'same'")],
-    dense: [pick('dense', (c) => c.x.shape[0] > 4 && c.x.shape[1] % 4 !== 0 && c.w.shape[1] % 4 !== 0, 'batch > 4, odd in and out')],
+    dense: [
+      pick(
+        'dense',
+        (c) => c.x.shape[0] > 4 && c.x.shape[1] % 4 !== 0 && c.w.shape[1] % 4 !== 0,
+        'batch > 4, odd in and out',
+      ),
+    ],
   };
 }
 
@@ -42,8 +52,19 @@ export function smokeConfigs(runtimeLabel, expectRuntime, defaultSimd) {
   const cases = smokeCases();
   const relaxedValidates = defaultSimd === 'relaxed';
   return [
-    { label: `${runtimeLabel}, default build`, expect: { simd: defaultSimd, runtime: expectRuntime, relaxedValidates }, tolerance: TOLERANCE, cases },
-    { label: `${runtimeLabel}, ready({ simd: 'plain' })`, simd: 'plain', expect: { simd: 'plain', runtime: expectRuntime }, tolerance: TOLERANCE, cases },
+    {
+      label: `${runtimeLabel}, default build`,
+      expect: { simd: defaultSimd, runtime: expectRuntime, relaxedValidates },
+      tolerance: TOLERANCE,
+      cases,
+    },
+    {
+      label: `${runtimeLabel}, ready({ simd: 'plain' })`,
+      simd: 'plain',
+      expect: { simd: 'plain', runtime: expectRuntime },
+      tolerance: TOLERANCE,
+      cases,
+    },
   ];
 }
 
@@ -87,14 +108,22 @@ export function runCommandLine({ argv, config, dir, env = {}, timeoutMs = 60_000
   const ms = Date.now() - t0;
   const lines = `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n');
   const resultLine = lines.find((l) => l.startsWith(RESULT_PREFIX));
-  const shown = lines.filter((l) => !l.startsWith(RESULT_PREFIX)).join('\n').trimEnd();
+  const shown = lines
+    .filter((l) => !l.startsWith(RESULT_PREFIX))
+    .join('\n')
+    .trimEnd();
   if (shown) console.log(shown);
   console.log(`  (${path.basename(cmd)} process: ${ms} ms, exit ${r.status ?? r.signal})`);
   if (r.error?.code === 'ETIMEDOUT') return failedRun(config.label, `timed out after ${timeoutMs} ms`);
   if (r.error) return failedRun(config.label, `could not start ${cmd}: ${r.error.message}`);
   if (!resultLine) return failedRun(config.label, `exited with ${r.status ?? r.signal} and no result`);
   const result = JSON.parse(resultLine.slice(RESULT_PREFIX.length));
-  if (r.status !== 0) return { ...result, total: result.total + 1, results: [...result.results, { name: 'exit', ok: false, message: `exit ${r.status}` }] };
+  if (r.status !== 0)
+    return {
+      ...result,
+      total: result.total + 1,
+      results: [...result.results, { name: 'exit', ok: false, message: `exit ${r.status}` }],
+    };
   return result;
 }
 
@@ -102,7 +131,9 @@ export function runCommandLine({ argv, config, dir, env = {}, timeoutMs = 60_000
 export function reportAndExit(results, t0) {
   const total = results.reduce((s, r) => s + r.total, 0);
   const passed = results.reduce((s, r) => s + r.passed, 0);
-  const failures = results.flatMap((r) => r.results.filter((x) => !x.ok).map((x) => `  ${r.label}: ${x.name} — ${x.message}`));
+  const failures = results.flatMap((r) =>
+    r.results.filter((x) => !x.ok).map((x) => `  ${r.label}: ${x.name} — ${x.message}`),
+  );
   if (failures.length) console.log(`\nFAILED:\n${failures.join('\n')}`);
   console.log(`\n  Total:     ${total}\n  Passed:    ${passed}\n  Skipped:   0\n  Duration:  ${Date.now() - t0}ms\n`);
   process.exit(total > 0 && passed === total ? 0 : 1);
@@ -117,6 +148,9 @@ export function watchdog(ms, label, onTimeout = async () => {}) {
     console.log(`\n${label}: gave up after ${ms} ms`);
     console.log('\n  Total:     1\n  Passed:    0\n');
     setTimeout(() => process.exit(1), 5000).unref();
-    Promise.resolve().then(onTimeout).catch(() => {}).finally(() => process.exit(1));
+    Promise.resolve()
+      .then(onTimeout)
+      .catch(() => {})
+      .finally(() => process.exit(1));
   }, ms);
 }

@@ -25,7 +25,10 @@ function check(ok, message) {
 }
 
 function checkClose(t, expected, tol, what) {
-  check(JSON.stringify(t.shape) === JSON.stringify(expected.shape), `${what}: shape [${t.shape}], expected [${expected.shape}]`);
+  check(
+    JSON.stringify(t.shape) === JSON.stringify(expected.shape),
+    `${what}: shape [${t.shape}], expected [${expected.shape}]`,
+  );
   const err = maxRelError(t.dataSync(), expected.data);
   check(err <= tol, `${what}: relative error ${err.toExponential(3)} > ${tol}`);
   return err;
@@ -95,7 +98,10 @@ export async function runSmoke(config, log = (line) => console.log(line)) {
 
   await test('tensor round trip, reshape', () => {
     sn.tidy(() => {
-      const t = sn.tensor([[1, 2, 3], [4, 5, 6]]);
+      const t = sn.tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       check(JSON.stringify(t.array()) === '[[1,2,3],[4,5,6]]', `array() is ${JSON.stringify(t.array())}`);
       const r = t.reshape([3, -1]);
       check(JSON.stringify(r.shape) === '[3,2]', `reshape shape [${r.shape}]`);
@@ -114,7 +120,11 @@ export async function runSmoke(config, log = (line) => console.log(line)) {
   for (const c of config.cases.maxPool2d) {
     await test(`maxPool2d = PyTorch: x [${c.x.shape}], ${describe(c)}`, () =>
       sn.tidy(() => {
-        const y = sn.maxPool2d(fromFixture(c.x), { poolSize: c.params.poolSize, strides: c.params.strides, padding: c.params.padding });
+        const y = sn.maxPool2d(fromFixture(c.x), {
+          poolSize: c.params.poolSize,
+          strides: c.params.strides,
+          padding: c.params.padding,
+        });
         return `error ${checkClose(y, c.y, tol, 'maxPool2d').toExponential(1)}`;
       }));
   }
@@ -134,7 +144,10 @@ export async function runSmoke(config, log = (line) => console.log(line)) {
       sn.flatten(b.reshape([2, 2, 3]));
       return b;
     });
-    check(sn.memory().numTensors === before + 1, `after tidy: ${sn.memory().numTensors} tensors, expected ${before + 1}`);
+    check(
+      sn.memory().numTensors === before + 1,
+      `after tidy: ${sn.memory().numTensors} tensors, expected ${before + 1}`,
+    );
     check(!kept.isDisposed && kept.dataSync().every((v) => v === 1), 'the returned tensor lost its data');
     kept.dispose();
     check(sn.memory().numTensors === before, `after dispose: ${sn.memory().numTensors} tensors, expected ${before}`);

@@ -30,10 +30,18 @@ for (const name of Object.keys(UNARY)) {
     for (let c = 0; c < 200; c++) {
       sn.tidy(() => {
         const shape = randomShape(r, 4, c < 100 ? 7 : 23);
-        const x = inputTensor(shape, Array.from({ length: sizeOf(shape) }, () => SAMPLERS[name](r)));
+        const x = inputTensor(
+          shape,
+          Array.from({ length: sizeOf(shape) }, () => SAMPLERS[name](r)),
+        );
         const y = sn[name](x.t);
         assert.equal(y.shape, shape);
-        assertClose(y.dataSync(), mapRef(UNARY[name], x.data), 1e-4, `${name} case ${c} shape ${JSON.stringify(shape)}`);
+        assertClose(
+          y.dataSync(),
+          mapRef(UNARY[name], x.data),
+          1e-4,
+          `${name} case ${c} shape ${JSON.stringify(shape)}`,
+        );
       });
     }
     assert.is(sn.memory().numTensors, start);
@@ -54,7 +62,12 @@ for (const name of Object.keys(UNARY)) {
         const x = inputTensor(shape, values);
         const dy = inputTensor(shape, r.array(values.length, -1, 1));
         const [dx] = sn.grads((t) => sn[name](t))([x.t], dy.t);
-        const [expected] = finiteDiffGrads(([v]) => mapRef(UNARY[name], v), [x.data], dy.data, name === 'log' ? 1e-9 * Math.min(...x.data) * 1e3 : 1e-6);
+        const [expected] = finiteDiffGrads(
+          ([v]) => mapRef(UNARY[name], v),
+          [x.data],
+          dy.data,
+          name === 'log' ? 1e-9 * Math.min(...x.data) * 1e3 : 1e-6,
+        );
         assertClose(dx.dataSync(), expected, 1e-4, `${name} grad case ${c} shape ${JSON.stringify(shape)}`);
       });
     }
@@ -71,7 +84,12 @@ test('clipByValue: 200 random cases match a float64 reference', () => {
       const hi = Math.fround(lo + r.array(1, 0, 2)[0]);
       const x = inputTensor(shape, r.array(sizeOf(shape), -3, 3));
       const y = sn.clipByValue(x.t, lo, hi);
-      assertClose(y.dataSync(), mapRef((v) => clipRef(v, lo, hi), x.data), 1e-4, `clip case ${c} [${lo}, ${hi}]`);
+      assertClose(
+        y.dataSync(),
+        mapRef((v) => clipRef(v, lo, hi), x.data),
+        1e-4,
+        `clip case ${c} [${lo}, ${hi}]`,
+      );
     });
   }
 });
@@ -101,8 +119,22 @@ test('clipByValue: gradients of 100 random small cases match central finite diff
 test('gradients at the kinks: relu passes where x > 0, clip where lo <= x <= hi (inclusive)', () => {
   const x = sn.tensor([-1, 0, 1e-30, 2, -0.5, 0.5, 1]);
   const dy = sn.tensor([1, 2, 3, 4, 5, 6, 7]);
-  assert.equal(Array.from(sn.grads((t) => sn.relu(t))([x], dy)[0].dataSync()), [0, 0, 3, 4, 0, 6, 7]);
-  assert.equal(Array.from(sn.grads((t) => sn.clipByValue(t, -0.5, 0.5))([x], dy)[0].dataSync()), [0, 2, 3, 0, 5, 6, 0]);
+  assert.equal(
+    Array.from(
+      sn
+        .grads((t) => sn.relu(t))([x], dy)[0]
+        .dataSync(),
+    ),
+    [0, 0, 3, 4, 0, 6, 7],
+  );
+  assert.equal(
+    Array.from(
+      sn
+        .grads((t) => sn.clipByValue(t, -0.5, 0.5))([x], dy)[0]
+        .dataSync(),
+    ),
+    [0, 2, 3, 0, 5, 6, 0],
+  );
 });
 
 // The brief asks for 1e-6; the kernels measure <= 2e-7 (a few float32 ulps), so assert 4e-7: a dropped
@@ -171,10 +203,16 @@ test('sigmoid and tanh are finite and exact at the extremes; special values foll
   assert.equal(Array.from(ds.dataSync()), [0, 0]);
   assert.equal(Array.from(dt.dataSync()), [0, 0]);
   const nan = sn.tensor([NaN, NaN, NaN, NaN, NaN]);
-  for (const f of ['sigmoid', 'tanh', 'relu', 'log']) assert.ok(sn[f](nan).dataSync().every(Number.isNaN), `${f}(NaN) is NaN`);
+  for (const f of ['sigmoid', 'tanh', 'relu', 'log'])
+    assert.ok(sn[f](nan).dataSync().every(Number.isNaN), `${f}(NaN) is NaN`);
   const l = Array.from(sn.log(sn.tensor([0, -0, -1, Infinity, 1, 1e-45, 3.4e38])).dataSync());
   assert.equal(l.slice(0, 5), [-Infinity, -Infinity, NaN, Infinity, 0]);
-  assertClose(l.slice(5), [Math.log(Math.fround(1e-45)), Math.log(Math.fround(3.4e38))], 1e-7, 'log of subnormal and huge');
+  assertClose(
+    l.slice(5),
+    [Math.log(Math.fround(1e-45)), Math.log(Math.fround(3.4e38))],
+    1e-7,
+    'log of subnormal and huge',
+  );
 });
 
 function sigmoidRefExact(x) {
@@ -218,7 +256,10 @@ test('errors: wrong types, int32, bad clip bounds', () => {
   }
   const x = sn.zeros([3]);
   assertThrowsMessage(() => sn.clipByValue(i, 0, 1), /clipByValue: argument 'x' must have dtype float32; got int32/);
-  assertThrowsMessage(() => sn.clipByValue(x, 1, 0), /clipByValue: argument 'lo' must be <= 'hi'; got lo = 1 and hi = 0/);
+  assertThrowsMessage(
+    () => sn.clipByValue(x, 1, 0),
+    /clipByValue: argument 'lo' must be <= 'hi'; got lo = 1 and hi = 0/,
+  );
   assertThrowsMessage(() => sn.clipByValue(x, NaN, 1), /clipByValue: argument 'lo' must be a number; got NaN/);
   assertThrowsMessage(() => sn.clipByValue(x, 0, '1'), /clipByValue: argument 'hi' must be a number; got "1"/);
   assert.equal(Array.from(sn.clipByValue(sn.tensor([-5, 5]), -Infinity, 1).dataSync()), [-5, 1]);

@@ -83,7 +83,10 @@ test('variables survive tidy and can be assigned in place', () => {
   assert.not.ok(v.isDisposed);
   sn.tidy(() => v.assign(sn.tensor([7, 8])));
   assert.equal(Array.from(v.dataSync()), [7, 8]);
-  assertThrowsMessage(() => v.assign(sn.tensor([1, 2, 3])), /Variable.assign: variable 'ag_assign' has shape \[2\]; argument 'value' has shape \[3\]/);
+  assertThrowsMessage(
+    () => v.assign(sn.tensor([1, 2, 3])),
+    /Variable.assign: variable 'ag_assign' has shape \[2\]; argument 'value' has shape \[3\]/,
+  );
   assertThrowsMessage(() => sn.variable(sn.zeros([1]), { name: 'ag_assign' }), /already exists/);
   v.dispose();
 });
@@ -91,10 +94,11 @@ test('variables survive tidy and can be assigned in place', () => {
 test('1,000 variableGrads calls leave numTensors and wasmBytes flat', () => {
   const w = sn.tidy(() => sn.variable(sn.randomNormal([64], { seed: 3 }), { name: 'ag_leak' }));
   const x = sn.randomNormal([64], { seed: 4 });
-  const step = () => sn.tidy(() => {
-    const { value, grads } = sn.variableGrads(() => sn.mean(sn.mul(sn.sub(sn.mul(w, x), x), w)));
-    return value.dataSync()[0] + grads.ag_leak.dataSync()[0];
-  });
+  const step = () =>
+    sn.tidy(() => {
+      const { value, grads } = sn.variableGrads(() => sn.mean(sn.mul(sn.sub(sn.mul(w, x), x), w)));
+      return value.dataSync()[0] + grads.ag_leak.dataSync()[0];
+    });
   for (let i = 0; i < 20; i++) step();
   const before = sn.memory();
   for (let i = 0; i < 1000; i++) step();
@@ -110,11 +114,18 @@ test('misuse gives clear errors', () => {
   assertThrowsMessage(() => sn.grads((v) => v.dataSync())([x]), /must return a Tensor/);
   assertThrowsMessage(() => sn.grads((v) => v)(x), /argument 'xs' must be an array of tensors/);
   assertThrowsMessage(() => sn.variableGrads(() => sn.mul(x, sn.tensor([1, 2]))), /./);
-  assertThrowsMessage(() => sn.grads((v) => {
-    sn.grads((u) => u)([v]);
-    return v;
-  })([x]), /cannot be nested/);
-  assertThrowsMessage(() => sn.valueAndGrads((v) => sn.mul(v, v))([x], sn.tensor([1, 2])), /'dy' and 'f\(\.\.\.xs\)' must have the same shape/);
+  assertThrowsMessage(
+    () =>
+      sn.grads((v) => {
+        sn.grads((u) => u)([v]);
+        return v;
+      })([x]),
+    /cannot be nested/,
+  );
+  assertThrowsMessage(
+    () => sn.valueAndGrads((v) => sn.mul(v, v))([x], sn.tensor([1, 2])),
+    /'dy' and 'f\(\.\.\.xs\)' must have the same shape/,
+  );
   x.dispose();
 });
 

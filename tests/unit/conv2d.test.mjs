@@ -21,7 +21,13 @@ function randomCase(r, { small = false, maxCost = Infinity } = {}) {
     const strides = pointwise ? [1, 1] : [r.int(1, 3), r.int(1, 3)];
     const dilation = !pointwise && r.next() < 0.3 ? [r.int(1, 3), r.int(1, 3)] : [1, 1];
     const kind = pointwise ? 'valid' : r.pick(['valid', 'same', 'explicit']);
-    const padding = kind === 'explicit' ? [[r.int(0, 3), r.int(0, 3)], [r.int(0, 3), r.int(0, 3)]] : kind;
+    const padding =
+      kind === 'explicit'
+        ? [
+            [r.int(0, 3), r.int(0, 3)],
+            [r.int(0, 3), r.int(0, 3)],
+          ]
+        : kind;
     const [pt, pb, pl, pr] = kind === 'explicit' ? padding.flat() : [0, 0, 0, 0];
     const winH = (kh - 1) * dilation[0] + 1;
     const winW = (kw - 1) * dilation[1] + 1;
@@ -31,8 +37,13 @@ function randomCase(r, { small = false, maxCost = Infinity } = {}) {
     const cout = r.pick(small ? [1, 2, 3, 5, 8, 9] : [1, 2, 3, 5, 7, 8, 9, 12, 15, 16, 17, 24, 33]);
     const n = r.int(1, small ? 2 : 3);
     const c = {
-      xShape: [n, h, w, cin], wShape: [kh, kw, cin, cout], strides, dilation, padding,
-      bias: r.next() < 0.5, relu: r.next() < 0.3,
+      xShape: [n, h, w, cin],
+      wShape: [kh, kw, cin, cout],
+      strides,
+      dilation,
+      padding,
+      bias: r.next() < 0.5,
+      relu: r.next() < 0.3,
     };
     const [t, b, l, rt] = resolvePaddingRef(padding, h, w, kh, kw, strides, dilation);
     const oh = Math.floor((h + t + b - winH) / strides[0]) + 1;
@@ -51,8 +62,15 @@ function caseData(r, c) {
 }
 
 const refOptions = (c, b) => ({ strides: c.strides, dilation: c.dilation, padding: c.padding, bias: b, relu: c.relu });
-const opOptions = (c, bias) => ({ strides: c.strides, dilation: c.dilation, padding: c.padding, bias, activation: c.relu ? 'relu' : 'linear' });
-const describeCase = (c) => `x ${JSON.stringify(c.xShape)} w ${JSON.stringify(c.wShape)} s ${c.strides} d ${c.dilation} pad ${JSON.stringify(c.padding)} bias ${c.bias} relu ${c.relu}`;
+const opOptions = (c, bias) => ({
+  strides: c.strides,
+  dilation: c.dilation,
+  padding: c.padding,
+  bias,
+  activation: c.relu ? 'relu' : 'linear',
+});
+const describeCase = (c) =>
+  `x ${JSON.stringify(c.xShape)} w ${JSON.stringify(c.wShape)} s ${c.strides} d ${c.dilation} pad ${JSON.stringify(c.padding)} bias ${c.bias} relu ${c.relu}`;
 
 /** sn.grads of conv2d with respect to x, w (and bias), seeded with dy; returns Float32Arrays. */
 function opGrads(c, d, dy, yShape) {
@@ -72,7 +90,9 @@ function checkForwardAndBackward(r, c) {
   const ref = conv2dRef(d.x, c.xShape, d.w, c.wShape, refOptions(c, d.b));
   const dy = f32Array(r, ref.y.length);
   const exact = conv2dBackwardRef(d.x, c.xShape, d.w, c.wShape, dy, refOptions(c, d.b));
-  const y = sn.tidy(() => sn.conv2d(sn.tensor(d.x, c.xShape), sn.tensor(d.w, c.wShape), opOptions(c, sn.tensor(d.b))).dataSync());
+  const y = sn.tidy(() =>
+    sn.conv2d(sn.tensor(d.x, c.xShape), sn.tensor(d.w, c.wShape), opOptions(c, sn.tensor(d.b))).dataSync(),
+  );
   assertClose(y, ref.y, 1e-4, `y, ${describeCase(c)}`);
   const [dx, dw, db] = opGrads(c, d, dy, ref.shape);
   assertClose(dx, exact.dx, 1e-4, `dx, ${describeCase(c)}`);
@@ -87,7 +107,11 @@ test('forward matches the float64 reference on 200 random shapes', () => {
     const d = caseData(r, c);
     const ref = conv2dRef(d.x, c.xShape, d.w, c.wShape, refOptions(c, d.b));
     const y = sn.tidy(() => {
-      const out = sn.conv2d(sn.tensor(d.x, c.xShape), sn.tensor(d.w, c.wShape), opOptions(c, d.b ? sn.tensor(d.b) : undefined));
+      const out = sn.conv2d(
+        sn.tensor(d.x, c.xShape),
+        sn.tensor(d.w, c.wShape),
+        opOptions(c, d.b ? sn.tensor(d.b) : undefined),
+      );
       assert.equal(out.shape, ref.shape, `case ${i}: ${describeCase(c)}`);
       return out.dataSync();
     });
@@ -146,12 +170,44 @@ test('many output pixels: dx blocks and weight-gradient chunks join up', () => {
   // M = 2*62*62 = 7688 and 2*40*40 = 3200 pixels: several dCol blocks and many 256-pixel weight-gradient chunks.
   const r = rng(505);
   for (const c of [
-    { xShape: [2, 64, 64, 1], wShape: [3, 3, 1, 5], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: false },
-    { xShape: [2, 40, 40, 9], wShape: [3, 3, 9, 10], strides: [1, 1], dilation: [1, 1], padding: 'same', bias: true, relu: true },
+    {
+      xShape: [2, 64, 64, 1],
+      wShape: [3, 3, 1, 5],
+      strides: [1, 1],
+      dilation: [1, 1],
+      padding: 'valid',
+      bias: true,
+      relu: false,
+    },
+    {
+      xShape: [2, 40, 40, 9],
+      wShape: [3, 3, 9, 10],
+      strides: [1, 1],
+      dilation: [1, 1],
+      padding: 'same',
+      bias: true,
+      relu: true,
+    },
     // 40 packed columns: backward blocks of 1536 pixels, so dy is masked, packed and summed in three blocks
     // (the last one partial), with row taps and with a pointwise kernel.
-    { xShape: [2, 41, 41, 2], wShape: [2, 2, 2, 33], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: true },
-    { xShape: [1, 59, 61, 3], wShape: [1, 1, 3, 35], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: true },
+    {
+      xShape: [2, 41, 41, 2],
+      wShape: [2, 2, 2, 33],
+      strides: [1, 1],
+      dilation: [1, 1],
+      padding: 'valid',
+      bias: true,
+      relu: true,
+    },
+    {
+      xShape: [1, 59, 61, 3],
+      wShape: [1, 1, 3, 35],
+      strides: [1, 1],
+      dilation: [1, 1],
+      padding: 'valid',
+      bias: true,
+      relu: true,
+    },
   ]) {
     checkForwardAndBackward(r, c);
   }
@@ -163,7 +219,15 @@ test('edge tiles: every output-pixel count 1..11 against every cout 1..17', () =
     for (let cout = 1; cout <= 17; cout++) {
       for (const cin of [3, 10]) {
         // 1 x m output pixels from a 2x2 window over a 2 x (m+1) image.
-        const c = { xShape: [1, 2, m + 1, cin], wShape: [2, 2, cin, cout], strides: [1, 1], dilation: [1, 1], padding: 'valid', bias: true, relu: false };
+        const c = {
+          xShape: [1, 2, m + 1, cin],
+          wShape: [2, 2, cin, cout],
+          strides: [1, 1],
+          dilation: [1, 1],
+          padding: 'valid',
+          bias: true,
+          relu: false,
+        };
         checkForwardAndBackward(r, c);
       }
     }
@@ -186,12 +250,21 @@ test('every subset of inputs differentiated (the others constant) gives the refe
         const all = { x: sn.tensor(d.x, c.xShape), w: sn.tensor(d.w, c.wShape), b: sn.tensor(d.b, [c.wShape[3]]) };
         const f = (...args) => {
           const v = { ...all };
-          wrt.forEach((name, j) => { v[name] = args[j]; });
+          wrt.forEach((name, j) => {
+            v[name] = args[j];
+          });
           return sn.conv2d(v.x, v.w, opOptions(c, v.b));
         };
-        return sn.grads(f)(wrt.map((name) => all[name]), sn.tensor(dy, shape)).map((g) => g.dataSync());
+        return sn
+          .grads(f)(
+            wrt.map((name) => all[name]),
+            sn.tensor(dy, shape),
+          )
+          .map((g) => g.dataSync());
       });
-      wrt.forEach((name, j) => assertClose(got[j], expected[name], 1e-4, `d${name} wrt ${wrt}, case ${i}: ${describeCase(c)}`));
+      wrt.forEach((name, j) =>
+        assertClose(got[j], expected[name], 1e-4, `d${name} wrt ${wrt}, case ${i}: ${describeCase(c)}`),
+      );
     }
   }
 });
@@ -205,7 +278,10 @@ test('PyTorch fixtures: y, dx, dw, db for every conv2d case', () => {
       const inputs = [sn.tensor(c.x.data, c.x.shape), sn.tensor(c.w.data, c.w.shape)];
       if (c.b) inputs.push(sn.tensor(c.b.data, c.b.shape));
       const opts = (b) => ({ strides: c.params.strides, dilation: c.params.dilation, padding, bias: b });
-      const { value, grads } = sn.valueAndGrads((x, w, b) => sn.conv2d(x, w, opts(b)))(inputs, sn.tensor(c.dy.data, c.dy.shape));
+      const { value, grads } = sn.valueAndGrads((x, w, b) => sn.conv2d(x, w, opts(b)))(
+        inputs,
+        sn.tensor(c.dy.data, c.dy.shape),
+      );
       assert.equal(value.shape, c.y.shape, what);
       assertClose(value.dataSync(), c.y.data, 1e-4, `y, ${what}`);
       assertClose(grads[0].dataSync(), c.dx.data, 1e-4, `dx, ${what}`);
@@ -259,26 +335,86 @@ test('invalid arguments give specific errors before any kernel runs', () => {
 function checkErrors() {
   const x = sn.zeros([1, 5, 5, 3]);
   const w = sn.zeros([3, 3, 3, 4]);
-  assertThrowsMessage(() => sn.conv2d(sn.zeros([5, 5, 3]), w), /conv2d: argument 'x' must be rank 4 \[n,h,w,cin\]; got rank 3 with shape \[5,5,3\]/);
-  assertThrowsMessage(() => sn.conv2d(x, sn.zeros([3, 3, 2])), /conv2d: argument 'w' must be rank 4 \[kh,kw,cin,cout\]; got rank 3 with shape \[3,3,2\]/);
-  assertThrowsMessage(() => sn.conv2d(x, sn.zeros([3, 3, 2, 4])), /conv2d: argument 'w' must have cin = 3 \(x's last axis\).*got shape \[3,3,2,4\] \(cin = 2\)/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { bias: sn.zeros([3]) }), /conv2d: argument 'bias' must have shape \[4\].*got shape \[3\]/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { bias: sn.zeros([1, 4]) }), /conv2d: argument 'bias' must be rank 1 \[cout\]; got rank 2/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { bias: [1, 2, 3, 4] }), /conv2d: argument 'bias' must be a Tensor; got array of length 4/);
-  assertThrowsMessage(() => sn.conv2d(x, sn.zeros([7, 3, 3, 4])), /conv2d: the window 7x3 .* is larger than the padded input 5x5/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { dilation: 3 }), /conv2d: the window 7x7 \(kernel 3x3, dilation \[3,3\]\) is larger than the padded input 5x5/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { strides: 0 }), /conv2d: argument 'strides' must contain positive integers; got 0/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { strides: [1, 1.5] }), /conv2d: argument 'strides' must contain positive integers; got \[1,1.5\]/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { strides: [1, 2, 3] }), /conv2d: argument 'strides' must be a positive integer or a pair of them; got array of length 3/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { dilation: -1 }), /conv2d: argument 'dilation' must contain positive integers; got -1/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { padding: 'full' }), /conv2d: argument 'padding' must be 'valid', 'same' or \[\[top, bottom\], \[left, right\]\] \(integers\); got "full"/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { padding: [1, 1] }), /conv2d: argument 'padding' must be 'valid', 'same' or .*; got \[1,1\]/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { padding: [[1, -1], [0, 0]] }), /conv2d: argument 'padding' must not be negative; got \[\[1,-1\],\[0,0\]\]/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { activation: 'tanh' }), /conv2d: argument 'activation' must be 'linear' or 'relu'; got "tanh"/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { stride: 2 }), /conv2d: unknown option 'stride'; expected one of strides, padding, dilation, bias, activation/);
+  assertThrowsMessage(
+    () => sn.conv2d(sn.zeros([5, 5, 3]), w),
+    /conv2d: argument 'x' must be rank 4 \[n,h,w,cin\]; got rank 3 with shape \[5,5,3\]/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, sn.zeros([3, 3, 2])),
+    /conv2d: argument 'w' must be rank 4 \[kh,kw,cin,cout\]; got rank 3 with shape \[3,3,2\]/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, sn.zeros([3, 3, 2, 4])),
+    /conv2d: argument 'w' must have cin = 3 \(x's last axis\).*got shape \[3,3,2,4\] \(cin = 2\)/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { bias: sn.zeros([3]) }),
+    /conv2d: argument 'bias' must have shape \[4\].*got shape \[3\]/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { bias: sn.zeros([1, 4]) }),
+    /conv2d: argument 'bias' must be rank 1 \[cout\]; got rank 2/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { bias: [1, 2, 3, 4] }),
+    /conv2d: argument 'bias' must be a Tensor; got array of length 4/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, sn.zeros([7, 3, 3, 4])),
+    /conv2d: the window 7x3 .* is larger than the padded input 5x5/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { dilation: 3 }),
+    /conv2d: the window 7x7 \(kernel 3x3, dilation \[3,3\]\) is larger than the padded input 5x5/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { strides: 0 }),
+    /conv2d: argument 'strides' must contain positive integers; got 0/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { strides: [1, 1.5] }),
+    /conv2d: argument 'strides' must contain positive integers; got \[1,1.5\]/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { strides: [1, 2, 3] }),
+    /conv2d: argument 'strides' must be a positive integer or a pair of them; got array of length 3/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { dilation: -1 }),
+    /conv2d: argument 'dilation' must contain positive integers; got -1/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { padding: 'full' }),
+    /conv2d: argument 'padding' must be 'valid', 'same' or \[\[top, bottom\], \[left, right\]\] \(integers\); got "full"/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { padding: [1, 1] }),
+    /conv2d: argument 'padding' must be 'valid', 'same' or .*; got \[1,1\]/,
+  );
+  assertThrowsMessage(
+    () =>
+      sn.conv2d(x, w, {
+        padding: [
+          [1, -1],
+          [0, 0],
+        ],
+      }),
+    /conv2d: argument 'padding' must not be negative; got \[\[1,-1\],\[0,0\]\]/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { activation: 'tanh' }),
+    /conv2d: argument 'activation' must be 'linear' or 'relu'; got "tanh"/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { stride: 2 }),
+    /conv2d: unknown option 'stride'; expected one of strides, padding, dilation, bias, activation/,
+  );
   assertThrowsMessage(() => sn.conv2d(x, w, 'same'), /conv2d: argument 'options' must be an object; got "same"/);
   assertThrowsMessage(() => sn.conv2d([[1]], w), /conv2d: argument 'x' must be a Tensor; got array of length 1/);
-  assertThrowsMessage(() => sn.conv2d(sn.zeros([1, 0, 5, 3]), w), /conv2d: argument 'x' must have non-zero height, width and channels; got shape \[1,0,5,3\]/);
+  assertThrowsMessage(
+    () => sn.conv2d(sn.zeros([1, 0, 5, 3]), w),
+    /conv2d: argument 'x' must have non-zero height, width and channels; got shape \[1,0,5,3\]/,
+  );
   const disposed = sn.zeros([3, 3, 3, 4]);
   disposed.dispose();
   assertThrowsMessage(() => sn.conv2d(x, disposed), /conv2d: argument 'w' is a disposed tensor/);
@@ -306,10 +442,18 @@ test('10,000 tidied conv2d calls leave wasmBytes and numTensors flat', () => {
   const w = sn.randomNormal([3, 3, 5, 9], { seed: 2 });
   const b = sn.randomNormal([9], { seed: 3 });
   const g = sn.grads((p, q, r) => sn.conv2d(p, q, { bias: r, padding: 'same', strides: 2, activation: 'relu' }));
-  const step = (i) => sn.tidy(() => {
-    sn.conv2d(x, w, { bias: b, padding: [[1, 0], [2, 1]], dilation: i % 2 ? 1 : 2 });
-    if (i % 100 === 0) g([x, w, b]);
-  });
+  const step = (i) =>
+    sn.tidy(() => {
+      sn.conv2d(x, w, {
+        bias: b,
+        padding: [
+          [1, 0],
+          [2, 1],
+        ],
+        dilation: i % 2 ? 1 : 2,
+      });
+      if (i % 100 === 0) g([x, w, b]);
+    });
   for (let i = 0; i < 20; i++) step(i); // scratch buffers reach their steady size
   const before = sn.memory();
   for (let i = 0; i < 10000; i++) step(i);

@@ -57,7 +57,8 @@ function labelsFile(s) {
 
 /** Writes the four IDX files of `train` and `test` splits into dir (gzipped when gz). Returns dir. */
 function writeIdxSet(dir, train, test, { gz = false } = {}) {
-  const put = (name, bytes) => writeFileSync(path.join(dir, gz ? name + '.gz' : name), gz ? zlib.gzipSync(bytes) : bytes);
+  const put = (name, bytes) =>
+    writeFileSync(path.join(dir, gz ? name + '.gz' : name), gz ? zlib.gzipSync(bytes) : bytes);
   if (train) {
     put(IDX.trainImages, imagesFile(train));
     put(IDX.trainLabels, labelsFile(train));
@@ -82,7 +83,8 @@ function assertSplit(split, ref, what, map = unit) {
   assert.equal(Array.from(split.labels.dataSync()), Array.from(ref.labels.subarray(0, ref.n)), `${what} labels`);
   const got = split.images.dataSync();
   for (let i = 0; i < got.length; i++) {
-    if (got[i] !== map(ref.pixels[i])) assert.unreachable(`${what} pixel ${i}: got ${got[i]}, expected ${map(ref.pixels[i])} (byte ${ref.pixels[i]})`);
+    if (got[i] !== map(ref.pixels[i]))
+      assert.unreachable(`${what} pixel ${i}: got ${got[i]}, expected ${map(ref.pixels[i])} (byte ${ref.pixels[i]})`);
   }
 }
 
@@ -104,9 +106,7 @@ function withEnv(value, fn) {
     if (saved === undefined) delete process.env.SIMDNET_DATA;
     else process.env.SIMDNET_DATA = saved;
   };
-  return Promise.resolve()
-    .then(fn)
-    .finally(restore);
+  return Promise.resolve().then(fn).finally(restore);
 }
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -179,12 +179,25 @@ test("normalize: [-1, 1] is torchvision's Normalize((0.5,), (0.5,)) bit for bit;
   b.dispose();
   const c = await sn.datasets.mnist.load({ dir, normalize: [0, 255], test: false });
   const cp = c.train.images.dataSync();
-  for (let i = 0; i < cp.length; i++) if (Math.abs(cp[i] - s.pixels[i]) > 1e-4) assert.unreachable(`[0,255] pixel ${i}: ${cp[i]} vs ${s.pixels[i]}`);
+  for (let i = 0; i < cp.length; i++)
+    if (Math.abs(cp[i] - s.pixels[i]) > 1e-4) assert.unreachable(`[0,255] pixel ${i}: ${cp[i]} vs ${s.pixels[i]}`);
   c.dispose();
-  await rejects(() => sn.datasets.mnist.load({ dir, normalize: [1, 1] }), /mnist\.load: option 'normalize' must be a range \[lo, hi\] of two different finite numbers .*got \[1,1\]/);
-  await rejects(() => sn.datasets.mnist.load({ dir, normalize: 'yes' }), /mnist\.load: option 'normalize' must be a range \[lo, hi\] \(e\.g\. \[-1, 1\]\) or \{ mean, std \}; got yes/);
-  await rejects(() => sn.datasets.mnist.load({ dir, normalize: { mean: 0.5, std: 0 } }), /option 'normalize.std' must not contain 0/);
-  await rejects(() => sn.datasets.mnist.load({ dir, normalize: { mean: [0.5, 0.5], std: 1 } }), /option 'normalize.mean' must be a finite number or an array of 1 \(one per channel\); got \[0.5,0.5\]/);
+  await rejects(
+    () => sn.datasets.mnist.load({ dir, normalize: [1, 1] }),
+    /mnist\.load: option 'normalize' must be a range \[lo, hi\] of two different finite numbers .*got \[1,1\]/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.load({ dir, normalize: 'yes' }),
+    /mnist\.load: option 'normalize' must be a range \[lo, hi\] \(e\.g\. \[-1, 1\]\) or \{ mean, std \}; got yes/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.load({ dir, normalize: { mean: 0.5, std: 0 } }),
+    /option 'normalize.std' must not contain 0/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.load({ dir, normalize: { mean: [0.5, 0.5], std: 1 } }),
+    /option 'normalize.mean' must be a finite number or an array of 1 \(one per channel\); got \[0.5,0.5\]/,
+  );
   assert.is(sn.memory().numTensors, startTensors);
 });
 
@@ -206,14 +219,38 @@ test('limit keeps the first examples; train: false / test: false skip a split', 
   assert.not.ok('test' in onlyTrain);
   assertSplit(onlyTrain.train, train, 'train only');
   onlyTrain.dispose();
-  await rejects(() => sn.datasets.mnist.load({ dir, train: false, test: false }), /mnist\.load: options 'train' and 'test' are both false; nothing to load/);
-  await rejects(() => sn.datasets.mnist.load({ dir, limit: { train: 0 } }), /mnist\.load: option 'limit.train' must be a positive integer; got 0/);
-  await rejects(() => sn.datasets.mnist.load({ dir, limit: { train: 1.5 } }), /option 'limit.train' must be a positive integer; got 1.5/);
-  await rejects(() => sn.datasets.mnist.load({ dir, limit: { validation: 3 } }), /option 'limit' may only have the keys 'train' and 'test'; got 'validation'/);
-  await rejects(() => sn.datasets.mnist.load({ dir, limit: 5 }), /option 'limit' must be an object \{ train\?, test\? \}/);
-  await rejects(() => sn.datasets.mnist.load({ dir, train: 'yes' }), /mnist\.load: option 'train' must be true or false; got "yes"/);
-  await rejects(() => sn.datasets.mnist.load({ dir, normalise: [-1, 1] }), /mnist\.load: unknown option 'normalise'; the options are dir, normalize/);
-  await rejects(() => sn.datasets.mnist.load({ dir: 5 }), /mnist\.load: option 'dir' must be a non-empty string \(a directory\); got 5/);
+  await rejects(
+    () => sn.datasets.mnist.load({ dir, train: false, test: false }),
+    /mnist\.load: options 'train' and 'test' are both false; nothing to load/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.load({ dir, limit: { train: 0 } }),
+    /mnist\.load: option 'limit.train' must be a positive integer; got 0/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.load({ dir, limit: { train: 1.5 } }),
+    /option 'limit.train' must be a positive integer; got 1.5/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.load({ dir, limit: { validation: 3 } }),
+    /option 'limit' may only have the keys 'train' and 'test'; got 'validation'/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.load({ dir, limit: 5 }),
+    /option 'limit' must be an object \{ train\?, test\? \}/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.load({ dir, train: 'yes' }),
+    /mnist\.load: option 'train' must be true or false; got "yes"/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.load({ dir, normalise: [-1, 1] }),
+    /mnist\.load: unknown option 'normalise'; the options are dir, normalize/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.load({ dir: 5 }),
+    /mnist\.load: option 'dir' must be a non-empty string \(a directory\); got 5/,
+  );
   await rejects(() => sn.datasets.mnist.load('dir'), /mnist\.load: argument 'options' must be an object; got string/);
   assert.is(sn.memory().numTensors, startTensors);
 });
@@ -228,46 +265,104 @@ async function expectFileError(replace, bytes, pattern, { gz = false, what } = {
   if (gz) rmSync(path.join(dir, replace));
   writeFileSync(file, bytes);
   const before = sn.memory().numTensors;
-  await rejects(() => sn.datasets.mnist.load({ dir }), new RegExp(`^mnist\\.load: ${escape(file)}: ${pattern.source}`), what);
+  await rejects(
+    () => sn.datasets.mnist.load({ dir }),
+    new RegExp(`^mnist\\.load: ${escape(file)}: ${pattern.source}`),
+    what,
+  );
   assert.is(sn.memory().numTensors, before, `${what}: a failed load leaves no tensor behind`);
 }
 
 test('errors: truncated IDX files (header and data), with expected vs got sizes', async () => {
   const s = makeSplit(3, 11);
   const full = imagesFile(s);
-  await expectFileError(IDX.trainImages, full.subarray(0, full.length - 10), /truncated IDX file: the header gives dimensions \[3,28,28\], so expected 2368 bytes; got 2358 bytes/, { what: 'short data' });
-  await expectFileError(IDX.trainImages, full.subarray(0, 10), /truncated IDX file: expected a header of 16 bytes; got only 10 bytes/, { what: 'short header' });
-  await expectFileError(IDX.testLabels, new Uint8Array([0, 0]), /truncated IDX file: expected a header of 8 bytes; got only 2 bytes/, { what: 'two bytes' });
+  await expectFileError(
+    IDX.trainImages,
+    full.subarray(0, full.length - 10),
+    /truncated IDX file: the header gives dimensions \[3,28,28\], so expected 2368 bytes; got 2358 bytes/,
+    { what: 'short data' },
+  );
+  await expectFileError(
+    IDX.trainImages,
+    full.subarray(0, 10),
+    /truncated IDX file: expected a header of 16 bytes; got only 10 bytes/,
+    { what: 'short header' },
+  );
+  await expectFileError(
+    IDX.testLabels,
+    new Uint8Array([0, 0]),
+    /truncated IDX file: expected a header of 8 bytes; got only 2 bytes/,
+    { what: 'two bytes' },
+  );
   const longer = new Uint8Array(full.length + 5);
   longer.set(full);
-  await expectFileError(IDX.testImages, longer, /IDX file longer than its header says: the header gives dimensions \[3,28,28\], so expected 2368 bytes; got 2373 bytes/, { what: 'trailing bytes' });
+  await expectFileError(
+    IDX.testImages,
+    longer,
+    /IDX file longer than its header says: the header gives dimensions \[3,28,28\], so expected 2368 bytes; got 2373 bytes/,
+    { what: 'trailing bytes' },
+  );
   // A truncated .gz is reported by the decompressor, still naming the file.
   const gz = zlib.gzipSync(full);
-  await expectFileError(IDX.trainImages, gz.subarray(0, gz.length >> 1), /could not decompress gzip data \(a truncated or corrupt \.gz file\?\)/, { gz: true, what: 'truncated gz' });
+  await expectFileError(
+    IDX.trainImages,
+    gz.subarray(0, gz.length >> 1),
+    /could not decompress gzip data \(a truncated or corrupt \.gz file\?\)/,
+    { gz: true, what: 'truncated gz' },
+  );
 });
 
 test('errors: wrong magic numbers say what was expected and what the file looks like', async () => {
   const s = makeSplit(3, 12);
-  await expectFileError(IDX.trainImages, labelsFile(s), /wrong magic number: expected 0x00000803 \(2051: unsigned bytes, 3 dimensions\); got 0x00000801 \(2049\) \(a label file: 1 dimension\)/, { what: 'labels as images' });
-  await expectFileError(IDX.trainLabels, imagesFile(s), /wrong magic number: expected 0x00000801 \(2049: unsigned bytes, 1 dimension\); got 0x00000803 \(2051\) \(an image file: 3 dimensions\)/, { what: 'images as labels' });
+  await expectFileError(
+    IDX.trainImages,
+    labelsFile(s),
+    /wrong magic number: expected 0x00000803 \(2051: unsigned bytes, 3 dimensions\); got 0x00000801 \(2049\) \(a label file: 1 dimension\)/,
+    { what: 'labels as images' },
+  );
+  await expectFileError(
+    IDX.trainLabels,
+    imagesFile(s),
+    /wrong magic number: expected 0x00000801 \(2049: unsigned bytes, 1 dimension\); got 0x00000803 \(2051\) \(an image file: 3 dimensions\)/,
+    { what: 'images as labels' },
+  );
   const floats = imagesFile(s);
   floats[2] = 0x0d;
-  await expectFileError(IDX.testImages, floats, /wrong magic number: expected 0x00000803 .*; got 0x00000d03 \(3331\) \(element type 0xd; only unsigned bytes, 0x08, are supported\)/, { what: 'float IDX' });
-  await expectFileError(IDX.testImages, new TextEncoder().encode('<html>not found</html>'), /wrong magic number: expected 0x00000803 .*\(not an IDX file\)/, { what: 'html' });
+  await expectFileError(
+    IDX.testImages,
+    floats,
+    /wrong magic number: expected 0x00000803 .*; got 0x00000d03 \(3331\) \(element type 0xd; only unsigned bytes, 0x08, are supported\)/,
+    { what: 'float IDX' },
+  );
+  await expectFileError(
+    IDX.testImages,
+    new TextEncoder().encode('<html>not found</html>'),
+    /wrong magic number: expected 0x00000803 .*\(not an IDX file\)/,
+    { what: 'html' },
+  );
 });
 
 test('errors: wrong image dimensions, image/label count mismatch, labels out of range', async () => {
   const small = makeSplit(3, 13, 32);
-  await expectFileError(IDX.trainImages, imagesFile(small), /wrong image dimensions: expected 28x28 pixels; got 32x32/, { what: 'dims' });
+  await expectFileError(
+    IDX.trainImages,
+    imagesFile(small),
+    /wrong image dimensions: expected 28x28 pixels; got 32x32/,
+    { what: 'dims' },
+  );
   const s = makeSplit(3, 14);
   const dir = writeIdxSet(tmpDir(), s, s);
   writeFileSync(path.join(dir, IDX.testLabels), labelsFile({ ...s, n: 2, labels: s.labels.subarray(0, 2) }));
   await rejects(
     () => sn.datasets.mnist.load({ dir }),
-    new RegExp(`^mnist\\.load: image/label count mismatch: expected as many labels as images; ${escape(path.join(dir, IDX.testImages))} has 3 images but ${escape(path.join(dir, IDX.testLabels))} has 2 labels`),
+    new RegExp(
+      `^mnist\\.load: image/label count mismatch: expected as many labels as images; ${escape(path.join(dir, IDX.testImages))} has 3 images but ${escape(path.join(dir, IDX.testLabels))} has 2 labels`,
+    ),
   );
   const bad = { ...s, labels: Uint8Array.from([1, 2, 10]) };
-  await expectFileError(IDX.trainLabels, labelsFile(bad), /label 10 at index 2 is out of range: expected 0\.\.9/, { what: 'label range' });
+  await expectFileError(IDX.trainLabels, labelsFile(bad), /label 10 at index 2 is out of range: expected 0\.\.9/, {
+    what: 'label range',
+  });
   // With a limit, only the labels used are checked.
   const dir2 = writeIdxSet(tmpDir(), bad, s);
   const d = await sn.datasets.mnist.load({ dir: dir2, limit: { train: 2 } });
@@ -320,25 +415,43 @@ test('not found: the error lists every place tried, in order, and how to get the
   const missingDir = path.join(tmpRoot, 'does-not-exist');
   const partial = writeIdxSet(tmpDir(), makeSplit(2, 23), null);
   await withEnv(partial, async () => {
-    const e = await rejects(() => sn.datasets.mnist.load({ dir: missingDir }), /^mnist\.load: could not find the MNIST files/);
+    const e = await rejects(
+      () => sn.datasets.mnist.load({ dir: missingDir }),
+      /^mnist\.load: could not find the MNIST files/,
+    );
     const lines = e.message.split('\n');
-    assert.match(lines[0], /\(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each may be gzipped, with \.gz\)\. Looked in, in this order:/);
+    assert.match(
+      lines[0],
+      /\(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each may be gzipped, with \.gz\)\. Looked in, in this order:/,
+    );
     assert.is(lines[1], `  - ${missingDir} (option 'dir'): does not exist`);
-    assert.is(lines[2], `  - ${partial} ($SIMDNET_DATA): missing t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]`);
+    assert.is(
+      lines[2],
+      `  - ${partial} ($SIMDNET_DATA): missing t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]`,
+    );
     assert.match(lines[3], /^To get them: download the four IDX files/);
     assert.match(e.message, /pass it as \{ dir \} or set SIMDNET_DATA to it/);
   });
   await withEnv(undefined, async () => {
     const file = path.join(partial, IDX.trainImages);
     const e = await rejects(() => sn.datasets.mnist.load({ dir: file }), /could not find the MNIST files/);
-    assert.match(e.message, new RegExp(`  - ${escape(file)} \\(option 'dir'\\): not a directory\\n  - \\$SIMDNET_DATA: not set\\n`));
+    assert.match(
+      e.message,
+      new RegExp(`  - ${escape(file)} \\(option 'dir'\\): not a directory\\n  - \\$SIMDNET_DATA: not set\\n`),
+    );
     // Fashion-MNIST's message adds Debian's directory, the apt-get line and the embedded subset.
-    const f = await rejects(() => sn.datasets.fashionMnist.load({ dir: missingDir, systemDirs: false }), /^fashionMnist\.load: could not find the Fashion-MNIST files/);
+    const f = await rejects(
+      () => sn.datasets.fashionMnist.load({ dir: missingDir, systemDirs: false }),
+      /^fashionMnist\.load: could not find the Fashion-MNIST files/,
+    );
     assert.not.match(f.message, /  - \/usr\/share\/datasets/, 'systemDirs: false skips the Debian directory');
     assert.match(f.message, /apt-get install dataset-fashion-mnist/);
     assert.match(f.message, /\{ embedded: true \} \(or \{ fallbackToEmbedded: true \}\)/);
     if (!existsSync(path.join(DEBIAN_DIR, IDX.trainImages + '.gz'))) {
-      const g = await rejects(() => sn.datasets.fashionMnist.load({ dir: missingDir }), /could not find the Fashion-MNIST files/);
+      const g = await rejects(
+        () => sn.datasets.fashionMnist.load({ dir: missingDir }),
+        /could not find the Fashion-MNIST files/,
+      );
       assert.match(g.message, /  - \/usr\/share\/datasets\/fashion-mnist \(Debian's dataset-fashion-mnist\): /);
     }
   });
@@ -364,7 +477,10 @@ test('the embedded Fashion-MNIST subset: < 5 MB, loads with embedded: true, 8,00
   const labels = d.train.labels.dataSync();
   const counts = new Array(10).fill(0);
   for (const l of labels) counts[l]++;
-  assert.ok(counts.every((c) => c > 600), `every class present: ${counts}`);
+  assert.ok(
+    counts.every((c) => c > 600),
+    `every class present: ${counts}`,
+  );
   const px = d.test.images.dataSync();
   let min = Infinity;
   let max = -Infinity;
@@ -381,7 +497,10 @@ test('the embedded Fashion-MNIST subset: < 5 MB, loads with embedded: true, 8,00
   assert.equal(e.test.images.shape, [5, 28, 28, 1]);
   assert.is(e.embedded, true);
   e.dispose();
-  await rejects(() => sn.datasets.fashionMnist.load({ embedded: true, dir: '/x' }), /fashionMnist\.load: options 'embedded' and 'dir' exclude each other/);
+  await rejects(
+    () => sn.datasets.fashionMnist.load({ embedded: true, dir: '/x' }),
+    /fashionMnist\.load: options 'embedded' and 'dir' exclude each other/,
+  );
   await rejects(() => sn.datasets.fashionMnist.load({ embedded: 1 }), /option 'embedded' must be true or false; got 1/);
   assert.is(sn.memory().numTensors, startTensors);
 });
@@ -396,15 +515,28 @@ test('fallbackToEmbedded: used only when no directory has the files, and reporte
     assert.is(found.note, undefined);
     found.dispose();
     const missing = path.join(tmpRoot, 'nothing-here');
-    const fell = await sn.datasets.fashionMnist.load({ dir: missing, systemDirs: false, fallbackToEmbedded: true, limit: { train: 10, test: 4 } });
+    const fell = await sn.datasets.fashionMnist.load({
+      dir: missing,
+      systemDirs: false,
+      fallbackToEmbedded: true,
+      limit: { train: 10, test: 4 },
+    });
     assert.is(fell.embedded, true);
     assert.is(path.resolve(fell.source), path.resolve(SUBSET_DIR));
-    assert.match(fell.note, new RegExp(`^the full Fashion-MNIST was not found \\(${escape(missing)} \\(option 'dir'\\): does not exist; \\$SIMDNET_DATA: not set\\); using the embedded subset of 8000 training and 2000 test images from `));
+    assert.match(
+      fell.note,
+      new RegExp(
+        `^the full Fashion-MNIST was not found \\(${escape(missing)} \\(option 'dir'\\): does not exist; \\$SIMDNET_DATA: not set\\); using the embedded subset of 8000 training and 2000 test images from `,
+      ),
+    );
     assert.equal(fell.train.images.shape, [10, 28, 28, 1]);
     assert.equal(fell.test.images.shape, [4, 28, 28, 1]);
     fell.dispose();
     // Without the option, no fallback.
-    await rejects(() => sn.datasets.fashionMnist.load({ dir: missing, systemDirs: false }), /could not find the Fashion-MNIST files/);
+    await rejects(
+      () => sn.datasets.fashionMnist.load({ dir: missing, systemDirs: false }),
+      /could not find the Fashion-MNIST files/,
+    );
   });
   assert.is(sn.memory().numTensors, startTensors);
 });
@@ -415,7 +547,12 @@ test('fromBytes: gzipped or plain bytes, ArrayBuffer too, one split alone; error
   const train = makeSplit(3, 40);
   const test_ = makeSplit(2, 41);
   const d = await sn.datasets.fashionMnist.fromBytes(
-    { trainImages: zlib.gzipSync(imagesFile(train)), trainLabels: labelsFile(train).buffer, testImages: imagesFile(test_), testLabels: labelsFile(test_) },
+    {
+      trainImages: zlib.gzipSync(imagesFile(train)),
+      trainLabels: labelsFile(train).buffer,
+      testImages: imagesFile(test_),
+      testLabels: labelsFile(test_),
+    },
     { normalize: [-1, 1] },
   );
   assert.is(d.source, 'bytes');
@@ -426,10 +563,22 @@ test('fromBytes: gzipped or plain bytes, ArrayBuffer too, one split alone; error
   const t = await sn.datasets.mnist.fromBytes({ testImages: imagesFile(test_), testLabels: labelsFile(test_) });
   assert.not.ok('train' in t);
   t.dispose();
-  await rejects(() => sn.datasets.mnist.fromBytes({ trainImages: imagesFile(train) }), /mnist\.fromBytes: 'trainImages' was given without 'trainLabels'; a split needs both its images and its labels/);
-  await rejects(() => sn.datasets.mnist.fromBytes({}), /mnist\.fromBytes: argument 'bytes' has none of trainImages\/trainLabels\/testImages\/testLabels/);
-  await rejects(() => sn.datasets.mnist.fromBytes({ testImages: 'abc', testLabels: labelsFile(test_) }), /mnist\.fromBytes: 'testImages' must be a Uint8Array or an ArrayBuffer with the file's bytes; got String/);
-  await rejects(() => sn.datasets.mnist.fromBytes({ testImages: labelsFile(test_), testLabels: labelsFile(test_) }), /^mnist\.fromBytes: testImages: wrong magic number/);
+  await rejects(
+    () => sn.datasets.mnist.fromBytes({ trainImages: imagesFile(train) }),
+    /mnist\.fromBytes: 'trainImages' was given without 'trainLabels'; a split needs both its images and its labels/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.fromBytes({}),
+    /mnist\.fromBytes: argument 'bytes' has none of trainImages\/trainLabels\/testImages\/testLabels/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.fromBytes({ testImages: 'abc', testLabels: labelsFile(test_) }),
+    /mnist\.fromBytes: 'testImages' must be a Uint8Array or an ArrayBuffer with the file's bytes; got String/,
+  );
+  await rejects(
+    () => sn.datasets.mnist.fromBytes({ testImages: labelsFile(test_), testLabels: labelsFile(test_) }),
+    /^mnist\.fromBytes: testImages: wrong magic number/,
+  );
   assert.is(sn.memory().numTensors, startTensors);
 });
 
@@ -468,7 +617,8 @@ function cifarReference(records, map = () => unit) {
 }
 
 function writeCifar(dir, train, test_, { gz = false } = {}) {
-  const put = (name, bytes) => writeFileSync(path.join(dir, gz ? name + '.gz' : name), gz ? zlib.gzipSync(bytes) : bytes);
+  const put = (name, bytes) =>
+    writeFileSync(path.join(dir, gz ? name + '.gz' : name), gz ? zlib.gzipSync(bytes) : bytes);
   train.files.forEach((f, i) => put(`data_batch_${i + 1}.bin`, f));
   put('test_batch.bin', test_.files[0]);
   return dir;
@@ -478,10 +628,15 @@ function assertCifar(split, records, what, map) {
   assert.equal(split.images.shape, [records.length, 32, 32, 3], `${what} shape`);
   assert.equal(split.labels.shape, [records.length]);
   assert.is(split.labels.dtype, 'int32');
-  assert.equal(Array.from(split.labels.dataSync()), records.map((r) => r.label), `${what} labels`);
+  assert.equal(
+    Array.from(split.labels.dataSync()),
+    records.map((r) => r.label),
+    `${what} labels`,
+  );
   const got = split.images.dataSync();
   const want = cifarReference(records, map);
-  for (let i = 0; i < got.length; i++) if (got[i] !== want[i]) assert.unreachable(`${what} element ${i}: got ${got[i]}, expected ${want[i]}`);
+  for (let i = 0; i < got.length; i++)
+    if (got[i] !== want[i]) assert.unreachable(`${what} element ${i}: got ${got[i]}, expected ${want[i]}`);
 }
 
 test('cifar10.load: planar records become NHWC images, across the five batches; gzipped too', async () => {
@@ -517,14 +672,26 @@ test('cifar10: per-channel normalize, limit across batches (later batches unread
   assert.not.ok('test' in d);
   assertCifar(d.train, train.records.slice(0, 5), 'limited train', (c) => (b) => torchNormalize(b, mean[c], std[c]));
   d.dispose();
-  await rejects(() => sn.datasets.cifar10.load({ dir, normalize: { mean: [0.5], std: 0.5 } }), /cifar10\.load: option 'normalize.mean' must be a finite number or an array of 3 \(one per channel\); got \[0.5\]/);
-  const f = await sn.datasets.cifar10.fromBytes({ train: train.files.map((x) => x.buffer), test: zlib.gzipSync(test_.files[0]) }, { normalize: [-1, 1] });
+  await rejects(
+    () => sn.datasets.cifar10.load({ dir, normalize: { mean: [0.5], std: 0.5 } }),
+    /cifar10\.load: option 'normalize.mean' must be a finite number or an array of 3 \(one per channel\); got \[0.5\]/,
+  );
+  const f = await sn.datasets.cifar10.fromBytes(
+    { train: train.files.map((x) => x.buffer), test: zlib.gzipSync(test_.files[0]) },
+    { normalize: [-1, 1] },
+  );
   assert.is(f.source, 'bytes');
   assertCifar(f.train, train.records, 'fromBytes train', () => (b) => torchNormalize(b, 0.5, 0.5));
   assertCifar(f.test, test_.records, 'fromBytes test', () => (b) => torchNormalize(b, 0.5, 0.5));
   f.dispose();
-  await rejects(() => sn.datasets.cifar10.fromBytes({}), /cifar10\.fromBytes: argument 'bytes' must be an object \{ train\?, test\? \} with at least one of them/);
-  await rejects(() => sn.datasets.cifar10.fromBytes({ train: [] }), /cifar10\.fromBytes: 'train' must hold at least one file's bytes; got an empty array/);
+  await rejects(
+    () => sn.datasets.cifar10.fromBytes({}),
+    /cifar10\.fromBytes: argument 'bytes' must be an object \{ train\?, test\? \} with at least one of them/,
+  );
+  await rejects(
+    () => sn.datasets.cifar10.fromBytes({ train: [] }),
+    /cifar10\.fromBytes: 'train' must hold at least one file's bytes; got an empty array/,
+  );
   assert.is(sn.memory().numTensors, startTensors);
 });
 
@@ -536,18 +703,32 @@ test('cifar10 errors: size not a multiple of 3073, empty file, label out of rang
   writeFileSync(file, test_.files[0].subarray(0, 3073 + 100));
   await rejects(
     () => sn.datasets.cifar10.load({ dir }),
-    new RegExp(`^cifar10\\.load: ${escape(file)}: size is not a multiple of 3073 \\(1 label byte \\+ 3072 pixel bytes per record\\): expected 3073 or 6146 bytes; got 3173 bytes \\(1 records and 100 bytes over; truncated\\?\\)`),
+    new RegExp(
+      `^cifar10\\.load: ${escape(file)}: size is not a multiple of 3073 \\(1 label byte \\+ 3072 pixel bytes per record\\): expected 3073 or 6146 bytes; got 3173 bytes \\(1 records and 100 bytes over; truncated\\?\\)`,
+    ),
   );
   writeFileSync(file, new Uint8Array(0));
-  await rejects(() => sn.datasets.cifar10.load({ dir }), new RegExp(`^cifar10\\.load: ${escape(file)}: empty file: expected records of 3073 bytes .*; got 0 bytes`));
+  await rejects(
+    () => sn.datasets.cifar10.load({ dir }),
+    new RegExp(`^cifar10\\.load: ${escape(file)}: empty file: expected records of 3073 bytes .*; got 0 bytes`),
+  );
   const bad = test_.files[0].slice();
   bad[3073] = 10;
   writeFileSync(file, bad);
-  await rejects(() => sn.datasets.cifar10.load({ dir }), new RegExp(`^cifar10\\.load: ${escape(file)}: label 10 at index 1 is out of range: expected 0\\.\\.9`));
+  await rejects(
+    () => sn.datasets.cifar10.load({ dir }),
+    new RegExp(`^cifar10\\.load: ${escape(file)}: label 10 at index 1 is out of range: expected 0\\.\\.9`),
+  );
   assert.is(sn.memory().numTensors, startTensors, 'failed loads leave no tensor');
   await withEnv(undefined, async () => {
-    const e = await rejects(() => sn.datasets.cifar10.load({ dir: tmpDir(), train: false }), /^cifar10\.load: could not find the CIFAR-10 files \(test_batch\.bin; each may be gzipped, with \.gz\)/);
-    assert.match(e.message, /\(option 'dir'\): missing test_batch\.bin\[\.gz\]\n  - \$SIMDNET_DATA: not set\nTo get them: download the binary version of CIFAR-10/);
+    const e = await rejects(
+      () => sn.datasets.cifar10.load({ dir: tmpDir(), train: false }),
+      /^cifar10\.load: could not find the CIFAR-10 files \(test_batch\.bin; each may be gzipped, with \.gz\)/,
+    );
+    assert.match(
+      e.message,
+      /\(option 'dir'\): missing test_batch\.bin\[\.gz\]\n  - \$SIMDNET_DATA: not set\nTo get them: download the binary version of CIFAR-10/,
+    );
   });
 });
 
@@ -582,7 +763,9 @@ console.log(JSON.stringify(out));
 
 test("Debian's Fashion-MNIST (when installed): found by default, 60,000 + 10,000 images, labels 0..9", () => {
   if (!existsSync(path.join(DEBIAN_DIR, IDX.trainImages + '.gz'))) {
-    console.log(`  (skipped: ${DEBIAN_DIR} has no Fashion-MNIST; apt-get install dataset-fashion-mnist to run this test)`);
+    console.log(
+      `  (skipped: ${DEBIAN_DIR} has no Fashion-MNIST; apt-get install dataset-fashion-mnist to run this test)`,
+    );
     return;
   }
   const env = { ...process.env };

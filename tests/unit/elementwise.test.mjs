@@ -53,7 +53,8 @@ for (const op of OPS) {
         assertClose(got, expected, 1e-4, what);
         // One float32 operation per element: the result is the correctly rounded float64 one, exactly.
         for (let i = 0; i < got.length; i++) {
-          if (got[i] !== Math.fround(expected[i])) assert.unreachable(`${what}: element ${i} is ${got[i]}, expected ${Math.fround(expected[i])}`);
+          if (got[i] !== Math.fround(expected[i]))
+            assert.unreachable(`${what}: element ${i} is ${got[i]}, expected ${Math.fround(expected[i])}`);
         }
       });
     }
@@ -90,7 +91,10 @@ test('bias gradient over many rows: the sum over n,h,w of dy, for every channel 
     [[2, 9, 9, 16], [16]], // pattern path, aligned
     [[30, 256], [256]], // row path, aligned
     [[70, 257], [257]], // row path with a scalar tail
-    [[40, 300], [1, 300]],
+    [
+      [40, 300],
+      [1, 300],
+    ],
     [[33, 33, 9], []], // scalar: every element
     [[20011], [1]],
   ]) {
@@ -116,7 +120,8 @@ test('bias gradient over many rows: the sum over n,h,w of dy, for every channel 
         // float32 sum stays within ~10 ulps of it even over 20000 rows.
         for (let j = 0; j < cols; j++) {
           const err = Math.abs(got[j] - expected[j]);
-          if (!(err <= 1e-6 * magnitude[j])) assert.unreachable(`${what}: column ${j} off by ${err}, sum of |terms| ${magnitude[j]}`);
+          if (!(err <= 1e-6 * magnitude[j]))
+            assert.unreachable(`${what}: column ${j} off by ${err}, sum of |terms| ${magnitude[j]}`);
         }
       }
     });
@@ -125,7 +130,12 @@ test('bias gradient over many rows: the sum over n,h,w of dy, for every channel 
 
 test('bias gradient over 300000 same-sign terms does not drift (blocked sums with float64 totals)', () => {
   // A float32 running sum is off by ~7e-4 here, float32 blocks with float32 totals by ~2e-5.
-  for (const [shape, bias] of [[[300000], []], [[100000, 3], [3]], [[60000, 5], [5]], [[75000, 4], [4]]]) {
+  for (const [shape, bias] of [
+    [[300000], []],
+    [[100000, 3], [3]],
+    [[60000, 5], [5]],
+    [[75000, 4], [4]],
+  ]) {
     sn.tidy(() => {
       const a = sn.zeros(shape);
       const b = sn.zeros(bias);
@@ -169,7 +179,10 @@ test('empty tensors and scalars', () => {
 
 test('incompatible shapes: an error naming the op and both shapes', () => {
   const a = sn.zeros([2, 3]);
-  assertThrowsMessage(() => sn.add(a, sn.zeros([2])), /add: arguments 'a' and 'b' have incompatible shapes \[2,3\] and \[2\]/);
+  assertThrowsMessage(
+    () => sn.add(a, sn.zeros([2])),
+    /add: arguments 'a' and 'b' have incompatible shapes \[2,3\] and \[2\]/,
+  );
   assertThrowsMessage(() => sn.sub(a, sn.zeros([3, 2])), /sub: .*\[2,3\] and \[3,2\].*vector of length 3/);
   assertThrowsMessage(() => sn.mul(a, sn.zeros([2, 3, 1])), /mul: .*\[2,3\] and \[2,3,1\]/);
   // b broadcasts into a, not the other way round.
@@ -179,8 +192,14 @@ test('incompatible shapes: an error naming the op and both shapes', () => {
 
 test('wrong argument types and dtypes: specific errors', () => {
   const a = sn.zeros([2]);
-  assertThrowsMessage(() => sn.add(a, sn.tensor([1, 2], undefined, 'int32')), /add: argument 'b' must have dtype float32; got int32/);
-  assertThrowsMessage(() => sn.mul(sn.tensor([1, 2], undefined, 'int32'), a), /mul: argument 'a' must have dtype float32; got int32/);
+  assertThrowsMessage(
+    () => sn.add(a, sn.tensor([1, 2], undefined, 'int32')),
+    /add: argument 'b' must have dtype float32; got int32/,
+  );
+  assertThrowsMessage(
+    () => sn.mul(sn.tensor([1, 2], undefined, 'int32'), a),
+    /mul: argument 'a' must have dtype float32; got int32/,
+  );
   assertThrowsMessage(() => sn.sub(a, 3), /sub: argument 'b' must be a Tensor; got 3/);
   assertThrowsMessage(() => sn.add([1, 2], a), /add: argument 'a' must be a Tensor; got array of length 2/);
   const d = sn.zeros([2]);

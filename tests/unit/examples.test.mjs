@@ -5,7 +5,10 @@ import { sn } from '../helpers/setup.mjs';
 
 test('cross-correlation of 0..8 with 0..3 gives [[19,25],[37,43]]', async () => {
   const { result } = await import('../../examples/cross-correlation.mjs');
-  assert.equal(result, [[19, 25], [37, 43]]);
+  assert.equal(result, [
+    [19, 25],
+    [37, 43],
+  ]);
 });
 
 test('edge detection: 1 at the left edge, -1 at the right edge, 0 elsewhere; transposed: all zeros', async () => {
@@ -14,7 +17,11 @@ test('edge detection: 1 at the left edge, -1 at the right edge, 0 elsewhere; tra
   assert.is(edges.length, 6);
   for (const row of edges) assert.equal(row, expectedRow);
   assert.is(none.length, 8);
-  for (const row of none) assert.ok(row.every((v) => v === 0), `row ${row}`);
+  for (const row of none)
+    assert.ok(
+      row.every((v) => v === 0),
+      `row ${row}`,
+    );
 });
 
 test('learning a kernel: gradient descent recovers [1, -1] within 0.05', async () => {

@@ -41,7 +41,12 @@ test('conv2d output shapes: valid, same, strides, dilation', () => {
   assert.equal(outShape(L.conv2d({ filters: 32, kernelSize: 3 }), [28, 28, 1]), [null, 26, 26, 32]);
   assert.equal(outShape(L.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }), [7, 9, 2]), [null, 7, 9, 4]);
   assert.equal(outShape(L.conv2d({ filters: 4, kernelSize: 3, strides: 2 }), [7, 8, 2]), [null, 3, 3, 4]);
-  assert.equal(outShape(L.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }), [7, 8, 2]), [null, 4, 4, 4]);
+  assert.equal(outShape(L.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }), [7, 8, 2]), [
+    null,
+    4,
+    4,
+    4,
+  ]);
   assert.equal(outShape(L.conv2d({ filters: 4, kernelSize: [3, 2], dilationRate: 2 }), [9, 9, 1]), [null, 5, 7, 4]);
   assert.equal(outShape(L.conv2d({ filters: 6, kernelSize: 5 }), [32, 32, 3]), [null, 28, 28, 6]);
 });
@@ -59,28 +64,73 @@ test('pooling, flatten, dense, activation and dropout output shapes', () => {
 });
 
 test('shapes that cannot work fail with the shapes in the message', () => {
-  assertThrowsMessage(() => L.dense({ units: 3 }).build([null, 5, 5, 16]), /Dense\) expects a flat input of shape \(None, features\); got \(None, 5, 5, 16\); add a flatten layer/);
-  assertThrowsMessage(() => L.maxPooling2d({ poolSize: 3 }).build([null, 2, 2, 1]), /the 3x3 pool window does not fit the 2x2 input with padding 'valid'/);
-  assertThrowsMessage(() => L.conv2d({ filters: 1, kernelSize: 5 }).build([null, 4, 6, 1]), /the 5x5 kernel does not fit the 4x6 input/);
-  assertThrowsMessage(() => L.conv2d({ filters: 1, kernelSize: 3, dilationRate: 3 }).build([null, 6, 6, 1]), /the 3x3 kernel \(7x7 dilated\) does not fit/);
-  assertThrowsMessage(() => L.conv2d({ filters: 1, kernelSize: 3 }).build([null, 10]), /expects images of shape \(None, height, width, channels\); got \(None, 10\)/);
+  assertThrowsMessage(
+    () => L.dense({ units: 3 }).build([null, 5, 5, 16]),
+    /Dense\) expects a flat input of shape \(None, features\); got \(None, 5, 5, 16\); add a flatten layer/,
+  );
+  assertThrowsMessage(
+    () => L.maxPooling2d({ poolSize: 3 }).build([null, 2, 2, 1]),
+    /the 3x3 pool window does not fit the 2x2 input with padding 'valid'/,
+  );
+  assertThrowsMessage(
+    () => L.conv2d({ filters: 1, kernelSize: 5 }).build([null, 4, 6, 1]),
+    /the 5x5 kernel does not fit the 4x6 input/,
+  );
+  assertThrowsMessage(
+    () => L.conv2d({ filters: 1, kernelSize: 3, dilationRate: 3 }).build([null, 6, 6, 1]),
+    /the 3x3 kernel \(7x7 dilated\) does not fit/,
+  );
+  assertThrowsMessage(
+    () => L.conv2d({ filters: 1, kernelSize: 3 }).build([null, 10]),
+    /expects images of shape \(None, height, width, channels\); got \(None, 10\)/,
+  );
   assertThrowsMessage(() => L.globalAveragePooling2d().build([null, 10]), /expects images/);
 });
 
 test('options are checked, with Keras spellings suggested', () => {
-  assertThrowsMessage(() => L.conv2d({ filters: 8, kernel_size: 3 }), /layers.conv2d: unknown option 'kernel_size'; did you mean 'kernelSize'\?/);
+  assertThrowsMessage(
+    () => L.conv2d({ filters: 8, kernel_size: 3 }),
+    /layers.conv2d: unknown option 'kernel_size'; did you mean 'kernelSize'\?/,
+  );
   assertThrowsMessage(() => L.conv2d({ kernelSize: 3 }), /option 'filters' is required/);
   assertThrowsMessage(() => L.conv2d({ filters: 8 }), /option 'kernelSize' is required/);
-  assertThrowsMessage(() => L.conv2d({ filters: 0, kernelSize: 3 }), /option 'filters' must be a positive integer; got 0/);
-  assertThrowsMessage(() => L.conv2d({ filters: 2, kernelSize: [3, 0] }), /option 'kernelSize' must be a positive integer or a pair/);
-  assertThrowsMessage(() => L.conv2d({ filters: 2, kernelSize: 3, padding: 'full' }), /option 'padding' must be one of 'valid', 'same'; got "full"/);
-  assertThrowsMessage(() => L.conv2d({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 }), /strides > 1 cannot be combined with dilationRate > 1/);
-  assertThrowsMessage(() => L.conv2d({ filters: 2, kernelSize: 3, activation: 'gelu' }), /option 'activation' must be one of 'linear', 'relu', 'sigmoid', 'tanh', 'softmax'; got "gelu"/);
-  assertThrowsMessage(() => L.conv2d({ filters: 2, kernelSize: 3, kernelInitializer: 'lecun' }), /option 'kernelInitializer' must be one of 'glorotUniform'/);
-  assertThrowsMessage(() => L.conv2d({ filters: 2, kernelSize: 3, inputShape: [28, 28] , dataFormat: 'channelsFirst' }), /option 'dataFormat' must be one of 'channelsLast'/);
+  assertThrowsMessage(
+    () => L.conv2d({ filters: 0, kernelSize: 3 }),
+    /option 'filters' must be a positive integer; got 0/,
+  );
+  assertThrowsMessage(
+    () => L.conv2d({ filters: 2, kernelSize: [3, 0] }),
+    /option 'kernelSize' must be a positive integer or a pair/,
+  );
+  assertThrowsMessage(
+    () => L.conv2d({ filters: 2, kernelSize: 3, padding: 'full' }),
+    /option 'padding' must be one of 'valid', 'same'; got "full"/,
+  );
+  assertThrowsMessage(
+    () => L.conv2d({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 }),
+    /strides > 1 cannot be combined with dilationRate > 1/,
+  );
+  assertThrowsMessage(
+    () => L.conv2d({ filters: 2, kernelSize: 3, activation: 'gelu' }),
+    /option 'activation' must be one of 'linear', 'relu', 'sigmoid', 'tanh', 'softmax'; got "gelu"/,
+  );
+  assertThrowsMessage(
+    () => L.conv2d({ filters: 2, kernelSize: 3, kernelInitializer: 'lecun' }),
+    /option 'kernelInitializer' must be one of 'glorotUniform'/,
+  );
+  assertThrowsMessage(
+    () => L.conv2d({ filters: 2, kernelSize: 3, inputShape: [28, 28], dataFormat: 'channelsFirst' }),
+    /option 'dataFormat' must be one of 'channelsLast'/,
+  );
   assertThrowsMessage(() => L.dense({ units: 2.5 }), /option 'units' must be a positive integer; got 2.5/);
-  assertThrowsMessage(() => L.dense({ units: 2, inputShape: [0] }), /option 'inputShape' must be a non-empty array of positive integers/);
-  assertThrowsMessage(() => L.dense({ units: 2, name: 'a/b' }), /option 'name' must be a non-empty string without '\/'/);
+  assertThrowsMessage(
+    () => L.dense({ units: 2, inputShape: [0] }),
+    /option 'inputShape' must be a non-empty array of positive integers/,
+  );
+  assertThrowsMessage(
+    () => L.dense({ units: 2, name: 'a/b' }),
+    /option 'name' must be a non-empty string without '\/'/,
+  );
   assertThrowsMessage(() => L.dropout({ rate: 1 }), /option 'rate' must be a number in \[0, 1\); got 1/);
   assertThrowsMessage(() => L.activation({}), /option 'activation' is required/);
   assertThrowsMessage(() => L.maxPooling2d({ pool_size: 2 }), /did you mean 'poolSize'\?/);
@@ -91,17 +141,29 @@ test('weights: unique names, shapes, countParams, trainable flags', () => {
   const conv = L.conv2d({ filters: 32, kernelSize: 3 });
   conv.build([null, 28, 28, 1]);
   assert.match(conv.name, /^conv2d_\d+$/);
-  assert.equal(conv.weights.map((w) => w.name), [`${conv.name}/kernel`, `${conv.name}/bias`]);
-  assert.equal(conv.weights.map((w) => w.shape), [[3, 3, 1, 32], [32]]);
+  assert.equal(
+    conv.weights.map((w) => w.name),
+    [`${conv.name}/kernel`, `${conv.name}/bias`],
+  );
+  assert.equal(
+    conv.weights.map((w) => w.shape),
+    [[3, 3, 1, 32], [32]],
+  );
   assert.is(conv.countParams(), 320);
   const other = L.conv2d({ filters: 1, kernelSize: 1 });
   assert.is.not(other.name, conv.name);
   const noBias = L.dense({ units: 10, useBias: false, name: 'logits' });
   noBias.build([null, 64]);
-  assert.equal(noBias.weights.map((w) => w.name), ['logits/kernel']);
+  assert.equal(
+    noBias.weights.map((w) => w.name),
+    ['logits/kernel'],
+  );
   assert.is(noBias.countParams(), 640);
   const clash = L.dense({ units: 3, name: 'logits' });
-  assertThrowsMessage(() => clash.build([null, 4]), /a variable named 'logits\/kernel' already exists; give each layer a unique name/);
+  assertThrowsMessage(
+    () => clash.build([null, 4]),
+    /a variable named 'logits\/kernel' already exists; give each layer a unique name/,
+  );
   noBias.trainable = false;
   assert.is(noBias.trainableWeights.length, 0);
   assert.is(noBias.nonTrainableWeights.length, 1);
@@ -124,13 +186,23 @@ test('getWeights returns copies; setWeights checks count and shapes', () => {
   const [k, b] = d.getWeights();
   assert.equal(Array.from(k.dataSync()), [1, 1, 1, 1, 1, 1]);
   assert.equal(Array.from(b.dataSync()), [0, 0]);
-  const k2 = sn.tensor([[1, 2], [3, 4], [5, 6]]);
+  const k2 = sn.tensor([
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ]);
   const b2 = sn.tensor([7, 8]);
   d.setWeights([k2, b2]);
   assert.equal(Array.from(d.weights[0].dataSync()), [1, 2, 3, 4, 5, 6]);
   assert.equal(Array.from(k.dataSync()), [1, 1, 1, 1, 1, 1], 'the copy did not change');
-  assertThrowsMessage(() => d.setWeights([k2]), /the layer has 2 weight\(s\) \(dense_\d+\/kernel \[3,2\], dense_\d+\/bias \[2\]\); got 1 tensor/);
-  assertThrowsMessage(() => d.setWeights([b2, b2]), /weight 'dense_\d+\/kernel' has shape \[3,2\]; weights\[0\] has shape \[2\]/);
+  assertThrowsMessage(
+    () => d.setWeights([k2]),
+    /the layer has 2 weight\(s\) \(dense_\d+\/kernel \[3,2\], dense_\d+\/bias \[2\]\); got 1 tensor/,
+  );
+  assertThrowsMessage(
+    () => d.setWeights([b2, b2]),
+    /weight 'dense_\d+\/kernel' has shape \[3,2\]; weights\[0\] has shape \[2\]/,
+  );
   for (const t of [k, b, k2, b2]) t.dispose();
   assert.is(sn.memory().numTensors, start);
   d.dispose();
@@ -170,7 +242,15 @@ test('initializers: Keras formulas and ranges', () => {
 
 test('configs are JSON and rebuild the same layer', () => {
   const layers = [
-    L.conv2d({ filters: 8, kernelSize: [3, 5], strides: 2, padding: 'same', activation: 'tanh', kernelInitializer: sn.initializers.heNormal({ seed: 5 }), inputShape: [9, 9, 3] }),
+    L.conv2d({
+      filters: 8,
+      kernelSize: [3, 5],
+      strides: 2,
+      padding: 'same',
+      activation: 'tanh',
+      kernelInitializer: sn.initializers.heNormal({ seed: 5 }),
+      inputShape: [9, 9, 3],
+    }),
     L.maxPooling2d({ poolSize: 3, strides: 1 }),
     L.averagePooling2d(),
     L.globalAveragePooling2d(),
@@ -215,7 +295,8 @@ function convRef(x, [n, h, w, cin], k, [kh, kw, , cout], bias, [sh, sw], padding
               const yy = i * sh + u - padTop;
               const xx = j * sw + v - padLeft;
               if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
-              for (let c = 0; c < cin; c++) s += x[((b * h + yy) * w + xx) * cin + c] * k[((u * kw + v) * cin + c) * cout + co];
+              for (let c = 0; c < cin; c++)
+                s += x[((b * h + yy) * w + xx) * cin + c] * k[((u * kw + v) * cin + c) * cout + co];
             }
           y[((b * oh + i) * ow + j) * cout + co] = s;
         }
@@ -224,10 +305,21 @@ function convRef(x, [n, h, w, cin], k, [kh, kw, , cout], bias, [sh, sw], padding
 
 withOps('conv2d layer = conv + bias + activation (relu fused, tanh after), against a reference', () => {
   const r = rng(11);
-  for (const [activation, f] of [['relu', (v) => Math.max(0, v)], ['tanh', Math.tanh], ['linear', (v) => v]]) {
+  for (const [activation, f] of [
+    ['relu', (v) => Math.max(0, v)],
+    ['tanh', Math.tanh],
+    ['linear', (v) => v],
+  ]) {
     const xShape = [2, 7, 6, 3];
     const x = randomTensor(r, xShape);
-    const layer = L.conv2d({ filters: 5, kernelSize: [3, 2], strides: [2, 1], padding: 'same', activation, biasInitializer: 'ones' });
+    const layer = L.conv2d({
+      filters: 5,
+      kernelSize: [3, 2],
+      strides: [2, 1],
+      padding: 'same',
+      activation,
+      biasInitializer: 'ones',
+    });
     const start = sn.memory().numTensors;
     const y = layer.apply(x.t);
     assert.is(sn.memory().numTensors, start + 2 + 1, 'kernel, bias and the output; no intermediates');
@@ -244,13 +336,23 @@ withOps('dense layer with sigmoid and softmax activations, against a reference',
   const r = rng(12);
   const x = randomTensor(r, [4, 7]);
   for (const activation of ['sigmoid', 'softmax']) {
-    const layer = L.dense({ units: 3, activation, kernelInitializer: sn.initializers.glorotNormal({ seed: 1 }), biasInitializer: 'ones' });
+    const layer = L.dense({
+      units: 3,
+      activation,
+      kernelInitializer: sn.initializers.glorotNormal({ seed: 1 }),
+      biasInitializer: 'ones',
+    });
     const y = layer.apply(x.t);
     const k = layer.weights[0].dataSync();
     const ref = new Float64Array(12);
     for (let i = 0; i < 4; i++) {
-      const row = [0, 1, 2].map((o) => 1 + [...Array(7).keys()].reduce((s, j) => s + x.data[i * 7 + j] * k[j * 3 + o], 0));
-      const out = activation === 'sigmoid' ? row.map((v) => 1 / (1 + Math.exp(-v))) : row.map((v) => Math.exp(v) / row.reduce((s, u) => s + Math.exp(u), 0));
+      const row = [0, 1, 2].map(
+        (o) => 1 + [...Array(7).keys()].reduce((s, j) => s + x.data[i * 7 + j] * k[j * 3 + o], 0),
+      );
+      const out =
+        activation === 'sigmoid'
+          ? row.map((v) => 1 / (1 + Math.exp(-v)))
+          : row.map((v) => Math.exp(v) / row.reduce((s, u) => s + Math.exp(u), 0));
       ref.set(out, i * 3);
     }
     assertClose(y.dataSync(), ref, 1e-4, activation);
@@ -261,7 +363,10 @@ withOps('dense layer with sigmoid and softmax activations, against a reference',
 });
 
 withOps('pooling and flatten layers, against references', () => {
-  const x = sn.tensor(Float32Array.from({ length: 2 * 4 * 4 * 3 }, (_, i) => Math.sin(i * 1.7)), [2, 4, 4, 3]);
+  const x = sn.tensor(
+    Float32Array.from({ length: 2 * 4 * 4 * 3 }, (_, i) => Math.sin(i * 1.7)),
+    [2, 4, 4, 3],
+  );
   const data = x.dataSync();
   const at = (b, i, j, c) => data[((b * 4 + i) * 4 + j) * 3 + c];
   const max = L.maxPooling2d().apply(x);
@@ -274,7 +379,12 @@ withOps('pooling and flatten layers, against references', () => {
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 2; j++)
         for (let c = 0; c < 3; c++) {
-          const cells = [at(b, 2 * i, 2 * j, c), at(b, 2 * i + 1, 2 * j, c), at(b, 2 * i, 2 * j + 1, c), at(b, 2 * i + 1, 2 * j + 1, c)];
+          const cells = [
+            at(b, 2 * i, 2 * j, c),
+            at(b, 2 * i + 1, 2 * j, c),
+            at(b, 2 * i, 2 * j + 1, c),
+            at(b, 2 * i + 1, 2 * j + 1, c),
+          ];
           refMax.push(Math.max(...cells));
           refAvg.push(cells.reduce((s, v) => s + v, 0) / 4);
         }
@@ -303,7 +413,10 @@ withOps('dropout: identity at inference; in training zeros about rate and scales
   const v = trained.dataSync();
   const zeros = v.filter((e) => e === 0).length / v.length;
   assert.ok(Math.abs(zeros - 0.3) < 0.02, `dropped fraction ${zeros}`);
-  assert.ok(v.every((e) => e === 0 || Math.abs(e - 1 / 0.7) < 1e-6), 'survivors scaled by 1/(1-rate)');
+  assert.ok(
+    v.every((e) => e === 0 || Math.abs(e - 1 / 0.7) < 1e-6),
+    'survivors scaled by 1/(1-rate)',
+  );
   const again = L.dropout({ rate: 0.3, seed: 7 }).apply(x, { training: true });
   assert.equal(Array.from(again.dataSync()), Array.from(v), 'a seed repeats the masks');
   const next = drop.apply(x, { training: true });

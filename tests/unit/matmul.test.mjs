@@ -16,8 +16,11 @@ const transpose = (a, rows, cols) => {
 /** A random product: m, k, n over 1..max (odd sizes, not multiples of the 4x8 tile), bias and relu for dense. */
 function randomCase(r, max, dense) {
   return {
-    m: r.int(1, max), k: r.int(1, max), n: r.int(1, max),
-    bias: dense && r.next() < 0.7, relu: dense && r.next() < 0.4,
+    m: r.int(1, max),
+    k: r.int(1, max),
+    n: r.int(1, max),
+    bias: dense && r.next() < 0.7,
+    relu: dense && r.next() < 0.4,
   };
 }
 
@@ -50,7 +53,9 @@ test('matMul and dense match the float64 reference on 200 random shapes each', (
       const y = sn.tidy(() => {
         const a = sn.tensor(d.a, [c.m, c.k]);
         const b = sn.tensor(d.b, [c.k, c.n]);
-        const out = dense ? sn.dense(a, b, d.bias ? sn.tensor(d.bias) : undefined, c.relu ? 'relu' : 'linear') : sn.matMul(a, b);
+        const out = dense
+          ? sn.dense(a, b, d.bias ? sn.tensor(d.bias) : undefined, c.relu ? 'relu' : 'linear')
+          : sn.matMul(a, b);
         return out.dataSync();
       });
       assertClose(y, expected, 1e-4, `${dense ? 'dense' : 'matMul'} case ${i}: ${describeCase(c)}`);
@@ -103,7 +108,11 @@ test('edge tiles: every m 1..9 against every n 1..17', () => {
       assertClose(y, matMulRef(d.a, m, 5, d.b, n, d.bias), 1e-4, `y, m ${m} n ${n}`);
       assertClose(grads[0], matMulRef(dy, m, n, transpose(d.b, 5, n), 5), 1e-4, `da, m ${m} n ${n}`);
       assertClose(grads[1], matMulRef(transpose(d.a, m, 5), 5, m, dy, n), 1e-4, `db, m ${m} n ${n}`);
-      const dbias = Array.from({ length: n }, (_, j) => { let s = 0; for (let i = 0; i < m; i++) s += dy[i * n + j]; return s; });
+      const dbias = Array.from({ length: n }, (_, j) => {
+        let s = 0;
+        for (let i = 0; i < m; i++) s += dy[i * n + j];
+        return s;
+      });
       assertClose(grads[2], dbias, 1e-4, `dbias, m ${m} n ${n}`);
     }
   }
@@ -115,10 +124,17 @@ function partialGrads(c, d, dy, wrt) {
     const all = { x: sn.tensor(d.a, [c.m, c.k]), w: sn.tensor(d.b, [c.k, c.n]), b: sn.tensor(d.bias, [c.n]) };
     const f = (...args) => {
       const v = { ...all };
-      wrt.forEach((name, i) => { v[name] = args[i]; });
+      wrt.forEach((name, i) => {
+        v[name] = args[i];
+      });
       return sn.dense(v.x, v.w, v.b, c.relu ? 'relu' : 'linear');
     };
-    return sn.grads(f)(wrt.map((name) => all[name]), sn.tensor(dy, [c.m, c.n])).map((g) => g.dataSync());
+    return sn
+      .grads(f)(
+        wrt.map((name) => all[name]),
+        sn.tensor(dy, [c.m, c.n]),
+      )
+      .map((g) => g.dataSync());
   });
 }
 
@@ -134,7 +150,11 @@ test('dense with relu: edge tiles and every subset of inputs differentiated (the
       const exact = {
         x: matMulRef(g, m, n, transpose(d.b, c.k, n), c.k),
         w: matMulRef(transpose(d.a, m, c.k), c.k, m, g, n),
-        b: Array.from({ length: n }, (_, j) => { let s = 0; for (let i = 0; i < m; i++) s += g[i * n + j]; return s; }),
+        b: Array.from({ length: n }, (_, j) => {
+          let s = 0;
+          for (let i = 0; i < m; i++) s += g[i * n + j];
+          return s;
+        }),
       };
       for (const wrt of [['x', 'w', 'b'], ['w', 'b'], ['x'], ['b'], ['w']]) {
         const got = partialGrads(c, d, dy, wrt);
@@ -160,7 +180,10 @@ test('PyTorch fixtures: y, dx, dw, db for every dense case', () => {
 });
 
 test('dense relu clamps the output and masks every gradient where y <= 0', () => {
-  const x = sn.tensor([[1, 2], [-1, -2]]);
+  const x = sn.tensor([
+    [1, 2],
+    [-1, -2],
+  ]);
   const w = sn.tensor([[1], [1]]);
   const b = sn.tensor([0.5]);
   const { value, grads } = sn.valueAndGrads((p, q, r) => sn.dense(p, q, r, 'relu'))([x, w, b]);
@@ -176,9 +199,17 @@ test('an empty inner dimension gives zeros (plus bias) and zero gradients', () =
   const b = sn.zeros([0, 2]);
   const bias = sn.tensor([1, -2]);
   const y = sn.matMul(a, b);
-  assert.equal(y.array(), [[0, 0], [0, 0], [0, 0]]);
+  assert.equal(y.array(), [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+  ]);
   const z = sn.dense(a, b, bias, 'relu');
-  assert.equal(z.array(), [[1, 0], [1, 0], [1, 0]]);
+  assert.equal(z.array(), [
+    [1, 0],
+    [1, 0],
+    [1, 0],
+  ]);
   const [ga, gb] = sn.grads((p, q) => sn.matMul(p, q))([a, b]);
   assert.equal(ga.shape, [3, 0]);
   assert.equal(gb.shape, [0, 2]);
@@ -190,16 +221,43 @@ test('invalid arguments give specific errors', () => {
   sn.tidy(() => {
     const a = sn.zeros([2, 3]);
     const b = sn.zeros([3, 4]);
-    assertThrowsMessage(() => sn.matMul(sn.zeros([2, 3, 1]), b), /matMul: argument 'a' must be rank 2 \[m,k\]; got rank 3 with shape \[2,3,1\]/);
-    assertThrowsMessage(() => sn.matMul(a, sn.zeros([3])), /matMul: argument 'b' must be rank 2 \[k,n\]; got rank 1 with shape \[3\]/);
-    assertThrowsMessage(() => sn.matMul(a, sn.zeros([4, 3])), /matMul: inner dimensions must agree: argument 'a' has shape \[2,3\] \(k = 3\) but argument 'b' has shape \[4,3\] \(k = 4\)/);
+    assertThrowsMessage(
+      () => sn.matMul(sn.zeros([2, 3, 1]), b),
+      /matMul: argument 'a' must be rank 2 \[m,k\]; got rank 3 with shape \[2,3,1\]/,
+    );
+    assertThrowsMessage(
+      () => sn.matMul(a, sn.zeros([3])),
+      /matMul: argument 'b' must be rank 2 \[k,n\]; got rank 1 with shape \[3\]/,
+    );
+    assertThrowsMessage(
+      () => sn.matMul(a, sn.zeros([4, 3])),
+      /matMul: inner dimensions must agree: argument 'a' has shape \[2,3\] \(k = 3\) but argument 'b' has shape \[4,3\] \(k = 4\)/,
+    );
     assertThrowsMessage(() => sn.matMul(a, 'b'), /matMul: argument 'b' must be a Tensor; got "b"/);
-    assertThrowsMessage(() => sn.matMul(sn.tensor([[1]], undefined, 'int32'), sn.zeros([1, 1])), /matMul: argument 'a' must have dtype float32; got int32/);
-    assertThrowsMessage(() => sn.dense(sn.zeros([3]), b), /dense: argument 'x' must be rank 2 \[n,in\]; got rank 1 with shape \[3\]/);
-    assertThrowsMessage(() => sn.dense(a, sn.zeros([2, 4])), /dense: argument 'w' must have shape \[in,out\] with in = 3 \(x's last axis\); got shape \[2,4\]/);
-    assertThrowsMessage(() => sn.dense(a, b, sn.zeros([3])), /dense: argument 'b' must have shape \[4\] \(out = w's last axis\); got shape \[3\]/);
-    assertThrowsMessage(() => sn.dense(a, b, sn.zeros([1, 4])), /dense: argument 'b' must be rank 1 \[out\]; got rank 2 with shape \[1,4\]/);
-    assertThrowsMessage(() => sn.dense(a, b, undefined, 'softmax'), /dense: argument 'activation' must be 'linear' or 'relu'; got "softmax"/);
+    assertThrowsMessage(
+      () => sn.matMul(sn.tensor([[1]], undefined, 'int32'), sn.zeros([1, 1])),
+      /matMul: argument 'a' must have dtype float32; got int32/,
+    );
+    assertThrowsMessage(
+      () => sn.dense(sn.zeros([3]), b),
+      /dense: argument 'x' must be rank 2 \[n,in\]; got rank 1 with shape \[3\]/,
+    );
+    assertThrowsMessage(
+      () => sn.dense(a, sn.zeros([2, 4])),
+      /dense: argument 'w' must have shape \[in,out\] with in = 3 \(x's last axis\); got shape \[2,4\]/,
+    );
+    assertThrowsMessage(
+      () => sn.dense(a, b, sn.zeros([3])),
+      /dense: argument 'b' must have shape \[4\] \(out = w's last axis\); got shape \[3\]/,
+    );
+    assertThrowsMessage(
+      () => sn.dense(a, b, sn.zeros([1, 4])),
+      /dense: argument 'b' must be rank 1 \[out\]; got rank 2 with shape \[1,4\]/,
+    );
+    assertThrowsMessage(
+      () => sn.dense(a, b, undefined, 'softmax'),
+      /dense: argument 'activation' must be 'linear' or 'relu'; got "softmax"/,
+    );
   });
   assert.is(sn.memory().numTensors, start);
 });
@@ -209,11 +267,12 @@ test('10,000 tidied matMul and dense calls leave wasmBytes and numTensors flat',
   const w = sn.randomNormal([13, 10], { seed: 2 });
   const b = sn.randomNormal([10], { seed: 3 });
   const g = sn.grads((p, q, r) => sn.dense(p, q, r, 'relu'));
-  const step = (i) => sn.tidy(() => {
-    sn.matMul(x, w);
-    sn.dense(x, w, b);
-    if (i % 100 === 0) g([x, w, b]);
-  });
+  const step = (i) =>
+    sn.tidy(() => {
+      sn.matMul(x, w);
+      sn.dense(x, w, b);
+      if (i % 100 === 0) g([x, w, b]);
+    });
   for (let i = 0; i < 20; i++) step(i);
   const before = sn.memory();
   for (let i = 0; i < 10000; i++) step(i);

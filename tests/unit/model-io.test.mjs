@@ -9,12 +9,14 @@ import { sn } from '../helpers/setup.mjs';
 import { assertSameBits, assertThrowsMessage, bitsOf } from '../helpers/compare.mjs';
 import { rng } from '../helpers/random.mjs';
 
-
-
 function batch(seed, n = 6) {
   const r = rng(seed);
   const x = sn.tensor(Float32Array.from(r.array(n * 8 * 8 * 3)), [n, 8, 8, 3]);
-  const y = sn.tensor(Int32Array.from({ length: n }, () => r.int(0, 4)), [n], 'int32');
+  const y = sn.tensor(
+    Int32Array.from({ length: n }, () => r.int(0, 4)),
+    [n],
+    'int32',
+  );
   return { x, y };
 }
 
@@ -32,7 +34,11 @@ function smallCnn({ optimizer = 'adam', dropout = false } = {}) {
       sn.layers.dense({ units: 5 }),
     ],
   });
-  model.compile({ optimizer, loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+  model.compile({
+    optimizer,
+    loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }),
+    metrics: ['accuracy'],
+  });
   return model;
 }
 
@@ -55,11 +61,20 @@ test('save() without a target gives { config, weights }: model.json as documente
   assert.is(config.format, 'simdnet');
   assert.is(config.version, 1);
   assert.is(config.modelConfig.className, 'Sequential');
-  assert.equal(config.modelConfig.layers.map((l) => l.className), ['Conv2D', 'MaxPooling2D', 'Conv2D', 'Flatten', 'Dense', 'Dense']);
+  assert.equal(
+    config.modelConfig.layers.map((l) => l.className),
+    ['Conv2D', 'MaxPooling2D', 'Conv2D', 'Flatten', 'Dense', 'Dense'],
+  );
   assert.equal(config.modelConfig.layers[0].config.inputShape, [8, 8, 3]);
   assert.is(config.modelConfig.layers[2].config.useBias, false);
-  assert.equal(config.weights.map((w) => w.shape), model.weights.map((w) => [...w.shape]));
-  assert.equal(config.weights.map((w) => w.name), model.weights.map((w) => w.name));
+  assert.equal(
+    config.weights.map((w) => w.shape),
+    model.weights.map((w) => [...w.shape]),
+  );
+  assert.equal(
+    config.weights.map((w) => w.name),
+    model.weights.map((w) => w.name),
+  );
   assert.equal(config.trainingConfig.optimizer.className, 'Adam');
   assert.equal(config.trainingConfig.loss, { name: 'sparseCategoricalCrossentropy', fromLogits: true });
   assert.equal(config.trainingConfig.metrics, ['accuracy']);
@@ -70,7 +85,9 @@ test('save() without a target gives { config, weights }: model.json as documente
   const names = model.weights.map((w) => w.name);
   assert.equal([...tensors.keys()].slice(0, names.length), names);
   for (const w of model.weights) assertSameBits(bitsOf(tensors.get(w.name)), bitsOf(w), w.name);
-  for (const w of model.weights) for (const slot of ['momentum', 'velocity']) assert.ok(tensors.has(`optimizer/${slot}/${w.name}`), `${slot} of ${w.name}`);
+  for (const w of model.weights)
+    for (const slot of ['momentum', 'velocity'])
+      assert.ok(tensors.has(`optimizer/${slot}/${w.name}`), `${slot} of ${w.name}`);
   assert.is(sn.io.readSafetensorsHeader(weights).metadata.format, 'simdnet');
   for (const t of tensors.values()) t.dispose();
   model.dispose();
@@ -89,10 +106,14 @@ test('a loaded model predicts bit-identically and trains on exactly as the origi
   const copy = await sn.loadModel(artifacts);
   assert.is.not(copy, model);
   copy.layers.forEach((l, i) => {
-    if (l.weights.length > 0) assert.is(l.name, `${model.layers[i].name}_1`, 'fresh names for layers whose weights are taken');
+    if (l.weights.length > 0)
+      assert.is(l.name, `${model.layers[i].name}_1`, 'fresh names for layers whose weights are taken');
     else assert.is(l.name, model.layers[i].name, 'weightless layers keep theirs');
   });
-  assert.equal(copy.layers.map((l) => l.className), model.layers.map((l) => l.className));
+  assert.equal(
+    copy.layers.map((l) => l.className),
+    model.layers.map((l) => l.className),
+  );
   const p1 = model.predict(first.x);
   const p2 = copy.predict(first.x);
   assertSameBits(bitsOf(p2), bitsOf(p1), 'predictions');
@@ -120,7 +141,10 @@ test('a model saved after its original is gone keeps its layer names', async () 
   const artifacts = await model.save();
   model.dispose();
   const copy = await sn.loadModel(artifacts);
-  assert.equal(copy.layers.map((l) => l.name), names);
+  assert.equal(
+    copy.layers.map((l) => l.name),
+    names,
+  );
   assert.is(copy.optimizer.getConfig().className, 'SGD');
   assert.equal(artifacts.config.optimizerState, { iterations: 1, slotNames: [] }, 'plain SGD has no slots');
   assert.is(copy.optimizer.iterations, 1);
@@ -207,26 +231,56 @@ test('save and loadModel say what is wrong, and a failed load leaks nothing', as
   const { config, weights } = await model.save();
   const start = sn.memory().numTensors;
   const clone = () => JSON.parse(JSON.stringify(config));
-  await expectReject(sn.loadModel(42), /loadModel: argument 'source' must be a directory path or \{ config, weights \}/);
-  await expectReject(sn.loadModel('/nonexistent/simdnet-model'), /loadModel: \/nonexistent\/simdnet-model is not a directory holding model.json and weights.safetensors/);
+  await expectReject(
+    sn.loadModel(42),
+    /loadModel: argument 'source' must be a directory path or \{ config, weights \}/,
+  );
+  await expectReject(
+    sn.loadModel('/nonexistent/simdnet-model'),
+    /loadModel: \/nonexistent\/simdnet-model is not a directory holding model.json and weights.safetensors/,
+  );
   await expectReject(sn.loadModel({ config: '{', weights }), /loadModel: 'config' is not valid JSON/);
-  await expectReject(sn.loadModel({ config: { ...clone(), format: 'keras' }, weights }), /not a simdnet model: 'format' is "keras"/);
-  await expectReject(sn.loadModel({ config: { ...clone(), version: 99 }, weights }), /saved in format version 99; this simdnet reads up to version 1/);
-  await expectReject(sn.loadModel({ config: { ...clone(), modelConfig: { className: 'Functional', layers: [] } }, weights }), /only "Sequential" models can be loaded/);
+  await expectReject(
+    sn.loadModel({ config: { ...clone(), format: 'keras' }, weights }),
+    /not a simdnet model: 'format' is "keras"/,
+  );
+  await expectReject(
+    sn.loadModel({ config: { ...clone(), version: 99 }, weights }),
+    /saved in format version 99; this simdnet reads up to version 1/,
+  );
+  await expectReject(
+    sn.loadModel({ config: { ...clone(), modelConfig: { className: 'Functional', layers: [] } }, weights }),
+    /only "Sequential" models can be loaded/,
+  );
   const wrongShape = clone();
   wrongShape.weights[0].shape = [9, 9, 9, 9];
-  await expectReject(sn.loadModel({ config: wrongShape, weights }), /tensor '.*\/kernel' for layer '.*' \(Conv2D\) has shape \[3,3,3,5\] in the weights file; model.json says \[9,9,9,9\]/);
+  await expectReject(
+    sn.loadModel({ config: wrongShape, weights }),
+    /tensor '.*\/kernel' for layer '.*' \(Conv2D\) has shape \[3,3,3,5\] in the weights file; model.json says \[9,9,9,9\]/,
+  );
   const badLayer = clone();
   badLayer.modelConfig.layers[0].config.filters = 6;
-  await expectReject(sn.loadModel({ config: badLayer, weights }), /weight 0 of the rebuilt model is '.*' \[3,3,3,6\]; model.json lists/);
+  await expectReject(
+    sn.loadModel({ config: badLayer, weights }),
+    /weight 0 of the rebuilt model is '.*' \[3,3,3,6\]; model.json lists/,
+  );
   const unknownLayer = clone();
   unknownLayer.modelConfig.layers[1].className = 'Magic';
-  await expectReject(sn.loadModel({ config: unknownLayer, weights }), /the saved architecture cannot be rebuilt: .*Magic/);
-  await expectReject(sn.loadModel({ config, weights: weights.subarray(0, weights.length - 4) }), /loadModel: .*run past the end of the data/);
+  await expectReject(
+    sn.loadModel({ config: unknownLayer, weights }),
+    /the saved architecture cannot be rebuilt: .*Magic/,
+  );
+  await expectReject(
+    sn.loadModel({ config, weights: weights.subarray(0, weights.length - 4) }),
+    /loadModel: .*run past the end of the data/,
+  );
   const renamed = sn.io.readSafetensors(weights);
   const first = [...renamed.keys()][0];
   const missing = new Map([...renamed].filter(([k]) => k !== first));
-  await expectReject(sn.loadModel({ config, weights: sn.io.writeSafetensors(missing) }), new RegExp(`the weights file has no tensor '${first}'`));
+  await expectReject(
+    sn.loadModel({ config, weights: sn.io.writeSafetensors(missing) }),
+    new RegExp(`the weights file has no tensor '${first}'`),
+  );
   for (const t of renamed.values()) t.dispose();
   await expectReject(model.save(''), /save: argument 'target' must be a directory path, or left out/);
   await expectReject(model.save(42), /argument 'target' must be a directory path/);

@@ -24,7 +24,14 @@ function disposeAll(vars) {
  * Runs `steps` updates with random gradients through the optimizer and through the float64 reference
  * step, and compares parameters (and slots) after every step.
  */
-function compareWithReference({ makeOptimizer, refStep, slotsOf, seed, steps = 10, shapes = [[3, 5], [7], [2, 2, 3], [1]] }) {
+function compareWithReference({
+  makeOptimizer,
+  refStep,
+  slotsOf,
+  seed,
+  steps = 10,
+  shapes = [[3, 5], [7], [2, 2, 3], [1]],
+}) {
   const r = rng(seed);
   const vars = makeVariables(r, shapes);
   const opt = makeOptimizer();
@@ -41,7 +48,9 @@ function compareWithReference({ makeOptimizer, refStep, slotsOf, seed, steps = 1
       opt.applyGradients(grads);
     });
     assert.is(opt.iterations, step);
-    vars.forEach((v, i) => assertClose(v.dataSync(), ref[i].p, 1e-5, `step ${step}, variable ${v.name} ${JSON.stringify(v.shape)}`));
+    vars.forEach((v, i) =>
+      assertClose(v.dataSync(), ref[i].p, 1e-5, `step ${step}, variable ${v.name} ${JSON.stringify(v.shape)}`),
+    );
   }
   const state = opt.getState();
   vars.forEach((v, i) => {
@@ -97,16 +106,24 @@ test('the first Adam step moves every parameter by about learningRate (the bias 
   const opt = sn.train.adam({ learningRate: 0.01 });
   opt.applyGradients({ [v.name]: sn.tensor(r.array(9, 0.5, 2)) });
   const after = v.dataSync();
-  for (let i = 0; i < 9; i++) assert.ok(Math.abs(before[i] - after[i] - 0.01) < 1e-6, `moved by ${before[i] - after[i]}`);
+  for (let i = 0; i < 9; i++)
+    assert.ok(Math.abs(before[i] - after[i] - 0.01) < 1e-6, `moved by ${before[i] - after[i]}`);
   opt.dispose();
   v.dispose();
 });
 
-test('defaults are Keras\'s', () => {
+test("defaults are Keras's", () => {
   const s = sn.train.sgd();
   assert.equal(s.getConfig(), { className: 'SGD', learningRate: 0.01, momentum: 0, nesterov: false, weightDecay: 0 });
   const a = sn.train.adam();
-  assert.equal(a.getConfig(), { className: 'Adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 });
+  assert.equal(a.getConfig(), {
+    className: 'Adam',
+    learningRate: 0.001,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-7,
+    weightDecay: 0,
+  });
   assert.equal(s.slotNames, []);
   assert.equal(sn.train.sgd({ momentum: 0.5 }).slotNames, ['momentum']);
   assert.equal(a.slotNames, ['momentum', 'velocity']);
@@ -174,11 +191,26 @@ test('a bad name, shape or dtype is an error before any variable changes', () =>
     const gb = sn.ones([2, 2]);
     const bad = [
       [{ [a.name]: ga, nope: gb }, /applyGradients: there is no live variable named 'nope'/],
-      [{ [a.name]: ga, [b.name]: sn.ones([4]) }, new RegExp(`the gradient for variable '${b.name}' has shape \\[4\\]; the variable has shape \\[2,2\\]`)],
+      [
+        { [a.name]: ga, [b.name]: sn.ones([4]) },
+        new RegExp(`the gradient for variable '${b.name}' has shape \\[4\\]; the variable has shape \\[2,2\\]`),
+      ],
       [{ [a.name]: ga, [b.name]: sn.tensor([1, 2, 3, 4], [2, 2], 'int32') }, /must have dtype float32; got int32/],
-      [{ [a.name]: ga, [b.name]: [1, 2, 3, 4] }, /argument 'grads\['opt_test_\d+'\]' must be a Tensor; got array of length 4/],
-      [[{ name: a.name, tensor: ga }, { name: a.name, tensor: ga }], /variable 'opt_test_\d+' has more than one gradient/],
-      [[{ name: a.name, tensor: ga }, { tensor: gb }], /argument 'grads\[1\]' must be an object \{ name: string, tensor: Tensor \}/],
+      [
+        { [a.name]: ga, [b.name]: [1, 2, 3, 4] },
+        /argument 'grads\['opt_test_\d+'\]' must be a Tensor; got array of length 4/,
+      ],
+      [
+        [
+          { name: a.name, tensor: ga },
+          { name: a.name, tensor: ga },
+        ],
+        /variable 'opt_test_\d+' has more than one gradient/,
+      ],
+      [
+        [{ name: a.name, tensor: ga }, { tensor: gb }],
+        /argument 'grads\[1\]' must be an object \{ name: string, tensor: Tensor \}/,
+      ],
       [{ [a.name]: ga, [frozen.name]: sn.ones([2]) }, /is not trainable/],
       [ga, /argument 'grads' must be an object/],
       [null, /argument 'grads' must be an object/],
@@ -203,12 +235,27 @@ test('a bad name, shape or dtype is an error before any variable changes', () =>
 });
 
 test('options are checked: unknown keys, types and ranges', () => {
-  assertThrowsMessage(() => sn.train.sgd({ lr: 0.1 }), /sgd: unknown option 'lr'; the options are 'learningRate', 'momentum', 'nesterov', 'weightDecay'/);
-  assertThrowsMessage(() => sn.train.sgd({ momentum: -0.1 }), /sgd: option 'momentum' must be a finite number >= 0 and <= 1; got -0.1/);
+  assertThrowsMessage(
+    () => sn.train.sgd({ lr: 0.1 }),
+    /sgd: unknown option 'lr'; the options are 'learningRate', 'momentum', 'nesterov', 'weightDecay'/,
+  );
+  assertThrowsMessage(
+    () => sn.train.sgd({ momentum: -0.1 }),
+    /sgd: option 'momentum' must be a finite number >= 0 and <= 1; got -0.1/,
+  );
   assertThrowsMessage(() => sn.train.sgd({ nesterov: 1 }), /sgd: option 'nesterov' must be a boolean; got 1/);
-  assertThrowsMessage(() => sn.train.sgd({ learningRate: NaN }), /option 'learningRate' must be a finite number >= 0; got NaN/);
-  assertThrowsMessage(() => sn.train.adam({ beta1: 1 }), /adam: option 'beta1' must be a finite number >= 0 and < 1; got 1/);
-  assertThrowsMessage(() => sn.train.adam({ epsilon: '1e-7' }), /adam: option 'epsilon' must be a finite number >= 0; got "1e-7"/);
+  assertThrowsMessage(
+    () => sn.train.sgd({ learningRate: NaN }),
+    /option 'learningRate' must be a finite number >= 0; got NaN/,
+  );
+  assertThrowsMessage(
+    () => sn.train.adam({ beta1: 1 }),
+    /adam: option 'beta1' must be a finite number >= 0 and < 1; got 1/,
+  );
+  assertThrowsMessage(
+    () => sn.train.adam({ epsilon: '1e-7' }),
+    /adam: option 'epsilon' must be a finite number >= 0; got "1e-7"/,
+  );
   assertThrowsMessage(() => sn.train.adam(5), /adam: argument 'options' must be an object; got 5/);
   const opt = sn.train.sgd();
   opt.learningRate = 0.5;
@@ -230,9 +277,15 @@ test('the learning rate can change between steps (a schedule)', () => {
 
 test('getState/setState: a restored optimizer continues exactly like the original', () => {
   const r = rng(11);
-  for (const make of [() => sn.train.adam({ learningRate: 0.05 }), () => sn.train.sgd({ momentum: 0.9, nesterov: true })]) {
+  for (const make of [
+    () => sn.train.adam({ learningRate: 0.05 }),
+    () => sn.train.sgd({ momentum: 0.9, nesterov: true }),
+  ]) {
     const [a, b] = makeVariables(r, [[3, 3], [5]]);
-    const grads = Array.from({ length: 5 }, () => ({ [a.name]: sn.tensor(r.array(9), [3, 3]), [b.name]: sn.tensor(r.array(5)) }));
+    const grads = Array.from({ length: 5 }, () => ({
+      [a.name]: sn.tensor(r.array(9), [3, 3]),
+      [b.name]: sn.tensor(r.array(5)),
+    }));
     const first = make();
     for (let i = 0; i < 3; i++) first.applyGradients(grads[i]);
     const state = first.getState();
@@ -248,7 +301,10 @@ test('getState/setState: a restored optimizer continues exactly like the origina
     second.setState(state);
     assert.is(second.iterations, 3);
     for (let i = 3; i < 5; i++) second.applyGradients(grads[i]);
-    assert.equal([a, b].map((v) => Array.from(v.dataSync())), expected);
+    assert.equal(
+      [a, b].map((v) => Array.from(v.dataSync())),
+      expected,
+    );
     // getState returns copies: changing them changes nothing.
     state.slots[a.name][first.slotNames[0]].data.fill(123);
     assert.not.ok(second.getState().slots[a.name][first.slotNames[0]].data.includes(123));
@@ -266,10 +322,22 @@ test('setState checks names, shapes and sizes before changing anything', () => {
   opt.applyGradients({ [a.name]: sn.ones([2, 3]) });
   const before = opt.getState();
   const slot = (shape, n) => ({ shape, data: new Float32Array(n) });
-  assertThrowsMessage(() => opt.setState({ slots: { [a.name]: { momentum: slot([2, 3], 6), speed: slot([2, 3], 6) } } }), /unknown slot 'speed'; this optimizer's slots are 'momentum', 'velocity'/);
-  assertThrowsMessage(() => opt.setState({ slots: { [a.name]: { momentum: slot([2, 3], 6) } } }), /slots\['opt_test_\d+'\]\['velocity'\] must be a Tensor or \{ shape, data \}; got undefined/);
-  assertThrowsMessage(() => opt.setState({ slots: { [a.name]: { momentum: slot([3, 2], 6), velocity: slot([3, 2], 6) } } }), /has shape \[3,2\]; variable 'opt_test_\d+' has shape \[2,3\]/);
-  assertThrowsMessage(() => opt.setState({ slots: { [a.name]: { momentum: slot([2, 3], 5), velocity: slot([2, 3], 6) } } }), /has shape \[2,3\] \(size 6\) but 5 values/);
+  assertThrowsMessage(
+    () => opt.setState({ slots: { [a.name]: { momentum: slot([2, 3], 6), speed: slot([2, 3], 6) } } }),
+    /unknown slot 'speed'; this optimizer's slots are 'momentum', 'velocity'/,
+  );
+  assertThrowsMessage(
+    () => opt.setState({ slots: { [a.name]: { momentum: slot([2, 3], 6) } } }),
+    /slots\['opt_test_\d+'\]\['velocity'\] must be a Tensor or \{ shape, data \}; got undefined/,
+  );
+  assertThrowsMessage(
+    () => opt.setState({ slots: { [a.name]: { momentum: slot([3, 2], 6), velocity: slot([3, 2], 6) } } }),
+    /has shape \[3,2\]; variable 'opt_test_\d+' has shape \[2,3\]/,
+  );
+  assertThrowsMessage(
+    () => opt.setState({ slots: { [a.name]: { momentum: slot([2, 3], 5), velocity: slot([2, 3], 6) } } }),
+    /has shape \[2,3\] \(size 6\) but 5 values/,
+  );
   assertThrowsMessage(() => opt.setState({ iterations: -1 }), /'iterations' must be a non-negative integer; got -1/);
   assert.equal(opt.getState(), before);
   opt.dispose();

@@ -49,11 +49,14 @@ test('dense sees every optimizer step (the cached pack is invalidated by applyGr
 });
 
 test('a model predicts with its new weights after setWeights and after training', async () => {
-  const model = sn.sequential({ seed: 3, layers: [
-    sn.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 2] }),
-    sn.layers.flatten(),
-    sn.layers.dense({ units: 3 }),
-  ] });
+  const model = sn.sequential({
+    seed: 3,
+    layers: [
+      sn.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 2] }),
+      sn.layers.flatten(),
+      sn.layers.dense({ units: 3 }),
+    ],
+  });
   model.compile({ optimizer: 'sgd', loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }) });
   const x = sn.randomNormal([8, 6, 6, 2], { seed: 8 });
   const y = sn.tensor([0, 1, 2, 0, 1, 2, 0, 1], [8], 'int32');
@@ -64,7 +67,10 @@ test('a model predicts with its new weights after setWeights and after training'
   const zeros = model.getWeights().map((t) => sn.zeros(t.shape));
   model.setWeights(zeros);
   const zeroed = sn.tidy(() => model.predict(x).dataSync());
-  assert.ok(zeroed.every((v) => v === 0), 'all-zero weights predict zeros');
+  assert.ok(
+    zeroed.every((v) => v === 0),
+    'all-zero weights predict zeros',
+  );
   for (const t of [...zeros, x, y]) t.dispose();
   model.dispose();
 });

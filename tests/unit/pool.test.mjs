@@ -133,14 +133,18 @@ test('maxPool2d: with tied maxima the gradient goes to the first one in row-majo
       }
       const [g] = sn.grads((a) => sn.maxPool2d(a))([sn.tensor(v, [1, 2, 2, c])], sn.fill([1, 1, 1, c], 3));
       const gd = g.dataSync();
-      for (let ch = 0; ch < c; ch++) assert.equal([gd[ch], gd[c + ch], gd[2 * c + ch], gd[3 * c + ch]], [0, 3, 0, 0], `c ${c} channel ${ch}`);
+      for (let ch = 0; ch < c; ch++)
+        assert.equal([gd[ch], gd[c + ch], gd[2 * c + ch], gd[3 * c + ch]], [0, 3, 0, 0], `c ${c} channel ${ch}`);
     });
   }
 });
 
 test('maxPool2d: overlapping windows add their gradients into a shared maximum', () => {
   // 1x3 row, pool 2 stride 1: the middle cell is the maximum of both windows.
-  const [dx] = sn.grads((a) => sn.maxPool2d(a, { poolSize: [1, 2], strides: 1 }))([sn.tensor([1, 5, 2], [1, 1, 3, 1])], sn.tensor([10, 20], [1, 1, 2, 1]));
+  const [dx] = sn.grads((a) => sn.maxPool2d(a, { poolSize: [1, 2], strides: 1 }))(
+    [sn.tensor([1, 5, 2], [1, 1, 3, 1])],
+    sn.tensor([10, 20], [1, 1, 2, 1]),
+  );
   assert.equal(Array.from(dx.dataSync()), [0, 30, 0]);
 });
 
@@ -153,7 +157,10 @@ test("'same' padding: max ignores padded cells, average divides by the cells ins
   assert.equal(Array.from(m.dataSync()), [-1, -3, -7, -9]);
   const a = sn.avgPool2d(x, { poolSize: 2, strides: 2, padding: 'same' });
   assert.equal(Array.from(a.dataSync()), [-3, -4.5, -7.5, -9]);
-  const [dx] = sn.grads((t) => sn.avgPool2d(t, { poolSize: 2, strides: 2, padding: 'same' }))([x], sn.ones([1, 2, 2, 1]));
+  const [dx] = sn.grads((t) => sn.avgPool2d(t, { poolSize: 2, strides: 2, padding: 'same' }))(
+    [x],
+    sn.ones([1, 2, 2, 1]),
+  );
   assert.equal(Array.from(dx.dataSync()), [0.25, 0.25, 0.5, 0.25, 0.25, 0.5, 0.5, 0.5, 1]);
   // pool 3 stride 1 on width 4: total pad 2, one on each side.
   const r = sn.avgPool2d(sn.tensor([1, 2, 3, 4], [1, 1, 4, 1]), { poolSize: [1, 3], strides: 1, padding: 'same' });
@@ -207,32 +214,70 @@ test('pooling validates its arguments before running a kernel', () => {
   const x = sn.zeros([1, 4, 5, 3]);
   for (const fn of ['maxPool2d', 'avgPool2d']) {
     const op = (...a) => sn[fn](...a);
-    assertThrowsMessage(() => op(sn.zeros([4, 5, 3])), new RegExp(`${fn}: argument 'x' must be rank 4 \\[n,h,w,c\\]; got rank 3 with shape \\[4,5,3\\]`));
+    assertThrowsMessage(
+      () => op(sn.zeros([4, 5, 3])),
+      new RegExp(`${fn}: argument 'x' must be rank 4 \\[n,h,w,c\\]; got rank 3 with shape \\[4,5,3\\]`),
+    );
     assertThrowsMessage(() => op([1, 2]), new RegExp(`${fn}: argument 'x' must be a Tensor; got array of length 2`));
-    assertThrowsMessage(() => op(sn.zeros([1, 2, 2, 1], 'int32')), new RegExp(`${fn}: argument 'x' must have dtype float32; got int32`));
-    assertThrowsMessage(() => op(x, { poolSize: 0 }), new RegExp(`${fn}: argument 'poolSize' must contain positive integers; got 0`));
-    assertThrowsMessage(() => op(x, { poolSize: [2, 1.5] }), new RegExp(`${fn}: argument 'poolSize' must contain positive integers; got \\[2,1.5\\]`));
-    assertThrowsMessage(() => op(x, { poolSize: [2, 2, 2] }), new RegExp(`${fn}: argument 'poolSize' must be a positive integer or a pair of them; got array of length 3`));
-    assertThrowsMessage(() => op(x, { strides: -1 }), new RegExp(`${fn}: argument 'strides' must contain positive integers; got -1`));
-    assertThrowsMessage(() => op(x, { strides: '2' }), new RegExp(`${fn}: argument 'strides' must be a positive integer or a pair of them; got "2"`));
-    assertThrowsMessage(() => op(x, { padding: 'full' }), new RegExp(`${fn}: argument 'padding' must be 'valid' or 'same'; got "full"`));
+    assertThrowsMessage(
+      () => op(sn.zeros([1, 2, 2, 1], 'int32')),
+      new RegExp(`${fn}: argument 'x' must have dtype float32; got int32`),
+    );
+    assertThrowsMessage(
+      () => op(x, { poolSize: 0 }),
+      new RegExp(`${fn}: argument 'poolSize' must contain positive integers; got 0`),
+    );
+    assertThrowsMessage(
+      () => op(x, { poolSize: [2, 1.5] }),
+      new RegExp(`${fn}: argument 'poolSize' must contain positive integers; got \\[2,1.5\\]`),
+    );
+    assertThrowsMessage(
+      () => op(x, { poolSize: [2, 2, 2] }),
+      new RegExp(`${fn}: argument 'poolSize' must be a positive integer or a pair of them; got array of length 3`),
+    );
+    assertThrowsMessage(
+      () => op(x, { strides: -1 }),
+      new RegExp(`${fn}: argument 'strides' must contain positive integers; got -1`),
+    );
+    assertThrowsMessage(
+      () => op(x, { strides: '2' }),
+      new RegExp(`${fn}: argument 'strides' must be a positive integer or a pair of them; got "2"`),
+    );
+    assertThrowsMessage(
+      () => op(x, { padding: 'full' }),
+      new RegExp(`${fn}: argument 'padding' must be 'valid' or 'same'; got "full"`),
+    );
     assertThrowsMessage(
       () => op(x, { poolSize: [5, 2] }),
-      new RegExp(`${fn}: argument 'poolSize' \\[5,2\\] is larger than the input's height and width \\[4,5\\] \\(x has shape \\[1,4,5,3\\]\\); with padding 'valid' it must be at most \\[4,5\\]`),
+      new RegExp(
+        `${fn}: argument 'poolSize' \\[5,2\\] is larger than the input's height and width \\[4,5\\] \\(x has shape \\[1,4,5,3\\]\\); with padding 'valid' it must be at most \\[4,5\\]`,
+      ),
     );
-    assertThrowsMessage(() => op(x, { pool_size: 2 }), new RegExp(`${fn}: unknown option 'pool_size'; expected one of poolSize, strides, padding`));
+    assertThrowsMessage(
+      () => op(x, { pool_size: 2 }),
+      new RegExp(`${fn}: unknown option 'pool_size'; expected one of poolSize, strides, padding`),
+    );
     assertThrowsMessage(() => op(x, 2), new RegExp(`${fn}: argument 'options' must be an object`));
     // The same window is fine with 'same'.
     assert.equal(op(x, { poolSize: [5, 2], padding: 'same' }).shape, [1, 1, 3, 3]);
   }
-  assertThrowsMessage(() => sn.globalAvgPool2d(sn.zeros([2, 3])), /globalAvgPool2d: argument 'x' must be rank 4 \[n,h,w,c\]; got rank 2 with shape \[2,3\]/);
-  assertThrowsMessage(() => sn.globalAvgPool2d(sn.zeros([1, 0, 2, 3])), /globalAvgPool2d: argument 'x' must have a non-empty height and width/);
+  assertThrowsMessage(
+    () => sn.globalAvgPool2d(sn.zeros([2, 3])),
+    /globalAvgPool2d: argument 'x' must be rank 4 \[n,h,w,c\]; got rank 2 with shape \[2,3\]/,
+  );
+  assertThrowsMessage(
+    () => sn.globalAvgPool2d(sn.zeros([1, 0, 2, 3])),
+    /globalAvgPool2d: argument 'x' must have a non-empty height and width/,
+  );
   x.dispose();
 });
 
 test('defaults: poolSize 2, strides = poolSize, padding valid', () => {
   sn.tidy(() => {
-    const x = sn.tensor(Float32Array.from({ length: 5 * 7 * 2 }, (_, i) => i), [1, 5, 7, 2]);
+    const x = sn.tensor(
+      Float32Array.from({ length: 5 * 7 * 2 }, (_, i) => i),
+      [1, 5, 7, 2],
+    );
     assert.equal(sn.maxPool2d(x).shape, [1, 2, 3, 2]);
     assert.equal(sn.avgPool2d(x, { poolSize: 3 }).shape, [1, 1, 2, 2]);
     assert.equal(sn.maxPool2d(x, { poolSize: [2, 3], strides: [1, 2] }).shape, [1, 4, 3, 2]);

@@ -28,13 +28,34 @@ test('ETA, time per step and logs are formatted as Keras does', () => {
 });
 
 test('a running line and the final line of an epoch', () => {
-  const running = P.renderProgressLine({ current: 312, total: 1875, elapsed: 1.248, logs: { loss: 0.5123, acc: 0.8121 } });
+  const running = P.renderProgressLine({
+    current: 312,
+    total: 1875,
+    elapsed: 1.248,
+    logs: { loss: 0.5123, acc: 0.8121 },
+  });
   assert.is(running, ' 312/1875 [===>' + '.'.repeat(26) + '] - ETA: 6s - 4ms/step - loss: 0.5123 - acc: 0.8121');
-  const final = P.renderFinalLine({ current: 1875, total: 1875, elapsed: 9.4, logs: { loss: 0.4, acc: 0.85, val_loss: 0.45, val_acc: 0.83 } });
-  assert.is(final, '1875/1875 [' + '='.repeat(30) + '] - 9s 5ms/step - loss: 0.4000 - acc: 0.8500 - val_loss: 0.4500 - val_acc: 0.8300');
-  assert.is(P.renderEpochSummary({ current: 10, total: 10, elapsed: 61, logs: { loss: 1 } }), '10/10 - 1:01 - 6s/step - loss: 1.0000');
+  const final = P.renderFinalLine({
+    current: 1875,
+    total: 1875,
+    elapsed: 9.4,
+    logs: { loss: 0.4, acc: 0.85, val_loss: 0.45, val_acc: 0.83 },
+  });
+  assert.is(
+    final,
+    '1875/1875 [' +
+      '='.repeat(30) +
+      '] - 9s 5ms/step - loss: 0.4000 - acc: 0.8500 - val_loss: 0.4500 - val_acc: 0.8300',
+  );
+  assert.is(
+    P.renderEpochSummary({ current: 10, total: 10, elapsed: 61, logs: { loss: 1 } }),
+    '10/10 - 1:01 - 6s/step - loss: 1.0000',
+  );
   // Validation time counts in the epoch's time but not in the time per training step.
-  assert.match(P.renderFinalLine({ current: 10, total: 10, elapsed: 3, trainElapsed: 1, logs: {} }), / - 3s 100ms\/step$/);
+  assert.match(
+    P.renderFinalLine({ current: 10, total: 10, elapsed: 3, trainElapsed: 1, logs: {} }),
+    / - 3s 100ms\/step$/,
+  );
 });
 
 /** A fake output and clock: records writes; time moves only when the test says. */
@@ -56,7 +77,10 @@ test('on a terminal: redrawn in place with \\r at most every 50 ms, then a newli
   assert.is(writes[0], 'Epoch 1/5\n');
   const draws = writes.slice(1, -1);
   assert.ok(draws.length >= 19 && draws.length <= 22, `${draws.length} redraws for 100 steps at 10 ms each`);
-  assert.ok(draws.every((d) => d.startsWith('\r')), 'each redraw returns to the line start');
+  assert.ok(
+    draws.every((d) => d.startsWith('\r')),
+    'each redraw returns to the line start',
+  );
   assert.match(draws[0], /^\r  1\/100 \[\.{30}\] - ETA: 1s - 10ms\/step - loss: 1\.0000/);
   assert.is(writes[writes.length - 1], '\n');
   assert.match(writes[writes.length - 2], /^\r100\/100 \[={30}\] - 1s 10ms\/step - loss: 0\.0100 - val_loss: 0\.0200/);
@@ -82,7 +106,10 @@ test('on a narrow terminal a redrawn line is cut to the width, so that it never 
   p.begin(0, 1);
   p.update(1, 0.1, { loss: 1, acc: 0.5 });
   p.end(1, { loss: 1, acc: 0.5 });
-  assert.is(writes[1], '\r' + P.renderProgressLine({ current: 1, total: 10, elapsed: 0.1, logs: { loss: 1, acc: 0.5 } }).slice(0, 39));
+  assert.is(
+    writes[1],
+    '\r' + P.renderProgressLine({ current: 1, total: 10, elapsed: 0.1, logs: { loss: 1, acc: 0.5 } }).slice(0, 39),
+  );
   assert.is(writes[2].length, 40, 'the final line too (\r + 39 characters)');
 });
 
@@ -128,16 +155,35 @@ function opsReady() {
 const withOps = opsReady() ? test : test.skip;
 
 withOps('fit writes Keras-style progress to its output; verbose 0 writes nothing', async () => {
-  const x = sn.tensor(Float32Array.from({ length: 200 }, (_, i) => (i % 2 ? 1 : -1) * (1 + (i % 7) / 7)), [100, 2]);
-  const y = sn.tensor(Int32Array.from({ length: 100 }, (_, i) => (i % 2 ? 1 : 0)), [100], 'int32');
+  const x = sn.tensor(
+    Float32Array.from({ length: 200 }, (_, i) => (i % 2 ? 1 : -1) * (1 + (i % 7) / 7)),
+    [100, 2],
+  );
+  const y = sn.tensor(
+    Int32Array.from({ length: 100 }, (_, i) => (i % 2 ? 1 : 0)),
+    [100],
+    'int32',
+  );
   const m = sn.sequential({ seed: 1, layers: [sn.layers.dense({ units: 2, inputShape: [2] })] });
-  m.compile({ optimizer: 'sgd', loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+  m.compile({
+    optimizer: 'sgd',
+    loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }),
+    metrics: ['accuracy'],
+  });
   const writes = [];
-  await m.fit(x, y, { epochs: 2, batchSize: 10, validationSplit: 0.2, output: { isTTY: false, write: (s) => writes.push(s) } });
+  await m.fit(x, y, {
+    epochs: 2,
+    batchSize: 10,
+    validationSplit: 0.2,
+    output: { isTTY: false, write: (s) => writes.push(s) },
+  });
   const text = writes.join('');
   assert.match(text, /^Epoch 1\/2\n/);
   assert.match(text, /\nEpoch 2\/2\n/);
-  assert.match(text, /\n8\/8 \[={30}\] - \d+s \d+(us|ms)\/step - loss: \d\.\d{4} - acc: \d\.\d{4} - val_loss: \d\.\d{4} - val_acc: \d\.\d{4}\n$/);
+  assert.match(
+    text,
+    /\n8\/8 \[={30}\] - \d+s \d+(us|ms)\/step - loss: \d\.\d{4} - acc: \d\.\d{4} - val_loss: \d\.\d{4} - val_acc: \d\.\d{4}\n$/,
+  );
   assert.not.ok(text.includes('\r') || text.includes(ESC));
   const quiet = [];
   await m.fit(x, y, { epochs: 1, verbose: 0, output: { isTTY: false, write: (s) => quiet.push(s) } });
@@ -187,7 +233,8 @@ test('training curves: an SVG with a loss and an accuracy panel, train and valid
   assert.is((svg.match(/>validation<\/text>/g) || []).length, 1);
   for (const e of [1, 2, 3, 4, 5]) assert.ok(svg.includes(`>${e}</text>`), `epoch tick ${e}`);
   assert.ok(svg.includes('>Epoch</text>'));
-  for (const tick of ['0.800', '0.825', '0.900', '0.925']) assert.ok(svg.includes(`>${tick}</text>`), `accuracy tick ${tick}`);
+  for (const tick of ['0.800', '0.825', '0.900', '0.925'])
+    assert.ok(svg.includes(`>${tick}</text>`), `accuracy tick ${tick}`);
   for (const tick of ['0.2', '0.6']) assert.ok(svg.includes(`>${tick}</text>`), `loss tick ${tick}`);
   assert.not.ok(/NaN|Infinity|undefined/.test(svg));
   assert.ok(svg.includes('training accuracy, epoch 5: 0.9110'), 'points carry their values as tooltips');

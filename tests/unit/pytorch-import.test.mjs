@@ -17,7 +17,10 @@ function bits(t) {
 function assertSameBits(actual, expected, what) {
   assert.is(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
-    if (actual[i] !== expected[i]) assert.unreachable(`${what}: word ${i} is 0x${(actual[i] >>> 0).toString(16)}; expected 0x${(expected[i] >>> 0).toString(16)}`);
+    if (actual[i] !== expected[i])
+      assert.unreachable(
+        `${what}: word ${i} is 0x${(actual[i] >>> 0).toString(16)}; expected 0x${(expected[i] >>> 0).toString(16)}`,
+      );
   }
 }
 
@@ -34,11 +37,15 @@ test('fromPyTorchLayout moves conv weights OIHW → [kh,kw,cin,cout] and back, b
     const got = ours.dataSync();
     const srcBits = new Uint32Array(src.buffer);
     const gotBits = bits(ours);
-    for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) for (let c = 0; c < i; c++) for (let d = 0; d < o; d++) {
-      const at = ((a * kw + b) * i + c) * o + d;
-      const from = ((d * i + c) * kh + a) * kw + b;
-      if (gotBits[at] !== srcBits[from]) assert.unreachable(`[${a},${b},${c},${d}] is ${got[at]}; expected ${src[from]}`);
-    }
+    for (let a = 0; a < kh; a++)
+      for (let b = 0; b < kw; b++)
+        for (let c = 0; c < i; c++)
+          for (let d = 0; d < o; d++) {
+            const at = ((a * kw + b) * i + c) * o + d;
+            const from = ((d * i + c) * kh + a) * kw + b;
+            if (gotBits[at] !== srcBits[from])
+              assert.unreachable(`[${a},${b},${c},${d}] is ${got[at]}; expected ${src[from]}`);
+          }
     const back = sn.io.toPyTorchLayout(ours, 'conv2d');
     assert.equal([...back.shape], [o, i, kh, kw]);
     assertSameBits(bits(back), srcBits, 'round trip');
@@ -54,14 +61,18 @@ test('fromPyTorchLayout transposes linear weights and, after a flatten, reorders
   const plain = sn.io.fromPyTorchLayout(t, 'dense');
   assert.equal([...plain.shape], [c * h * w, out]);
   const p = plain.dataSync();
-  for (let row = 0; row < c * h * w; row++) for (let u = 0; u < out; u++) assert.is(p[row * out + u], src[u * c * h * w + row]);
+  for (let row = 0; row < c * h * w; row++)
+    for (let u = 0; u < out; u++) assert.is(p[row * out + u], src[u * c * h * w + row]);
   const flat = sn.io.fromPyTorchLayout(t, 'dense', { flattenedFrom: [h, w, c] });
   assert.equal([...flat.shape], [h * w * c, out]);
   const f = flat.dataSync();
   // simdnet's feature (y, x, ch) sits at row (y*w + x)*c + ch; PyTorch's at column ch*h*w + y*w + x.
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) for (let u = 0; u < out; u++) {
-    assert.is(f[((y * w + x) * c + ch) * out + u], src[u * c * h * w + ch * h * w + y * w + x]);
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let ch = 0; ch < c; ch++)
+        for (let u = 0; u < out; u++) {
+          assert.is(f[((y * w + x) * c + ch) * out + u], src[u * c * h * w + ch * h * w + y * w + x]);
+        }
   const back = sn.io.toPyTorchLayout(flat, 'dense', { flattenedFrom: [h, w, c] });
   assertSameBits(bits(back), new Uint32Array(src.buffer), 'flattened round trip');
   const backPlain = sn.io.toPyTorchLayout(plain, 'dense');
@@ -76,13 +87,34 @@ test('fromPyTorchLayout transposes linear weights and, after a flatten, reorders
 test('layout conversions check their arguments', () => {
   const start = sn.memory().numTensors;
   const w = sn.zeros([2, 3]);
-  assertThrowsMessage(() => sn.io.fromPyTorchLayout(w, 'conv2d'), /io.fromPyTorchLayout: a conv2d weight in PyTorch's layout is rank 4 \[cout, cin, kh, kw\]; got shape \[2,3\]/);
-  assertThrowsMessage(() => sn.io.toPyTorchLayout(w, 'conv2d'), /io.toPyTorchLayout: a conv2d weight in simdnet's layout is rank 4 \[kh, kw, cin, cout\]; got shape \[2,3\]/);
-  assertThrowsMessage(() => sn.io.fromPyTorchLayout(w, 'bias'), /a bias weight in PyTorch's layout is rank 1 \[units\]; got shape \[2,3\]/);
-  assertThrowsMessage(() => sn.io.fromPyTorchLayout(w, 'linear'), /argument 'kind' must be 'conv2d', 'dense' or 'bias'; got "linear"/);
-  assertThrowsMessage(() => sn.io.fromPyTorchLayout(w, 'dense', { flattenedFrom: [1, 2, 2] }), /option 'flattenedFrom' \[1,2,2\] has 4 features; the dense weight has 3 inputs/);
-  assertThrowsMessage(() => sn.io.fromPyTorchLayout(w, 'dense', { flattenedFrom: [3, 1] }), /option 'flattenedFrom' must be \[height, width, channels\], three positive integers; got \[3,1\]/);
-  assertThrowsMessage(() => sn.io.fromPyTorchLayout([1, 2], 'dense'), /io.fromPyTorchLayout: argument 'weight' must be a Tensor/);
+  assertThrowsMessage(
+    () => sn.io.fromPyTorchLayout(w, 'conv2d'),
+    /io.fromPyTorchLayout: a conv2d weight in PyTorch's layout is rank 4 \[cout, cin, kh, kw\]; got shape \[2,3\]/,
+  );
+  assertThrowsMessage(
+    () => sn.io.toPyTorchLayout(w, 'conv2d'),
+    /io.toPyTorchLayout: a conv2d weight in simdnet's layout is rank 4 \[kh, kw, cin, cout\]; got shape \[2,3\]/,
+  );
+  assertThrowsMessage(
+    () => sn.io.fromPyTorchLayout(w, 'bias'),
+    /a bias weight in PyTorch's layout is rank 1 \[units\]; got shape \[2,3\]/,
+  );
+  assertThrowsMessage(
+    () => sn.io.fromPyTorchLayout(w, 'linear'),
+    /argument 'kind' must be 'conv2d', 'dense' or 'bias'; got "linear"/,
+  );
+  assertThrowsMessage(
+    () => sn.io.fromPyTorchLayout(w, 'dense', { flattenedFrom: [1, 2, 2] }),
+    /option 'flattenedFrom' \[1,2,2\] has 4 features; the dense weight has 3 inputs/,
+  );
+  assertThrowsMessage(
+    () => sn.io.fromPyTorchLayout(w, 'dense', { flattenedFrom: [3, 1] }),
+    /option 'flattenedFrom' must be \[height, width, channels\], three positive integers; got \[3,1\]/,
+  );
+  assertThrowsMessage(
+    () => sn.io.fromPyTorchLayout([1, 2], 'dense'),
+    /io.fromPyTorchLayout: argument 'weight' must be a Tensor/,
+  );
   w.dispose();
   assert.is(sn.memory().numTensors, start);
 });
@@ -111,9 +143,12 @@ function buildLenet({ names = ['c1', 'c2', 'f1', 'f2', 'f3'], extra = [] } = {})
 /** NCHW data → an NHWC tensor. */
 function nhwc({ shape: [n, c, h, w], data }) {
   const out = new Float32Array(n * h * w * c);
-  for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    out[((i * h + y) * w + x) * c + ch] = data[((i * c + ch) * h + y) * w + x];
-  }
+  for (let i = 0; i < n; i++)
+    for (let ch = 0; ch < c; ch++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          out[((i * h + y) * w + x) * c + ch] = data[((i * c + ch) * h + y) * w + x];
+        }
   return sn.tensor(out, [n, h, w, c]);
 }
 
@@ -172,7 +207,11 @@ test("LeNet with PyTorch's weights reproduces PyTorch's logits, loss and every g
     try {
       for (const layer of model.layers.filter((l) => l.weights.length)) {
         const kind = layer.className === 'Conv2D' ? 'conv2d' : 'dense';
-        const back = sn.io.toPyTorchLayout(layer.weights[0], kind, layer.name === 'f1' ? { flattenedFrom: [5, 5, 16] } : undefined);
+        const back = sn.io.toPyTorchLayout(
+          layer.weights[0],
+          kind,
+          layer.name === 'f1' ? { flattenedFrom: [5, 5, 16] } : undefined,
+        );
         const expected = bits(checkpoint.get(`${PYTORCH_OF[layer.name]}.weight`));
         const got = bits(back);
         back.dispose();
@@ -206,7 +245,13 @@ test('a checkpoint whose names were sorted as strings is matched in natural modu
 });
 
 test('nameMap pairs layers and modules when the order cannot be guessed', () => {
-  const rename = { conv1: 'features.0', conv2: 'features.3', fc1: 'classifier.1', fc2: 'classifier.4', fc3: 'classifier.6' };
+  const rename = {
+    conv1: 'features.0',
+    conv2: 'features.3',
+    fc1: 'classifier.1',
+    fc2: 'classifier.4',
+    fc3: 'classifier.6',
+  };
   const bytes = sortedCheckpoint((n) => `${rename[n.split('.')[0]]}.${n.split('.')[1]}`);
   using(buildLenet(), (model) => {
     // In natural order 'classifier.*' comes first, so the first conv layer would get a linear weight.
@@ -243,18 +288,42 @@ test('PyTorch import errors name the layers, modules and tensors', () => {
     );
   });
   using(lenetVariant({ filters1: 8 }), (wide) => {
-    assertThrowsMessage(() => wide.loadWeights(lenetBytes, { from: 'pytorch' }), /c1 \(Conv2D\) takes module 'conv1': 'conv1.weight' has shape \[6,3,5,5\]; the layer needs \[8,3,5,5\]/);
-    assertThrowsMessage(() => wide.loadWeights(lenetBytes, { from: 'pytorch', nameMap: { c9: 'conv1' } }), /option 'nameMap' names layer 'c9', but the model's layers with weights are 'c1', 'c2', 'f1', 'f2', 'f3'/);
-    assertThrowsMessage(() => wide.loadWeights(lenetBytes, { from: 'pytorch', nameMap: { c1: 'conv9' } }), /maps 'c1' to module "conv9", which the checkpoint does not have/);
-    assertThrowsMessage(() => wide.loadWeights(lenetBytes, { from: 'pytorch', nameMap: { c1: 'conv1', c2: 'conv1' } }), /gives module 'conv1' to more than one layer/);
-    assertThrowsMessage(() => wide.loadWeights(lenetBytes, { from: 'tf' }), /option 'from' must be 'simdnet' or 'pytorch'; got "tf"/);
-    assertThrowsMessage(() => wide.loadWeights(lenetBytes, { form: 'pytorch' }), /unknown option 'form'; known options: from, nameMap/);
-    assertThrowsMessage(() => wide.loadWeights(lenetBytes.subarray(0, 100), { from: 'pytorch' }), /loadWeights: the header length is 768 bytes, which runs past the end of the 100-byte file/);
+    assertThrowsMessage(
+      () => wide.loadWeights(lenetBytes, { from: 'pytorch' }),
+      /c1 \(Conv2D\) takes module 'conv1': 'conv1.weight' has shape \[6,3,5,5\]; the layer needs \[8,3,5,5\]/,
+    );
+    assertThrowsMessage(
+      () => wide.loadWeights(lenetBytes, { from: 'pytorch', nameMap: { c9: 'conv1' } }),
+      /option 'nameMap' names layer 'c9', but the model's layers with weights are 'c1', 'c2', 'f1', 'f2', 'f3'/,
+    );
+    assertThrowsMessage(
+      () => wide.loadWeights(lenetBytes, { from: 'pytorch', nameMap: { c1: 'conv9' } }),
+      /maps 'c1' to module "conv9", which the checkpoint does not have/,
+    );
+    assertThrowsMessage(
+      () => wide.loadWeights(lenetBytes, { from: 'pytorch', nameMap: { c1: 'conv1', c2: 'conv1' } }),
+      /gives module 'conv1' to more than one layer/,
+    );
+    assertThrowsMessage(
+      () => wide.loadWeights(lenetBytes, { from: 'tf' }),
+      /option 'from' must be 'simdnet' or 'pytorch'; got "tf"/,
+    );
+    assertThrowsMessage(
+      () => wide.loadWeights(lenetBytes, { form: 'pytorch' }),
+      /unknown option 'form'; known options: from, nameMap/,
+    );
+    assertThrowsMessage(
+      () => wide.loadWeights(lenetBytes.subarray(0, 100), { from: 'pytorch' }),
+      /loadWeights: the header length is 768 bytes, which runs past the end of the 100-byte file/,
+    );
   });
   using(lenetVariant({ lastBias: false }), (noBias) => {
     const before = noBias.weights.map((w) => bits(w));
     // Everything matches up to the last layer, which has no bias: nothing may have been written.
-    assertThrowsMessage(() => noBias.loadWeights(lenetBytes, { from: 'pytorch' }), /f3 \(Dense\) takes module 'fc3', which has 'fc3.bias' but the layer has no bias/);
+    assertThrowsMessage(
+      () => noBias.loadWeights(lenetBytes, { from: 'pytorch' }),
+      /f3 \(Dense\) takes module 'fc3', which has 'fc3.bias' but the layer has no bias/,
+    );
     noBias.weights.forEach((w, i) => assertSameBits(bits(w), before[i], `${w.name} unchanged`));
   });
   using(buildLenet(), (model) => {
@@ -263,8 +332,14 @@ test('PyTorch import errors name the layers, modules and tensors', () => {
     const withBuffer = sn.io.writeSafetensors(new Map([...tensors, ['bn1.running_mean', stray]]));
     const noConv1Bias = sn.io.writeSafetensors(new Map([...tensors].filter(([k]) => k !== 'conv1.bias')));
     for (const t of [...tensors.values(), stray]) t.dispose();
-    assertThrowsMessage(() => model.loadWeights(withBuffer, { from: 'pytorch' }), /tensors that are not a module's weight or bias: 'bn1.running_mean'/);
-    assertThrowsMessage(() => model.loadWeights(noConv1Bias, { from: 'pytorch' }), /c1 \(Conv2D\) takes module 'conv1', which has no 'conv1.bias'/);
+    assertThrowsMessage(
+      () => model.loadWeights(withBuffer, { from: 'pytorch' }),
+      /tensors that are not a module's weight or bias: 'bn1.running_mean'/,
+    );
+    assertThrowsMessage(
+      () => model.loadWeights(noConv1Bias, { from: 'pytorch' }),
+      /c1 \(Conv2D\) takes module 'conv1', which has no 'conv1.bias'/,
+    );
   });
   assert.is(sn.memory().numTensors, start);
 });
@@ -279,7 +354,9 @@ test('a float16 or bfloat16 checkpoint loads (converted to float32)', () => {
     const words = bits(t);
     const half = new Uint16Array(words.length);
     words.forEach((w, i) => (half[i] = w >>> 16));
-    fields.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype: 'BF16', shape: t.shape, data_offsets: [offset, offset + half.byteLength] })}`);
+    fields.push(
+      `${JSON.stringify(name)}:${JSON.stringify({ dtype: 'BF16', shape: t.shape, data_offsets: [offset, offset + half.byteLength] })}`,
+    );
     chunks.push(new Uint8Array(half.buffer));
     offset += half.byteLength;
     t.dispose();
@@ -296,7 +373,10 @@ test('a float16 or bfloat16 checkpoint loads (converted to float32)', () => {
   using(buildLenet(), (model) => {
     model.loadWeights(file, { from: 'pytorch' });
     const kernel = model.layers[0].weights[0];
-    assert.ok(bits(kernel).every((w) => (w & 0xffff) === 0), 'bfloat16 values widened exactly');
+    assert.ok(
+      bits(kernel).every((w) => (w & 0xffff) === 0),
+      'bfloat16 values widened exactly',
+    );
     const { logits } = runLenet(model);
     // Rounding the weights to 8 bits of mantissa moves the logits by about 1%.
     assertClose(logits, lenet.logits.data, 0.05, 'bfloat16 logits');

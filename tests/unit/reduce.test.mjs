@@ -13,7 +13,9 @@ function input(values, shape) {
 /** Random rank 0 to 4 shape with odd sizes and inner sizes around the 4- and 16-lane blocks, and an axis. */
 function randomCase(r, maxDim = 7) {
   const rank = r.int(0, 4);
-  const shape = Array.from({ length: rank }, () => r.pick([1, 2, 3, 4, 5, maxDim, 17].filter((d) => d <= Math.max(maxDim, 5))));
+  const shape = Array.from({ length: rank }, () =>
+    r.pick([1, 2, 3, 4, 5, maxDim, 17].filter((d) => d <= Math.max(maxDim, 5))),
+  );
   if (rank > 0 && r.next() < 0.3) shape[rank - 1] = r.pick([16, 19, 33]);
   const axis = rank === 0 || r.next() < 0.25 ? undefined : r.int(-rank, rank - 1);
   return { shape, axis };
@@ -47,7 +49,12 @@ for (const op of ['sum', 'mean']) {
         const out = sumRef(data, shape, axis, isMean);
         const dy = Float32Array.from(r.array(out.y.length));
         const [dx] = sn.grads((a) => sn[op](a, axis))([t], sn.tensor(dy, out.shape));
-        assertClose(dx.dataSync(), numericGrad((v) => sumRef(v, shape, axis, isMean).y, data, dy), 1e-4, what);
+        assertClose(
+          dx.dataSync(),
+          numericGrad((v) => sumRef(v, shape, axis, isMean).y, data, dy),
+          1e-4,
+          what,
+        );
       });
     }
   });
@@ -55,21 +62,60 @@ for (const op of ['sum', 'mean']) {
 
 test('sum and mean: small exact examples and shapes', () => {
   sn.tidy(() => {
-    const x = sn.tensor([[[1, 2, 3], [4, 5, 6]], [[7, 8, 9], [10, 11, 12]]]); // [2,2,3]
+    const x = sn.tensor([
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [
+        [7, 8, 9],
+        [10, 11, 12],
+      ],
+    ]); // [2,2,3]
     assert.equal(sn.sum(x).shape, []);
     assert.is(sn.sum(x).array(), 78);
     assert.is(sn.mean(x).array(), 6.5);
-    assert.equal(sn.sum(x, 0).array(), [[8, 10, 12], [14, 16, 18]]);
-    assert.equal(sn.sum(x, 1).array(), [[5, 7, 9], [17, 19, 21]]);
-    assert.equal(sn.sum(x, 2).array(), [[6, 15], [24, 33]]);
-    assert.equal(sn.sum(x, -1).array(), [[6, 15], [24, 33]]);
-    assert.equal(sn.mean(x, -3).array(), [[4, 5, 6], [7, 8, 9]]);
+    assert.equal(sn.sum(x, 0).array(), [
+      [8, 10, 12],
+      [14, 16, 18],
+    ]);
+    assert.equal(sn.sum(x, 1).array(), [
+      [5, 7, 9],
+      [17, 19, 21],
+    ]);
+    assert.equal(sn.sum(x, 2).array(), [
+      [6, 15],
+      [24, 33],
+    ]);
+    assert.equal(sn.sum(x, -1).array(), [
+      [6, 15],
+      [24, 33],
+    ]);
+    assert.equal(sn.mean(x, -3).array(), [
+      [4, 5, 6],
+      [7, 8, 9],
+    ]);
     assert.is(sn.sum(sn.scalar(3)).array(), 3);
     assert.equal(sn.sum(sn.zeros([2, 0]), 1).array(), [0, 0]);
     assert.is(sn.sum(sn.zeros([0])).array(), 0);
     assert.ok(Number.isNaN(sn.mean(sn.zeros([0])).array()));
-    const [dx] = sn.grads((a) => sn.mean(a, 1))([x], sn.tensor([[1, 2, 3], [4, 5, 6]]));
-    assert.equal(dx.array(), [[[0.5, 1, 1.5], [0.5, 1, 1.5]], [[2, 2.5, 3], [2, 2.5, 3]]]);
+    const [dx] = sn.grads((a) => sn.mean(a, 1))(
+      [x],
+      sn.tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    );
+    assert.equal(dx.array(), [
+      [
+        [0.5, 1, 1.5],
+        [0.5, 1, 1.5],
+      ],
+      [
+        [2, 2.5, 3],
+        [2, 2.5, 3],
+      ],
+    ]);
   });
 });
 
@@ -83,7 +129,12 @@ test('sum of four million elements stays accurate (blocked accumulation)', () =>
     // Sixteen float32 lanes summing everything are off by 3e-6 relative here; blocks of 4096 summed in
     // f64 by 4e-9 (the final rounding to float32 is 6e-8).
     assertClose(sn.sum(t).dataSync(), [want], 2e-7, 'sum');
-    assertClose(sn.mean(t.reshape([2, n / 2]), 1).dataSync(), sumRef(data, [2, n / 2], 1, true).y, 2e-7, 'mean of rows');
+    assertClose(
+      sn.mean(t.reshape([2, n / 2]), 1).dataSync(),
+      sumRef(data, [2, n / 2], 1, true).y,
+      2e-7,
+      'mean of rows',
+    );
   });
 });
 
@@ -91,13 +142,34 @@ test('sum and mean validate x and axis', () => {
   sn.tidy(() => {
     const x = sn.zeros([2, 3]);
     for (const op of ['sum', 'mean']) {
-      assertThrowsMessage(() => sn[op](x, 2), new RegExp(`${op}: argument 'axis' must be an integer in \\[-2, 1\\] for x of rank 2; got 2`));
-      assertThrowsMessage(() => sn[op](x, -3), new RegExp(`${op}: argument 'axis' must be an integer in \\[-2, 1\\] for x of rank 2; got -3`));
-      assertThrowsMessage(() => sn[op](x, 0.5), new RegExp(`${op}: argument 'axis' must be an integer in \\[-2, 1\\] for x of rank 2; got 0.5`));
-      assertThrowsMessage(() => sn[op](x, '1'), new RegExp(`${op}: argument 'axis' must be an integer in \\[-2, 1\\] for x of rank 2; got "1"`));
-      assertThrowsMessage(() => sn[op](sn.scalar(1), 0), new RegExp(`${op}: argument 'axis' must be left out for a scalar x \\(rank 0\\); got 0`));
-      assertThrowsMessage(() => sn[op](sn.zeros([2], 'int32')), new RegExp(`${op}: argument 'x' must have dtype float32; got int32`));
-      assertThrowsMessage(() => sn[op]([1, 2]), new RegExp(`${op}: argument 'x' must be a Tensor; got array of length 2`));
+      assertThrowsMessage(
+        () => sn[op](x, 2),
+        new RegExp(`${op}: argument 'axis' must be an integer in \\[-2, 1\\] for x of rank 2; got 2`),
+      );
+      assertThrowsMessage(
+        () => sn[op](x, -3),
+        new RegExp(`${op}: argument 'axis' must be an integer in \\[-2, 1\\] for x of rank 2; got -3`),
+      );
+      assertThrowsMessage(
+        () => sn[op](x, 0.5),
+        new RegExp(`${op}: argument 'axis' must be an integer in \\[-2, 1\\] for x of rank 2; got 0.5`),
+      );
+      assertThrowsMessage(
+        () => sn[op](x, '1'),
+        new RegExp(`${op}: argument 'axis' must be an integer in \\[-2, 1\\] for x of rank 2; got "1"`),
+      );
+      assertThrowsMessage(
+        () => sn[op](sn.scalar(1), 0),
+        new RegExp(`${op}: argument 'axis' must be left out for a scalar x \\(rank 0\\); got 0`),
+      );
+      assertThrowsMessage(
+        () => sn[op](sn.zeros([2], 'int32')),
+        new RegExp(`${op}: argument 'x' must have dtype float32; got int32`),
+      );
+      assertThrowsMessage(
+        () => sn[op]([1, 2]),
+        new RegExp(`${op}: argument 'x' must be a Tensor; got array of length 2`),
+      );
     }
   });
 });

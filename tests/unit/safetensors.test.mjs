@@ -24,15 +24,29 @@ function fileOf(headerText, data = new Uint8Array(0), length) {
 const entry = (dtype, shape, begin, end) => ({ dtype, shape, data_offsets: [begin, end] });
 const f32File = (header, dataBytes) => fileOf(JSON.stringify(header), new Uint8Array(dataBytes));
 
-
-
 function disposeAll(map) {
   for (const t of map.values()) t.dispose();
 }
 
 // ---- an independent reference decoder (float64 formulas, not bit tricks) ----
 
-const ELEMENT_SIZE = { F32: 4, I32: 4, U32: 4, F16: 2, BF16: 2, I16: 2, U16: 2, F64: 8, I64: 8, U64: 8, I8: 1, U8: 1, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1 };
+const ELEMENT_SIZE = {
+  F32: 4,
+  I32: 4,
+  U32: 4,
+  F16: 2,
+  BF16: 2,
+  I16: 2,
+  U16: 2,
+  F64: 8,
+  I64: 8,
+  U64: 8,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
+};
 const INT_TYPES = new Set(['I32', 'U32', 'I16', 'U16', 'I64', 'U64', 'I8', 'U8', 'BOOL']);
 
 function binaryFloat(bits, expBits, mantBits, bias) {
@@ -89,7 +103,9 @@ function assertDecoded(t, dtype, shape, bytes, what) {
   const actual = t.dataSync();
   for (let i = 0; i < expected.length; i++) {
     const e = typeof expected[i] === 'bigint' ? Number(expected[i]) : expected[i];
-    const ok = Number.isNaN(e) ? Number.isNaN(actual[i]) : Object.is(actual[i], INT_TYPES.has(dtype) ? e : Math.fround(e));
+    const ok = Number.isNaN(e)
+      ? Number.isNaN(actual[i])
+      : Object.is(actual[i], INT_TYPES.has(dtype) ? e : Math.fround(e));
     if (!ok) assert.unreachable(`${what}: element ${i} is ${actual[i]}; expected ${e}`);
   }
 }
@@ -98,13 +114,24 @@ function assertDecoded(t, dtype, shape, bytes, what) {
 
 test('writeSafetensors → readSafetensors is bit-exact: NaN payloads, -0, infinities, subnormals, int32', () => {
   const start = sn.memory().numTensors;
-  const special = new Uint32Array([0x7fc00000, 0x7f800001, 0xffbadbad, 0x80000000, 0, 0x7f800000, 0xff800000, 0x00000001, 0x807fffff, 0x3f800000, 0x12345678]);
+  const special = new Uint32Array([
+    0x7fc00000, 0x7f800001, 0xffbadbad, 0x80000000, 0, 0x7f800000, 0xff800000, 0x00000001, 0x807fffff, 0x3f800000,
+    0x12345678,
+  ]);
   const x = sn.tensor(new Float32Array(special.buffer), [11]);
   assert.equal(bitsOf(x), Array.from(special), 'the test tensor itself holds the bits');
   const labels = sn.tensor(new Int32Array([-2147483648, 2147483647, 0, -1, 7]), [5, 1]);
   const s = sn.scalar(-0);
   const empty = sn.zeros([2, 0, 3]);
-  const bytes = sn.io.writeSafetensors(new Map([['x', x], ['labels', labels], ['s', s], ['empty', empty]]), { format: 'pt', note: 'é"\\' });
+  const bytes = sn.io.writeSafetensors(
+    new Map([
+      ['x', x],
+      ['labels', labels],
+      ['s', s],
+      ['empty', empty],
+    ]),
+    { format: 'pt', note: 'é"\\' },
+  );
   const back = sn.io.readSafetensors(bytes);
   assert.equal([...back.keys()], ['x', 'labels', 's', 'empty']);
   assert.equal(bitsOf(back.get('x')), Array.from(special));
@@ -114,7 +141,10 @@ test('writeSafetensors → readSafetensors is bit-exact: NaN payloads, -0, infin
   assert.equal([...back.get('s').shape], []);
   assert.ok(Object.is(back.get('s').dataSync()[0], -0));
   assert.equal([...back.get('empty').shape], [2, 0, 3]);
-  assert.equal(sn.io.readSafetensorsHeader(bytes).metadata, Object.assign(Object.create(null), { format: 'pt', note: 'é"\\' }));
+  assert.equal(
+    sn.io.readSafetensorsHeader(bytes).metadata,
+    Object.assign(Object.create(null), { format: 'pt', note: 'é"\\' }),
+  );
   disposeAll(back);
   for (const t of [x, labels, s, empty]) t.dispose();
   assert.is(sn.memory().numTensors, start);
@@ -179,7 +209,11 @@ test('the PyTorch LeNet checkpoint reads as the reference decoder reads it', () 
   const names = Object.keys(header).filter((k) => k !== '__metadata__');
   assert.equal([...map.keys()], names);
   for (const name of names) {
-    const { dtype, shape, data_offsets: [b, e] } = header[name];
+    const {
+      dtype,
+      shape,
+      data_offsets: [b, e],
+    } = header[name];
     assertDecoded(map.get(name), dtype, shape, safetensors.subarray(8 + n + b, 8 + n + e), name);
   }
   assert.equal({ ...sn.io.readSafetensorsHeader(safetensors).metadata }, { format: 'pt' });
@@ -259,7 +293,11 @@ test('integers that do not fit in int32 and bytes that are not booleans are refu
     data.set(bytes, 4);
     assertThrowsMessage(() => sn.io.readSafetensors(fileOf(header, data)), pattern, dtype);
   };
-  bad('I64', new BigInt64Array([0n, 2n ** 31n]), /tensor "t" \(I64\) holds 2147483648, which does not fit in int32, at flat index 1/);
+  bad(
+    'I64',
+    new BigInt64Array([0n, 2n ** 31n]),
+    /tensor "t" \(I64\) holds 2147483648, which does not fit in int32, at flat index 1/,
+  );
   bad('I64', new BigInt64Array([-(2n ** 31n) - 1n]), /holds -2147483649, which does not fit in int32, at flat index 0/);
   bad('U64', new BigUint64Array([2n ** 63n]), /\(U64\) holds 9223372036854775808, which does not fit in int32/);
   bad('U32', new Uint32Array([1, 2 ** 31]), /\(U32\) holds 2147483648, which does not fit in int32, at flat index 1/);
@@ -274,54 +312,208 @@ const four = new Float32Array([1]).buffer;
 const eight = new Float32Array([1, 2]).buffer;
 const twelve = new Float32Array([1, 2, 3]).buffer;
 const brokenFiles = [
-  ['a file shorter than 8 bytes', new Uint8Array(5), /the file is 5 bytes long; a safetensors file starts with an 8-byte header length/],
+  [
+    'a file shorter than 8 bytes',
+    new Uint8Array(5),
+    /the file is 5 bytes long; a safetensors file starts with an 8-byte header length/,
+  ],
   ['an empty file', new Uint8Array(0), /the file is 0 bytes long/],
-  ['a header length past the end', fileOf('{}', undefined, 100), /header length is 100 bytes, which runs past the end of the 10-byte file/],
-  ['a header over 100 MB', fileOf('{}', undefined, 2 ** 40), /header length is 1099511627776 bytes, over the 100000000-byte limit/],
+  [
+    'a header length past the end',
+    fileOf('{}', undefined, 100),
+    /header length is 100 bytes, which runs past the end of the 10-byte file/,
+  ],
+  [
+    'a header over 100 MB',
+    fileOf('{}', undefined, 2 ** 40),
+    /header length is 1099511627776 bytes, over the 100000000-byte limit/,
+  ],
   ['a header length of 2^64-1', fileOf('{}', undefined, 2n ** 64n - 1n), /over the 100000000-byte limit/],
   ['an empty header', fileOf(''), /not valid JSON/],
   ['invalid JSON', fileOf('{"a":'), /the header is not valid JSON/],
-  ['invalid UTF-8', (() => { const f = fileOf('{"aa":1}'); f[10] = 0xff; return f; })(), /the header is not valid UTF-8/],
+  [
+    'invalid UTF-8',
+    (() => {
+      const f = fileOf('{"aa":1}');
+      f[10] = 0xff;
+      return f;
+    })(),
+    /the header is not valid UTF-8/,
+  ],
   ['a header that is an array', fileOf('[1,2]'), /the header must be a JSON object; got array of length 2/],
   ['a header that is null', fileOf('null'), /the header must be a JSON object; got null/],
   ['a header that is a string', fileOf('"x"'), /the header must be a JSON object; got "x"/],
-  ['an entry that is not an object', f32File({ a: 3 }, []), /tensor "a" must be an object \{ dtype, shape, data_offsets \}; got 3/],
+  [
+    'an entry that is not an object',
+    f32File({ a: 3 }, []),
+    /tensor "a" must be an object \{ dtype, shape, data_offsets \}; got 3/,
+  ],
   ['an entry without dtype', f32File({ a: { shape: [1], data_offsets: [0, 4] } }, four), /tensor "a" has no 'dtype'/],
   ['an entry without shape', f32File({ a: { dtype: 'F32', data_offsets: [0, 4] } }, four), /tensor "a" has no 'shape'/],
-  ['an entry without data_offsets', f32File({ a: { dtype: 'F32', shape: [1] } }, four), /tensor "a" has no 'data_offsets'/],
-  ['an unknown dtype', f32File({ a: entry('F128', [1], 0, 4) }, four), /tensor "a" has an unknown dtype "F128" \(expected one of F32, I32/],
-  ['a dtype that is not a string', f32File({ a: entry(4, [1], 0, 4) }, four), /tensor "a" has a dtype that is not a string: 4/],
-  ['a dtype simdnet cannot read', f32File({ a: entry('C64', [1], 0, 4) }, four), /tensor "a" has dtype C64, which simdnet cannot read/],
-  ['a dtype named like an Object property', f32File({ a: entry('constructor', [1], 0, 4) }, four), /unknown dtype "constructor"/],
-  ['a negative dimension', f32File({ a: entry('F32', [-1], 0, 4) }, four), /tensor "a" has shape \[-1\]: dimension 0 is not a non-negative integer/],
-  ['a fractional dimension', f32File({ a: entry('F32', [2, 0.5], 0, 4) }, four), /shape \[2,0.5\]: dimension 1 is not a non-negative integer/],
+  [
+    'an entry without data_offsets',
+    f32File({ a: { dtype: 'F32', shape: [1] } }, four),
+    /tensor "a" has no 'data_offsets'/,
+  ],
+  [
+    'an unknown dtype',
+    f32File({ a: entry('F128', [1], 0, 4) }, four),
+    /tensor "a" has an unknown dtype "F128" \(expected one of F32, I32/,
+  ],
+  [
+    'a dtype that is not a string',
+    f32File({ a: entry(4, [1], 0, 4) }, four),
+    /tensor "a" has a dtype that is not a string: 4/,
+  ],
+  [
+    'a dtype simdnet cannot read',
+    f32File({ a: entry('C64', [1], 0, 4) }, four),
+    /tensor "a" has dtype C64, which simdnet cannot read/,
+  ],
+  [
+    'a dtype named like an Object property',
+    f32File({ a: entry('constructor', [1], 0, 4) }, four),
+    /unknown dtype "constructor"/,
+  ],
+  [
+    'a negative dimension',
+    f32File({ a: entry('F32', [-1], 0, 4) }, four),
+    /tensor "a" has shape \[-1\]: dimension 0 is not a non-negative integer/,
+  ],
+  [
+    'a fractional dimension',
+    f32File({ a: entry('F32', [2, 0.5], 0, 4) }, four),
+    /shape \[2,0.5\]: dimension 1 is not a non-negative integer/,
+  ],
   ['a dimension that is a string', f32File({ a: entry('F32', ['1'], 0, 4) }, four), /shape \["1"\]: dimension 0/],
-  ['a shape that is not an array', f32File({ a: entry('F32', 1, 0, 4) }, four), /tensor "a" has a shape that is not an array: 1/],
-  ['a shape too small for its bytes', f32File({ a: entry('F32', [3], 0, 8) }, eight), /tensor "a" of dtype F32 and shape \[3\] needs 12 bytes, but its data_offsets \[0,8\] hold 8/],
-  ['a shape too large for its bytes', f32File({ a: entry('F32', [1], 0, 8) }, eight), /shape \[1\] needs 4 bytes, but its data_offsets \[0,8\] hold 8/],
-  ['a shape of 10^30 elements', f32File({ a: entry('F32', [1e15, 1e15], 0, 4) }, four), /shape \[1000000000000000,1000000000000000\] needs about 4.00e\+30 bytes/],
-  ['a shape whose product overflows to 0 in int32', f32File({ a: entry('F32', [65536, 65536], 0, 0) }, []), /needs 17179869184 bytes, but its data_offsets \[0,0\] hold 0/],
-  ['data_offsets of one number', f32File({ a: { dtype: 'F32', shape: [1], data_offsets: [4] } }, four), /tensor "a" has data_offsets \[4\]; expected \[begin, end\]/],
-  ['negative data_offsets', f32File({ a: entry('F32', [1], -4, 0) }, four), /data_offsets \[-4,0\]; expected \[begin, end\], two non-negative integers/],
+  [
+    'a shape that is not an array',
+    f32File({ a: entry('F32', 1, 0, 4) }, four),
+    /tensor "a" has a shape that is not an array: 1/,
+  ],
+  [
+    'a shape too small for its bytes',
+    f32File({ a: entry('F32', [3], 0, 8) }, eight),
+    /tensor "a" of dtype F32 and shape \[3\] needs 12 bytes, but its data_offsets \[0,8\] hold 8/,
+  ],
+  [
+    'a shape too large for its bytes',
+    f32File({ a: entry('F32', [1], 0, 8) }, eight),
+    /shape \[1\] needs 4 bytes, but its data_offsets \[0,8\] hold 8/,
+  ],
+  [
+    'a shape of 10^30 elements',
+    f32File({ a: entry('F32', [1e15, 1e15], 0, 4) }, four),
+    /shape \[1000000000000000,1000000000000000\] needs about 4.00e\+30 bytes/,
+  ],
+  [
+    'a shape whose product overflows to 0 in int32',
+    f32File({ a: entry('F32', [65536, 65536], 0, 0) }, []),
+    /needs 17179869184 bytes, but its data_offsets \[0,0\] hold 0/,
+  ],
+  [
+    'data_offsets of one number',
+    f32File({ a: { dtype: 'F32', shape: [1], data_offsets: [4] } }, four),
+    /tensor "a" has data_offsets \[4\]; expected \[begin, end\]/,
+  ],
+  [
+    'negative data_offsets',
+    f32File({ a: entry('F32', [1], -4, 0) }, four),
+    /data_offsets \[-4,0\]; expected \[begin, end\], two non-negative integers/,
+  ],
   ['string data_offsets', f32File({ a: entry('F32', [1], '0', '4') }, four), /data_offsets \["0","4"\]/],
-  ['data_offsets beyond 2^53', fileOf('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,9007199254740993]}}', new Uint8Array(4)), /data_offsets \[0,9007199254740992\]; expected/],
-  ['data_offsets out of order', f32File({ a: entry('F32', [1], 8, 4) }, eight), /tensor "a" has data_offsets \[8,4\] whose begin is after its end/],
-  ['data_offsets past the end of the data', f32File({ a: entry('F32', [2], 0, 8) }, four), /tensor "a" has data_offsets \[0,8\], which run past the end of the data \(4 bytes; truncated file\?\)/],
-  ['overlapping tensors', f32File({ a: entry('F32', [2], 0, 8), b: entry('F32', [2], 4, 12) }, twelve), /tensor "b" \(data_offsets \[4,12\]\) overlaps tensor "a" \(data_offsets \[0,8\]\)/],
-  ['two tensors on the same bytes', f32File({ a: entry('F32', [1], 0, 4), b: entry('I32', [1], 0, 4) }, four), /overlaps tensor/],
-  ['a hole between tensors', f32File({ a: entry('F32', [1], 0, 4), b: entry('F32', [1], 8, 12) }, twelve), /the data has a hole: bytes 4 to 8 belong to no tensor/],
-  ['a hole at the start', f32File({ a: entry('F32', [1], 4, 8) }, eight), /the data has a hole: bytes 0 to 4 belong to no tensor/],
-  ['trailing bytes', f32File({ a: entry('F32', [1], 0, 4) }, eight), /the data has 4 trailing bytes \(4 to 8\) that belong to no tensor/],
+  [
+    'data_offsets beyond 2^53',
+    fileOf('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,9007199254740993]}}', new Uint8Array(4)),
+    /data_offsets \[0,9007199254740992\]; expected/,
+  ],
+  [
+    'data_offsets out of order',
+    f32File({ a: entry('F32', [1], 8, 4) }, eight),
+    /tensor "a" has data_offsets \[8,4\] whose begin is after its end/,
+  ],
+  [
+    'data_offsets past the end of the data',
+    f32File({ a: entry('F32', [2], 0, 8) }, four),
+    /tensor "a" has data_offsets \[0,8\], which run past the end of the data \(4 bytes; truncated file\?\)/,
+  ],
+  [
+    'overlapping tensors',
+    f32File({ a: entry('F32', [2], 0, 8), b: entry('F32', [2], 4, 12) }, twelve),
+    /tensor "b" \(data_offsets \[4,12\]\) overlaps tensor "a" \(data_offsets \[0,8\]\)/,
+  ],
+  [
+    'two tensors on the same bytes',
+    f32File({ a: entry('F32', [1], 0, 4), b: entry('I32', [1], 0, 4) }, four),
+    /overlaps tensor/,
+  ],
+  [
+    'a hole between tensors',
+    f32File({ a: entry('F32', [1], 0, 4), b: entry('F32', [1], 8, 12) }, twelve),
+    /the data has a hole: bytes 4 to 8 belong to no tensor/,
+  ],
+  [
+    'a hole at the start',
+    f32File({ a: entry('F32', [1], 4, 8) }, eight),
+    /the data has a hole: bytes 0 to 4 belong to no tensor/,
+  ],
+  [
+    'trailing bytes',
+    f32File({ a: entry('F32', [1], 0, 4) }, eight),
+    /the data has 4 trailing bytes \(4 to 8\) that belong to no tensor/,
+  ],
   ['data and no tensor', f32File({}, four), /the data has 4 trailing bytes/],
-  ['a duplicate tensor name', fileOf('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', new Uint8Array(4)), /the header has the key "a" twice/],
-  ['a duplicate name spelled with an escape', fileOf('{"ab":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"\\u0061b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', new Uint8Array(8)), /the header has the key "ab" twice/],
-  ['a duplicate field in an entry', fileOf('{"a":{"dtype":"I32","dtype":"F32","shape":[1],"data_offsets":[0,4]}}', new Uint8Array(4)), /the header's entry "a" has the key "dtype" twice/],
-  ['a duplicate metadata key', fileOf('{"__metadata__":{"k":"1","k":"2"}}'), /entry "__metadata__" has the key "k" twice/],
-  ['metadata that is an array', f32File({ __metadata__: ['x'] }, []), /'__metadata__' must be an object of strings; got array of length 1/],
-  ['metadata that is a string', f32File({ __metadata__: 'x' }, []), /'__metadata__' must be an object of strings; got "x"/],
-  ['metadata that is null', f32File({ __metadata__: null }, []), /'__metadata__' must be an object of strings; got null/],
-  ['metadata with a number value', f32File({ __metadata__: { epochs: 3 } }, []), /'__metadata__' must map strings to strings; key "epochs" holds 3/],
-  ['metadata with a nested object', f32File({ __metadata__: { a: {} } }, []), /key "a" holds an (object|instance of Object)/],
+  [
+    'a duplicate tensor name',
+    fileOf(
+      '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}',
+      new Uint8Array(4),
+    ),
+    /the header has the key "a" twice/,
+  ],
+  [
+    'a duplicate name spelled with an escape',
+    fileOf(
+      '{"ab":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"\\u0061b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}',
+      new Uint8Array(8),
+    ),
+    /the header has the key "ab" twice/,
+  ],
+  [
+    'a duplicate field in an entry',
+    fileOf('{"a":{"dtype":"I32","dtype":"F32","shape":[1],"data_offsets":[0,4]}}', new Uint8Array(4)),
+    /the header's entry "a" has the key "dtype" twice/,
+  ],
+  [
+    'a duplicate metadata key',
+    fileOf('{"__metadata__":{"k":"1","k":"2"}}'),
+    /entry "__metadata__" has the key "k" twice/,
+  ],
+  [
+    'metadata that is an array',
+    f32File({ __metadata__: ['x'] }, []),
+    /'__metadata__' must be an object of strings; got array of length 1/,
+  ],
+  [
+    'metadata that is a string',
+    f32File({ __metadata__: 'x' }, []),
+    /'__metadata__' must be an object of strings; got "x"/,
+  ],
+  [
+    'metadata that is null',
+    f32File({ __metadata__: null }, []),
+    /'__metadata__' must be an object of strings; got null/,
+  ],
+  [
+    'metadata with a number value',
+    f32File({ __metadata__: { epochs: 3 } }, []),
+    /'__metadata__' must map strings to strings; key "epochs" holds 3/,
+  ],
+  [
+    'metadata with a nested object',
+    f32File({ __metadata__: { a: {} } }, []),
+    /key "a" holds an (object|instance of Object)/,
+  ],
 ];
 
 for (const [what, file, pattern] of brokenFiles) {
@@ -331,12 +523,16 @@ for (const [what, file, pattern] of brokenFiles) {
     assert.is(e.constructor, Error, 'a plain Error');
     assert.match(e.message, /^readSafetensors: /);
     assert.is(sn.memory().numTensors, start, 'no tensor leaked');
-    if (file.length >= 8) assertThrowsMessage(() => sn.io.readSafetensorsHeader(file), pattern, `${what} (header only)`);
+    if (file.length >= 8)
+      assertThrowsMessage(() => sn.io.readSafetensorsHeader(file), pattern, `${what} (header only)`);
   });
 }
 
 test('the header may be padded with spaces, and an empty file of tensors is valid', () => {
-  const file = fileOf('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}     ', new Uint8Array(new Float32Array([7]).buffer));
+  const file = fileOf(
+    '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}     ',
+    new Uint8Array(new Float32Array([7]).buffer),
+  );
   const map = sn.io.readSafetensors(file);
   assert.equal(Array.from(map.get('a').dataSync()), [7]);
   disposeAll(map);
@@ -346,15 +542,39 @@ test('the header may be padded with spaces, and an empty file of tensors is vali
 
 test('readSafetensors and writeSafetensors check their arguments', () => {
   const t = sn.tensor([1]);
-  assertThrowsMessage(() => sn.io.readSafetensors('file.safetensors'), /readSafetensors: argument 'bytes' must be a Uint8Array or an ArrayBuffer; got "file.safetensors"/);
-  assertThrowsMessage(() => sn.io.readSafetensors([1, 2, 3]), /must be a Uint8Array or an ArrayBuffer; got array of length 3/);
-  assertThrowsMessage(() => sn.io.writeSafetensors([t]), /writeSafetensors: argument 'tensors' must be a Map or an object of named tensors; got array/);
-  assertThrowsMessage(() => sn.io.writeSafetensors(t), /argument 'tensors' must be a Map or an object of named tensors; got a tensor/);
-  assertThrowsMessage(() => sn.io.writeSafetensors({ a: [1, 2] }), /writeSafetensors: argument 'tensors\["a"\]' must be a Tensor; got array of length 2/);
+  assertThrowsMessage(
+    () => sn.io.readSafetensors('file.safetensors'),
+    /readSafetensors: argument 'bytes' must be a Uint8Array or an ArrayBuffer; got "file.safetensors"/,
+  );
+  assertThrowsMessage(
+    () => sn.io.readSafetensors([1, 2, 3]),
+    /must be a Uint8Array or an ArrayBuffer; got array of length 3/,
+  );
+  assertThrowsMessage(
+    () => sn.io.writeSafetensors([t]),
+    /writeSafetensors: argument 'tensors' must be a Map or an object of named tensors; got array/,
+  );
+  assertThrowsMessage(
+    () => sn.io.writeSafetensors(t),
+    /argument 'tensors' must be a Map or an object of named tensors; got a tensor/,
+  );
+  assertThrowsMessage(
+    () => sn.io.writeSafetensors({ a: [1, 2] }),
+    /writeSafetensors: argument 'tensors\["a"\]' must be a Tensor; got array of length 2/,
+  );
   assertThrowsMessage(() => sn.io.writeSafetensors(new Map([[3, t]])), /tensor names must be strings; got 3/);
-  assertThrowsMessage(() => sn.io.writeSafetensors({ __metadata__: t }), /'__metadata__' is reserved for the metadata and cannot name a tensor/);
-  assertThrowsMessage(() => sn.io.writeSafetensors({ a: t }, { epochs: 3 }), /argument 'metadata' must map strings to strings; key "epochs" holds 3/);
-  assertThrowsMessage(() => sn.io.writeSafetensors({ a: t }, 'pt'), /argument 'metadata' must be an object of strings; got "pt"/);
+  assertThrowsMessage(
+    () => sn.io.writeSafetensors({ __metadata__: t }),
+    /'__metadata__' is reserved for the metadata and cannot name a tensor/,
+  );
+  assertThrowsMessage(
+    () => sn.io.writeSafetensors({ a: t }, { epochs: 3 }),
+    /argument 'metadata' must map strings to strings; key "epochs" holds 3/,
+  );
+  assertThrowsMessage(
+    () => sn.io.writeSafetensors({ a: t }, 'pt'),
+    /argument 'metadata' must be an object of strings; got "pt"/,
+  );
   const gone = sn.tensor([2]);
   gone.dispose();
   assertThrowsMessage(() => sn.io.writeSafetensors({ gone }), /argument 'tensors\["gone"\]' is a disposed tensor/);
@@ -369,7 +589,9 @@ const FUZZ_DTYPES = Object.keys(ELEMENT_SIZE);
 function elementBytes(dtype, n) {
   const size = ELEMENT_SIZE[dtype];
   const fitting = {
-    I64: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((v) => new Uint8Array(new BigInt64Array([BigInt(v)]).buffer)),
+    I64: fc
+      .integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })
+      .map((v) => new Uint8Array(new BigInt64Array([BigInt(v)]).buffer)),
     U64: fc.integer({ min: 0, max: 2 ** 31 - 1 }).map((v) => new Uint8Array(new BigUint64Array([BigInt(v)]).buffer)),
     U32: fc.integer({ min: 0, max: 2 ** 31 - 1 }).map((v) => new Uint8Array(new Uint32Array([v]).buffer)),
     BOOL: fc.integer({ min: 0, max: 1 }).map((v) => Uint8Array.of(v)),
@@ -383,7 +605,11 @@ function elementBytes(dtype, n) {
 }
 
 const tensorSpec = fc
-  .record({ name: fc.string({ unit: 'binary', maxLength: 6 }), dtype: fc.constantFrom(...FUZZ_DTYPES), shape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }) })
+  .record({
+    name: fc.string({ unit: 'binary', maxLength: 6 }),
+    dtype: fc.constantFrom(...FUZZ_DTYPES),
+    shape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+  })
   .filter((s) => s.name !== '__metadata__')
   .chain((s) => elementBytes(s.dtype, sizeOf(s.shape)).map((bytes) => ({ ...s, bytes })));
 
@@ -391,7 +617,12 @@ const tensorSpec = fc
 const validFile = fc
   .record({
     tensors: fc.uniqueArray(tensorSpec, { selector: (s) => s.name, maxLength: 5 }),
-    metadata: fc.option(fc.uniqueArray(fc.tuple(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 })), { selector: (kv) => kv[0], maxLength: 3 })),
+    metadata: fc.option(
+      fc.uniqueArray(fc.tuple(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 })), {
+        selector: (kv) => kv[0],
+        maxLength: 3,
+      }),
+    ),
     headerOrder: fc.array(fc.nat(), { maxLength: 5 }),
     padding: fc.nat({ max: 9 }),
   })
@@ -402,9 +633,17 @@ const validFile = fc
       offset += t.bytes.length;
       return { ...t, begin, end: offset };
     });
-    const order = parts.map((p, i) => ({ p, key: headerOrder[i] ?? i })).sort((a, b) => a.key - b.key).map((x) => x.p);
-    const fields = order.map((p) => `${JSON.stringify(p.name)}:${JSON.stringify(entry(p.dtype, p.shape, p.begin, p.end))}`);
-    if (metadata) fields.push(`"__metadata__":{${metadata.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`);
+    const order = parts
+      .map((p, i) => ({ p, key: headerOrder[i] ?? i }))
+      .sort((a, b) => a.key - b.key)
+      .map((x) => x.p);
+    const fields = order.map(
+      (p) => `${JSON.stringify(p.name)}:${JSON.stringify(entry(p.dtype, p.shape, p.begin, p.end))}`,
+    );
+    if (metadata)
+      fields.push(
+        `"__metadata__":{${metadata.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`,
+      );
     const data = new Uint8Array(offset);
     for (const p of parts) data.set(p.bytes, p.begin);
     return { parts: order, metadata, file: fileOf(`{${fields.join(',')}}${' '.repeat(padding)}`, data) };
@@ -427,7 +666,11 @@ function assertConsistent(file, map) {
   }
   assert.is(8 + n + at, file.length, 'ranges end at the end of the file');
   for (const name of names) {
-    const { dtype, shape, data_offsets: [b, e] } = header[name];
+    const {
+      dtype,
+      shape,
+      data_offsets: [b, e],
+    } = header[name];
     assertDecoded(map.get(name), dtype, shape, file.subarray(8 + n + b, 8 + n + e), JSON.stringify(name));
   }
 }
@@ -455,10 +698,22 @@ function readOrRefuse(file) {
 
 // Header edits: each returns the new header object (or text) from the parsed one.
 const headerEdit = fc.oneof(
-  fc.record({ kind: fc.constant('field'), field: fc.constantFrom('dtype', 'shape', 'data_offsets'), value: fc.jsonValue({ maxDepth: 2 }) }),
+  fc.record({
+    kind: fc.constant('field'),
+    field: fc.constantFrom('dtype', 'shape', 'data_offsets'),
+    value: fc.jsonValue({ maxDepth: 2 }),
+  }),
   fc.record({ kind: fc.constant('delete'), field: fc.constantFrom('dtype', 'shape', 'data_offsets') }),
-  fc.record({ kind: fc.constant('dim'), index: fc.nat(3), value: fc.oneof(fc.integer({ min: -2, max: 6 }), fc.constantFrom(0.5, 1e20, '2', null)) }),
-  fc.record({ kind: fc.constant('offset'), index: fc.nat(1), delta: fc.integer({ min: -9, max: 9 }).filter((d) => d !== 0) }),
+  fc.record({
+    kind: fc.constant('dim'),
+    index: fc.nat(3),
+    value: fc.oneof(fc.integer({ min: -2, max: 6 }), fc.constantFrom(0.5, 1e20, '2', null)),
+  }),
+  fc.record({
+    kind: fc.constant('offset'),
+    index: fc.nat(1),
+    delta: fc.integer({ min: -9, max: 9 }).filter((d) => d !== 0),
+  }),
   fc.record({ kind: fc.constant('dtype'), value: fc.constantFrom(...FUZZ_DTYPES, 'F4', 'C64', 'X', '') }),
   fc.record({ kind: fc.constant('duplicate') }),
   fc.record({ kind: fc.constant('metadata'), value: fc.jsonValue({ maxDepth: 2 }) }),
@@ -489,10 +744,16 @@ function applyHeaderEdit(file, edit, target) {
 }
 
 const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('flip'), flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }) }),
+  fc.record({
+    kind: fc.constant('flip'),
+    flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+  }),
   fc.record({ kind: fc.constant('truncate'), keep: fc.nat() }),
   fc.record({ kind: fc.constant('append'), extra: fc.uint8Array({ minLength: 1, maxLength: 9 }) }),
-  fc.record({ kind: fc.constant('length'), length: fc.oneof(fc.nat(300), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })) }),
+  fc.record({
+    kind: fc.constant('length'),
+    length: fc.oneof(fc.nat(300), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
+  }),
   fc.record({ kind: fc.constant('header'), edit: headerEdit, target: fc.nat() }),
 );
 
@@ -523,7 +784,11 @@ test('property: random valid files read exactly as written (3,000 files)', () =>
     fc.property(validFile, ({ parts, metadata, file }) => {
       const map = sn.io.readSafetensors(file);
       try {
-        assert.equal([...map.keys()], parts.map((p) => p.name), 'header order');
+        assert.equal(
+          [...map.keys()],
+          parts.map((p) => p.name),
+          'header order',
+        );
         for (const p of parts) assertDecoded(map.get(p.name), p.dtype, p.shape, p.bytes, JSON.stringify(p.name));
         const meta = sn.io.readSafetensorsHeader(file).metadata;
         const sorted = (pairs) => pairs.slice().sort((a, b) => (a[0] < b[0] ? -1 : 1));
@@ -541,25 +806,40 @@ test('property: random valid files read exactly as written (3,000 files)', () =>
 });
 
 test('property: random F32/I32 tensors round-trip bit for bit through writeSafetensors (2,000 sets)', () => {
-  const spec = fc.record({ shape: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }), int: fc.boolean() }).chain((s) =>
-    fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: sizeOf(s.shape), maxLength: sizeOf(s.shape) }).map((words) => ({ ...s, words })),
-  );
+  const spec = fc
+    .record({ shape: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }), int: fc.boolean() })
+    .chain((s) =>
+      fc
+        .array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), {
+          minLength: sizeOf(s.shape),
+          maxLength: sizeOf(s.shape),
+        })
+        .map((words) => ({ ...s, words })),
+    );
   fc.assert(
-    fc.property(fc.uniqueArray(fc.tuple(fc.string({ maxLength: 5 }), spec), { selector: (x) => x[0], maxLength: 4 }), (specs) => {
-      const start = sn.memory().numTensors;
-      const words = specs.map(([, s]) => new Int32Array(s.words));
-      const map = new Map(specs.map(([name, s], i) => [name, s.int ? sn.tensor(words[i], s.shape) : sn.tensor(new Float32Array(words[i].buffer), s.shape)]));
-      const back = sn.io.readSafetensors(sn.io.writeSafetensors(map));
-      specs.forEach(([name, s], i) => {
-        const t = back.get(name);
-        assert.is(t.dtype, s.int ? 'int32' : 'float32');
-        assert.equal([...t.shape], s.shape);
-        assertSameBits(bitsOf(t), Array.from(new Uint32Array(words[i].buffer)), name);
-      });
-      disposeAll(back);
-      disposeAll(map);
-      assert.is(sn.memory().numTensors, start);
-    }),
+    fc.property(
+      fc.uniqueArray(fc.tuple(fc.string({ maxLength: 5 }), spec), { selector: (x) => x[0], maxLength: 4 }),
+      (specs) => {
+        const start = sn.memory().numTensors;
+        const words = specs.map(([, s]) => new Int32Array(s.words));
+        const map = new Map(
+          specs.map(([name, s], i) => [
+            name,
+            s.int ? sn.tensor(words[i], s.shape) : sn.tensor(new Float32Array(words[i].buffer), s.shape),
+          ]),
+        );
+        const back = sn.io.readSafetensors(sn.io.writeSafetensors(map));
+        specs.forEach(([name, s], i) => {
+          const t = back.get(name);
+          assert.is(t.dtype, s.int ? 'int32' : 'float32');
+          assert.equal([...t.shape], s.shape);
+          assertSameBits(bitsOf(t), Array.from(new Uint32Array(words[i].buffer)), name);
+        });
+        disposeAll(back);
+        disposeAll(map);
+        assert.is(sn.memory().numTensors, start);
+      },
+    ),
     { numRuns: 2000 },
   );
 });

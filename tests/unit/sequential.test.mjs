@@ -85,7 +85,12 @@ test("summary of the seed's Keras model: Keras's table, 93,322 parameters", () =
   const c1 = Math.max(29, ...rows.map((r) => r[0].length + 1));
   const width = c1 + 26 + 10;
   const row = (a, b, c) => a.padEnd(c1) + b.padEnd(26) + c.padEnd(10);
-  const expected = ['Model: "keras_cnn"', '_'.repeat(width), row('Layer (type)', 'Output Shape', 'Param #'), '='.repeat(width)];
+  const expected = [
+    'Model: "keras_cnn"',
+    '_'.repeat(width),
+    row('Layer (type)', 'Output Shape', 'Param #'),
+    '='.repeat(width),
+  ];
   rows.forEach((r, i) => expected.push(row(...r), i === rows.length - 1 ? '='.repeat(width) : '_'.repeat(width)));
   expected.push('Total params: 93,322', 'Trainable params: 93,322', 'Non-trainable params: 0', '_'.repeat(width));
   assert.equal(lines, expected);
@@ -94,7 +99,10 @@ test("summary of the seed's Keras model: Keras's table, 93,322 parameters", () =
   assert.equal(model.outputShape, [null, 10]);
   model.layers[6].trainable = false;
   const frozen = summaryLines(model);
-  assert.ok(frozen.includes('Trainable params: 56,394') && frozen.includes('Non-trainable params: 36,928'), frozen.slice(-4).join('\n'));
+  assert.ok(
+    frozen.includes('Trainable params: 56,394') && frozen.includes('Non-trainable params: 36,928'),
+    frozen.slice(-4).join('\n'),
+  );
   model.dispose();
 });
 
@@ -110,19 +118,40 @@ test('LeNet: 44,426 parameters on 28x28x1, 62,006 on 32x32x3 (the PyTorch tutori
 
 test('add checks each layer against the previous output, with shapes in the message', () => {
   const m = sn.sequential({ layers: [L.conv2d({ filters: 4, kernelSize: 3, inputShape: [8, 8, 1] })] });
-  assertThrowsMessage(() => m.add(L.dense({ units: 3 })), /cannot follow conv2d_\d+ \(Conv2D\), whose output is \(None, 6, 6, 4\): it expects a flat input of shape \(None, features\); got \(None, 6, 6, 4\); add a flatten layer/);
+  assertThrowsMessage(
+    () => m.add(L.dense({ units: 3 })),
+    /cannot follow conv2d_\d+ \(Conv2D\), whose output is \(None, 6, 6, 4\): it expects a flat input of shape \(None, features\); got \(None, 6, 6, 4\); add a flatten layer/,
+  );
   m.add(L.maxPooling2d({ poolSize: 2 }));
   m.add(L.maxPooling2d({ poolSize: 2 }));
-  assertThrowsMessage(() => m.add(L.maxPooling2d({ poolSize: 2 })), /cannot follow max_pooling2d_\d+ \(MaxPooling2D\), whose output is \(None, 1, 1, 4\): the 2x2 pool window does not fit the 1x1 input/);
-  assertThrowsMessage(() => m.add(L.conv2d({ filters: 1, kernelSize: 3 })), /the 3x3 kernel does not fit the 1x1 input/);
-  assertThrowsMessage(() => m.add(L.flatten({ inputShape: [5] })), /declares inputShape \[5\], but max_pooling2d_\d+ \(MaxPooling2D\) outputs \(None, 1, 1, 4\)/);
-  assertThrowsMessage(() => m.add({ units: 3 }), /argument 'layer' must be a layer from sn.layers; got an instance of Object/);
+  assertThrowsMessage(
+    () => m.add(L.maxPooling2d({ poolSize: 2 })),
+    /cannot follow max_pooling2d_\d+ \(MaxPooling2D\), whose output is \(None, 1, 1, 4\): the 2x2 pool window does not fit the 1x1 input/,
+  );
+  assertThrowsMessage(
+    () => m.add(L.conv2d({ filters: 1, kernelSize: 3 })),
+    /the 3x3 kernel does not fit the 1x1 input/,
+  );
+  assertThrowsMessage(
+    () => m.add(L.flatten({ inputShape: [5] })),
+    /declares inputShape \[5\], but max_pooling2d_\d+ \(MaxPooling2D\) outputs \(None, 1, 1, 4\)/,
+  );
+  assertThrowsMessage(
+    () => m.add({ units: 3 }),
+    /argument 'layer' must be a layer from sn.layers; got an instance of Object/,
+  );
   const first = m.layers[0];
   assertThrowsMessage(() => m.add(first), /is already in the model/);
   assertThrowsMessage(() => m.add(L.flatten({ name: first.name })), /already has a layer named 'conv2d_\d+'/);
   assert.is(m.layers.length, 3, 'failed adds leave the model as it was');
-  assertThrowsMessage(() => sn.sequential({ layers: [L.dense({ units: 2 })] }), /the first layer, dense_\d+ \(Dense\), needs an inputShape without the batch, e.g. inputShape: \[28, 28, 1\]/);
-  assertThrowsMessage(() => sn.sequential({ layer: [] }), /sequential: unknown option 'layer'; did you mean 'layers'\?/);
+  assertThrowsMessage(
+    () => sn.sequential({ layers: [L.dense({ units: 2 })] }),
+    /the first layer, dense_\d+ \(Dense\), needs an inputShape without the batch, e.g. inputShape: \[28, 28, 1\]/,
+  );
+  assertThrowsMessage(
+    () => sn.sequential({ layer: [] }),
+    /sequential: unknown option 'layer'; did you mean 'layers'\?/,
+  );
   const empty = sn.sequential();
   assertThrowsMessage(() => empty.outputShape, /the model has no layers/);
   m.dispose();
@@ -130,7 +159,10 @@ test('add checks each layer against the previous output, with shapes in the mess
 
 test('a failed sequential({ layers }) frees the weights it had made', () => {
   const start = sn.memory().numTensors;
-  assertThrowsMessage(() => sn.sequential({ layers: [L.dense({ units: 4, inputShape: [3] }), L.conv2d({ filters: 1, kernelSize: 1 })] }), /expects images/);
+  assertThrowsMessage(
+    () => sn.sequential({ layers: [L.dense({ units: 4, inputShape: [3] }), L.conv2d({ filters: 1, kernelSize: 1 })] }),
+    /expects images/,
+  );
   assert.is(sn.memory().numTensors, start);
 });
 
@@ -162,11 +194,26 @@ test('getConfig is JSON; fromConfig rebuilds the same architecture', () => {
 test('compile checks its options', () => {
   const m = sn.sequential({ layers: [L.dense({ units: 3, inputShape: [2] })] });
   assertThrowsMessage(() => m.compile({ optimizer: 'adam' }), /option 'loss' is required/);
-  assertThrowsMessage(() => m.compile({ optimizer: 'rmsprop', loss: 'meanSquaredError' }), /option 'optimizer' must be 'adam', 'sgd' or an optimizer from sn.train; got "rmsprop"/);
-  assertThrowsMessage(() => m.compile({ optimizer: 'sgd', loss: 'hinge' }), /option 'loss' must be 'sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'meanSquaredError' or a loss from sn.losses; got "hinge"/);
-  assertThrowsMessage(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f1'] }), /option 'metrics' may contain 'accuracy'/);
-  assertThrowsMessage(() => m.compile({ optimizer: 'sgd', loss: 'mse', metric: ['accuracy'] }), /unknown option 'metric'; did you mean 'metrics'\?/);
-  assertThrowsMessage(() => sn.losses.sparseCategoricalCrossentropy({ from_logits: true }), /unknown option 'from_logits'; did you mean 'fromLogits'\?/);
+  assertThrowsMessage(
+    () => m.compile({ optimizer: 'rmsprop', loss: 'meanSquaredError' }),
+    /option 'optimizer' must be 'adam', 'sgd' or an optimizer from sn.train; got "rmsprop"/,
+  );
+  assertThrowsMessage(
+    () => m.compile({ optimizer: 'sgd', loss: 'hinge' }),
+    /option 'loss' must be 'sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'meanSquaredError' or a loss from sn.losses; got "hinge"/,
+  );
+  assertThrowsMessage(
+    () => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f1'] }),
+    /option 'metrics' may contain 'accuracy'/,
+  );
+  assertThrowsMessage(
+    () => m.compile({ optimizer: 'sgd', loss: 'mse', metric: ['accuracy'] }),
+    /unknown option 'metric'; did you mean 'metrics'\?/,
+  );
+  assertThrowsMessage(
+    () => sn.losses.sparseCategoricalCrossentropy({ from_logits: true }),
+    /unknown option 'from_logits'; did you mean 'fromLogits'\?/,
+  );
   const x = sn.zeros([4, 2]);
   const y = sn.zeros([4, 3]);
   assertThrowsMessage(() => m.evaluate(x, y), /call compile\(\{ optimizer, loss \}\) first/);
@@ -178,7 +225,11 @@ test('compile checks its options', () => {
 // ---- losses against references ----
 
 withOps('losses: sparse and categorical cross-entropy from logits and from probabilities, MSE', () => {
-  const logits = [[1, 2, 0.5], [-1, 0, 3], [0.2, 0.2, 0.2]];
+  const logits = [
+    [1, 2, 0.5],
+    [-1, 0, 3],
+    [0.2, 0.2, 0.2],
+  ];
   const labels = [1, 2, 0];
   const lse = (row) => Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
   const ceRef = logits.reduce((s, row, i) => s + lse(row) - row[labels[i]], 0) / 3;
@@ -188,20 +239,55 @@ withOps('losses: sparse and categorical cross-entropy from logits and from proba
   const oneHot = sn.tensor(labels.map((c) => [0, 1, 2].map((j) => (j === c ? 1 : 0))));
   const start = sn.memory().numTensors;
   const value = (f) => sn.tidy(() => f().dataSync()[0]);
-  assertClose([value(() => sn.losses.sparseCategoricalCrossentropy({ fromLogits: true })(li, z))], [ceRef], 1e-5, 'sparse from logits');
-  assertClose([value(() => sn.losses.sparseCategoricalCrossentropy({ fromLogits: true })(lf, z))], [ceRef], 1e-5, 'sparse, float labels');
-  assertClose([value(() => sn.losses.categoricalCrossentropy({ fromLogits: true })(oneHot, z))], [ceRef], 1e-5, 'categorical from logits');
+  assertClose(
+    [value(() => sn.losses.sparseCategoricalCrossentropy({ fromLogits: true })(li, z))],
+    [ceRef],
+    1e-5,
+    'sparse from logits',
+  );
+  assertClose(
+    [value(() => sn.losses.sparseCategoricalCrossentropy({ fromLogits: true })(lf, z))],
+    [ceRef],
+    1e-5,
+    'sparse, float labels',
+  );
+  assertClose(
+    [value(() => sn.losses.categoricalCrossentropy({ fromLogits: true })(oneHot, z))],
+    [ceRef],
+    1e-5,
+    'categorical from logits',
+  );
   // Probabilities that do not sum to 1 are normalised first, as in Keras.
-  const probs = [[0.2, 0.6, 0.1], [0.3, 0.3, 0.4], [0.5, 0.25, 0.25]];
+  const probs = [
+    [0.2, 0.6, 0.1],
+    [0.3, 0.3, 0.4],
+    [0.5, 0.25, 0.25],
+  ];
   const pRef = probs.reduce((s, row, i) => s - Math.log(row[labels[i]] / row.reduce((a, b) => a + b, 0)), 0) / 3;
   const p = sn.tensor(probs);
-  assertClose([value(() => sn.losses.sparseCategoricalCrossentropy()(li, p))], [pRef], 1e-5, 'sparse from probabilities');
-  assertClose([value(() => sn.losses.categoricalCrossentropy()(oneHot, p))], [pRef], 1e-5, 'categorical from probabilities');
+  assertClose(
+    [value(() => sn.losses.sparseCategoricalCrossentropy()(li, p))],
+    [pRef],
+    1e-5,
+    'sparse from probabilities',
+  );
+  assertClose(
+    [value(() => sn.losses.categoricalCrossentropy()(oneHot, p))],
+    [pRef],
+    1e-5,
+    'categorical from probabilities',
+  );
   const mseRef = probs.flat().reduce((s, v, i) => s + (v - oneHot.dataSync()[i]) ** 2, 0) / 9;
   assertClose([value(() => sn.losses.meanSquaredError()(oneHot, p))], [mseRef], 1e-5, 'mse');
   assert.is(sn.memory().numTensors, start + 1, 'only p was added');
-  assertThrowsMessage(() => sn.losses.sparseCategoricalCrossentropy()(oneHot, p), /sparse labels must be class indices of shape \[3\] \(or \[3,1\]\).*one-hot labels\? use 'categoricalCrossentropy'/);
-  assertThrowsMessage(() => sn.losses.categoricalCrossentropy()(li, p), /labels must be one-hot of shape \[3,3\].*class indices\? use 'sparseCategoricalCrossentropy'/);
+  assertThrowsMessage(
+    () => sn.losses.sparseCategoricalCrossentropy()(oneHot, p),
+    /sparse labels must be class indices of shape \[3\] \(or \[3,1\]\).*one-hot labels\? use 'categoricalCrossentropy'/,
+  );
+  assertThrowsMessage(
+    () => sn.losses.categoricalCrossentropy()(li, p),
+    /labels must be one-hot of shape \[3,3\].*class indices\? use 'sparseCategoricalCrossentropy'/,
+  );
   for (const t of [z, li, lf, oneHot, p]) t.dispose();
 });
 
@@ -210,7 +296,11 @@ withOps('losses: sparse and categorical cross-entropy from logits and from proba
 /** Three Gaussian blobs in 2-D, labels int32. */
 function blobs(n, seed) {
   const r = rng(seed);
-  const centers = [[-2, 0], [2, 0], [0, 2.5]];
+  const centers = [
+    [-2, 0],
+    [2, 0],
+    [0, 2.5],
+  ];
   const x = new Float32Array(n * 2);
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -224,8 +314,15 @@ function blobs(n, seed) {
 }
 
 function blobModel(seed = 1) {
-  const m = sn.sequential({ seed, layers: [L.dense({ units: 16, activation: 'relu', inputShape: [2] }), L.dense({ units: 3 })] });
-  m.compile({ optimizer: sn.train.adam({ learningRate: 0.02 }), loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+  const m = sn.sequential({
+    seed,
+    layers: [L.dense({ units: 16, activation: 'relu', inputShape: [2] }), L.dense({ units: 3 })],
+  });
+  m.compile({
+    optimizer: sn.train.adam({ learningRate: 0.02 }),
+    loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }),
+    metrics: ['accuracy'],
+  });
   return m;
 }
 
@@ -237,7 +334,10 @@ withOps('fit learns separable blobs; History has loss, acc, val_loss, val_acc pe
   assert.equal(Object.keys(h.history).sort(), ['acc', 'loss', 'val_acc', 'val_loss']);
   for (const k of Object.keys(h.history)) assert.is(h.history[k].length, 12, k);
   assert.ok(h.history.loss[11] < h.history.loss[0] / 3, `loss ${h.history.loss[0]} → ${h.history.loss[11]}`);
-  assert.ok(h.history.acc[11] > 0.95 && h.history.val_acc[11] > 0.95, `acc ${h.history.acc[11]}, val_acc ${h.history.val_acc[11]}`);
+  assert.ok(
+    h.history.acc[11] > 0.95 && h.history.val_acc[11] > 0.95,
+    `acc ${h.history.acc[11]}, val_acc ${h.history.val_acc[11]}`,
+  );
   assert.equal(h.params, { epochs: 12, batchSize: 16, samples: 240, steps: 15, validationSamples: 60 });
   assert.is(m.history, h);
   const [loss, acc] = m.evaluate(x, y, { batchSize: 7 });
@@ -252,8 +352,17 @@ withOps('the number of live tensors stays flat across epochs, evaluate and predi
   const { x, y } = blobs(200, 6);
   const m = blobModel();
   const atEpochEnd = [];
-  await m.fit(x, y, { epochs: 4, batchSize: 32, validationSplit: 0.25, verbose: 0, callbacks: { onEpochEnd: () => atEpochEnd.push(sn.memory().numTensors) } });
-  assert.ok(atEpochEnd.every((n) => n === atEpochEnd[0]), `numTensors at each epoch end: ${atEpochEnd}`);
+  await m.fit(x, y, {
+    epochs: 4,
+    batchSize: 32,
+    validationSplit: 0.25,
+    verbose: 0,
+    callbacks: { onEpochEnd: () => atEpochEnd.push(sn.memory().numTensors) },
+  });
+  assert.ok(
+    atEpochEnd.every((n) => n === atEpochEnd[0]),
+    `numTensors at each epoch end: ${atEpochEnd}`,
+  );
   const afterFit = sn.memory().numTensors;
   assert.is(afterFit, atEpochEnd[0]);
   m.evaluate(x, y);
@@ -332,12 +441,30 @@ withOps('callbacks: order, batch logs, awaited promises, stopTraining', async ()
       },
     ],
   });
-  assert.equal(events.slice(0, 9), ['trainBegin', 'epochBegin 0', 'batchBegin 0', 'batchEnd 0 size 20', 'batchBegin 1', 'batchEnd 1 size 20', 'batchBegin 2', 'batchEnd 2 size 10', 'epochEnd 0 loss,acc']);
+  assert.equal(events.slice(0, 9), [
+    'trainBegin',
+    'epochBegin 0',
+    'batchBegin 0',
+    'batchEnd 0 size 20',
+    'batchBegin 1',
+    'batchEnd 1 size 20',
+    'batchBegin 2',
+    'batchEnd 2 size 10',
+    'epochEnd 0 loss,acc',
+  ]);
   assert.is(events[events.length - 1], 'trainEnd true');
   assert.is(events.length, 18);
-  assert.ok(Math.abs(batchLossSum / 100 - (h.history.loss[0] + h.history.loss[1]) / 2) < 1e-9, 'epoch loss = size-weighted mean of batch losses');
+  assert.ok(
+    Math.abs(batchLossSum / 100 - (h.history.loss[0] + h.history.loss[1]) / 2) < 1e-9,
+    'epoch loss = size-weighted mean of batch losses',
+  );
 
-  const stopped = await m.fit(x, y, { epochs: 5, batchSize: 10, verbose: 0, callbacks: { onBatchEnd: (b) => b === 1 && (m.stopTraining = true) } });
+  const stopped = await m.fit(x, y, {
+    epochs: 5,
+    batchSize: 10,
+    verbose: 0,
+    callbacks: { onBatchEnd: (b) => b === 1 && (m.stopTraining = true) },
+  });
   assert.equal(stopped.epoch, [0], 'stopTraining ends fit after the current batch');
   m.dispose();
   x.dispose();
@@ -380,9 +507,18 @@ withOps('fit checks x, y and its options before training', async () => {
   const bad = sn.tensor(new Int32Array(30).fill(3), [30], 'int32');
   const wrongX = sn.zeros([30, 3]);
   const oneHot = sn.zeros([30, 3]);
-  await rejects(m.fit(x, bad, { verbose: 0 }), /argument 'y' must hold integer class indices in \[0, 3\) \(the model has 3 outputs\); got 3 at index 0/);
-  await rejects(m.fit(wrongX, y, { verbose: 0 }), /argument 'x' must have shape \(None, 2\) \(the model's input\); got \[30,3\]/);
-  await rejects(m.fit(x, oneHot, { verbose: 0 }), /must hold class indices of shape \[30\] for sparseCategoricalCrossentropy; got \[30,3\] \(one-hot labels go with 'categoricalCrossentropy'\)/);
+  await rejects(
+    m.fit(x, bad, { verbose: 0 }),
+    /argument 'y' must hold integer class indices in \[0, 3\) \(the model has 3 outputs\); got 3 at index 0/,
+  );
+  await rejects(
+    m.fit(wrongX, y, { verbose: 0 }),
+    /argument 'x' must have shape \(None, 2\) \(the model's input\); got \[30,3\]/,
+  );
+  await rejects(
+    m.fit(x, oneHot, { verbose: 0 }),
+    /must hold class indices of shape \[30\] for sparseCategoricalCrossentropy; got \[30,3\] \(one-hot labels go with 'categoricalCrossentropy'\)/,
+  );
   await rejects(m.fit(x, y, { epoch: 2 }), /unknown option 'epoch'; did you mean 'epochs'\?/);
   await rejects(m.fit(x, y, { batchSize: 0 }), /option 'batchSize' must be a positive integer; got 0/);
   await rejects(m.fit(x, y, { validationSplit: 1 }), /option 'validationSplit' must be a number in \[0, 1\)/);
@@ -419,7 +555,13 @@ withOps('a small CNN with dropout, one-hot labels, validationData and SGD learns
       const top = (q >> 1) * 4 + r.int(0, 2);
       const left = (q & 1) * 4 + r.int(0, 2);
       for (let k = 0; k < 64; k++) xs[i * 64 + k] = 0.1 * r.next();
-      for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) xs[i * 64 + (top + dy) * 8 + left + dx] = 1;
+      for (const [dy, dx] of [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ])
+        xs[i * 64 + (top + dy) * 8 + left + dx] = 1;
       ys[i * 4 + q] = 1;
     }
     return [sn.tensor(xs, [n, 8, 8, 1]), sn.tensor(ys, [n, 4])];
@@ -436,7 +578,11 @@ withOps('a small CNN with dropout, one-hot labels, validationData and SGD learns
       L.dense({ units: 4, activation: 'softmax' }),
     ],
   });
-  m.compile({ optimizer: sn.train.sgd({ learningRate: 0.1, momentum: 0.9 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  m.compile({
+    optimizer: sn.train.sgd({ learningRate: 0.1, momentum: 0.9 }),
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
   const h = await m.fit(x, y, { epochs: 15, batchSize: 16, validationData: [xv, yv], verbose: 0, seed: 3 });
   const last = h.history.val_acc[h.history.val_acc.length - 1];
   assert.ok(last >= 0.9, `val_acc ${h.history.val_acc.map((v) => v.toFixed(2))}`);

@@ -44,7 +44,11 @@ test('softmax: 250 random forward cases (ranks 1 to 3, rows of 1 to 37) match th
       // Relative accuracy of each probability too, not just norm-wise: catches a poor exp.
       const got = y.dataSync();
       for (let j = 0; j < got.length; j++) {
-        if (want[j] > 1e-30) assert.ok(Math.abs(got[j] - want[j]) <= 1e-5 * want[j] + 1e-37, `case ${i} element ${j}: ${got[j]} vs ${want[j]}`);
+        if (want[j] > 1e-30)
+          assert.ok(
+            Math.abs(got[j] - want[j]) <= 1e-5 * want[j] + 1e-37,
+            `case ${i} element ${j}: ${got[j]} vs ${want[j]}`,
+          );
       }
     });
   }
@@ -59,7 +63,12 @@ test('softmax: 120 random gradients match central finite differences', () => {
       const { t, data } = input(r.array(sizeOf(shape), -3, 3), shape);
       const dy = Float32Array.from(r.array(sizeOf(shape)));
       const [dx] = sn.grads((a) => sn.softmax(a))([t], sn.tensor(dy, shape));
-      assertClose(dx.dataSync(), numericGrad((v) => softmaxRef(v, k), data, dy), 1e-4, `case ${i} ${JSON.stringify(shape)}`);
+      assertClose(
+        dx.dataSync(),
+        numericGrad((v) => softmaxRef(v, k), data, dy),
+        1e-4,
+        `case ${i} ${JSON.stringify(shape)}`,
+      );
     });
   }
 });
@@ -79,7 +88,13 @@ test('softmax: every PyTorch fixture (forward and dx)', () => {
 
 test('softmax: stable at +-1e4 and exact at the extremes', () => {
   sn.tidy(() => {
-    const y = sn.softmax(sn.tensor([[1e4, -1e4, 0, 1e4], [-1e4, -1e4, -1e4, -1e4], [88, -88, 0, 1]]));
+    const y = sn.softmax(
+      sn.tensor([
+        [1e4, -1e4, 0, 1e4],
+        [-1e4, -1e4, -1e4, -1e4],
+        [88, -88, 0, 1],
+      ]),
+    );
     const d = y.dataSync();
     assert.ok(d.every(Number.isFinite), `${d}`);
     assertClose(d.subarray(0, 8), [0.5, 0, 0, 0.5, 0.25, 0.25, 0.25, 0.25], 1e-6);
@@ -128,9 +143,22 @@ test('softmaxCrossEntropy: 120 random gradients (logits, and soft labels) match 
         // Labels that do not sum to 1 check the exact gradient, softmax * sum(t) - t.
         const labelValues = Float32Array.from(r.array(n * k, 0, 1));
         const lt = sn.tensor(labelValues, [n, k]);
-        const [dz, dt] = sn.grads((z, l) => sn.softmaxCrossEntropy(z, l, { sparse: false }))([t, lt], sn.tensor(dy, []));
-        assertClose(dz.dataSync(), numericGrad((v) => crossEntropyRef(v, n, k, labelValues, false), data, dy), 1e-4, `${what} dlogits`);
-        assertClose(dt.dataSync(), numericGrad((v) => crossEntropyRef(data, n, k, v, false), labelValues, dy), 1e-4, `${what} dlabels`);
+        const [dz, dt] = sn.grads((z, l) => sn.softmaxCrossEntropy(z, l, { sparse: false }))(
+          [t, lt],
+          sn.tensor(dy, []),
+        );
+        assertClose(
+          dz.dataSync(),
+          numericGrad((v) => crossEntropyRef(v, n, k, labelValues, false), data, dy),
+          1e-4,
+          `${what} dlogits`,
+        );
+        assertClose(
+          dt.dataSync(),
+          numericGrad((v) => crossEntropyRef(data, n, k, v, false), labelValues, dy),
+          1e-4,
+          `${what} dlabels`,
+        );
       }
     });
   }
@@ -174,14 +202,21 @@ test('softmaxCrossEntropy: logits of +-1e4 give finite, exact losses and gradien
       idx.forEach((c, i) => (dense[i * k + c] = 1));
       const labelValues = sparse ? idx : dense;
       const labels = sparse ? int32(idx) : sn.tensor(dense, [n, k]);
-      const { value, grads } = sn.valueAndGrads((x) => sn.softmaxCrossEntropy(x, labels, { sparse }))([sn.tensor(z, [n, k])]);
+      const { value, grads } = sn.valueAndGrads((x) => sn.softmaxCrossEntropy(x, labels, { sparse }))([
+        sn.tensor(z, [n, k]),
+      ]);
       const loss = value.dataSync()[0];
       const g = grads[0].dataSync();
       assert.ok(Number.isFinite(loss), `loss ${loss}`);
       assert.ok(g.every(Number.isFinite), `gradient ${g}`);
       // Row 0: lse = 1e4 + log 2, label logit -1e4; row 1: exactly 0; row 2: lse = 1e4, label logit 5.
       assertClose([loss], [crossEntropyRef(z, n, k, labelValues, sparse)], 1e-6, `loss, sparse ${sparse}`);
-      assertClose(g, [0.5 / 3, -1 / 3, 0, 0.5 / 3, 0, 0, 0, 0, 0, 0, 1 / 3, -1 / 3], 1e-6, `gradient, sparse ${sparse}`);
+      assertClose(
+        g,
+        [0.5 / 3, -1 / 3, 0, 0.5 / 3, 0, 0, 0, 0, 0, 0, 1 / 3, -1 / 3],
+        1e-6,
+        `gradient, sparse ${sparse}`,
+      );
     }
   });
 });
@@ -190,25 +225,73 @@ test('softmaxCrossEntropy validates logits, labels and options with clear messag
   const fn = 'softmaxCrossEntropy';
   sn.tidy(() => {
     const z = sn.zeros([3, 4]);
-    assertThrowsMessage(() => sn.softmaxCrossEntropy(sn.zeros([3]), int32([0, 1, 2])), new RegExp(`${fn}: argument 'logits' must be rank 2 \\[n,k\\]; got rank 1 with shape \\[3\\]`));
-    assertThrowsMessage(() => sn.softmaxCrossEntropy(z, int32([0, 4, 1])), new RegExp(`${fn}: argument 'labels' must hold class indices in \\[0, 4\\) for 4 classes; got 4 at index 1`));
-    assertThrowsMessage(() => sn.softmaxCrossEntropy(z, int32([0, 1, -1])), new RegExp(`${fn}: argument 'labels' must hold class indices in \\[0, 4\\) for 4 classes; got -1 at index 2`));
-    assertThrowsMessage(() => sn.softmaxCrossEntropy(z, sn.tensor([0, 1, 2])), new RegExp(`${fn}: argument 'labels' must have dtype int32 \\(class indices\\) with sparse: true; got float32`));
-    assertThrowsMessage(() => sn.softmaxCrossEntropy(z, int32([0, 1])), new RegExp(`${fn}: argument 'labels' must have shape \\[3\\] \\(one class index per row of logits\\); got \\[2\\]`));
-    assertThrowsMessage(() => sn.softmaxCrossEntropy(z, sn.zeros([3, 3]), { sparse: false }), new RegExp(`${fn}: argument 'labels' must have the shape of 'logits' \\[3,4\\] with sparse: false; got \\[3,3\\]`));
-    assertThrowsMessage(() => sn.softmaxCrossEntropy(z, int32([0, 1, 2]), { sparse: false }), new RegExp(`${fn}: argument 'labels' must have dtype float32 \\(one-hot or soft labels\\) with sparse: false; got int32`));
-    assertThrowsMessage(() => sn.softmaxCrossEntropy(z, int32([0, 1, 2]), { sparse: 'yes' }), new RegExp(`${fn}: argument 'sparse' must be a boolean; got "yes"`));
-    assertThrowsMessage(() => sn.softmaxCrossEntropy(z, int32([0, 1, 2]), { fromLogits: true }), new RegExp(`${fn}: unknown option 'fromLogits'; expected sparse`));
-    assertThrowsMessage(() => sn.softmaxCrossEntropy(z, [0, 1, 2]), new RegExp(`${fn}: argument 'labels' must be a Tensor; got array of length 3`));
-    assertThrowsMessage(() => sn.softmaxCrossEntropy(sn.zeros([3, 0]), int32([0, 0, 0])), new RegExp(`${fn}: argument 'logits' must have at least one class; got shape \\[3,0\\]`));
-    assertThrowsMessage(() => sn.softmaxCrossEntropy(sn.zeros([3, 4], 'int32'), int32([0, 1, 2])), new RegExp(`${fn}: argument 'logits' must have dtype float32; got int32`));
+    assertThrowsMessage(
+      () => sn.softmaxCrossEntropy(sn.zeros([3]), int32([0, 1, 2])),
+      new RegExp(`${fn}: argument 'logits' must be rank 2 \\[n,k\\]; got rank 1 with shape \\[3\\]`),
+    );
+    assertThrowsMessage(
+      () => sn.softmaxCrossEntropy(z, int32([0, 4, 1])),
+      new RegExp(`${fn}: argument 'labels' must hold class indices in \\[0, 4\\) for 4 classes; got 4 at index 1`),
+    );
+    assertThrowsMessage(
+      () => sn.softmaxCrossEntropy(z, int32([0, 1, -1])),
+      new RegExp(`${fn}: argument 'labels' must hold class indices in \\[0, 4\\) for 4 classes; got -1 at index 2`),
+    );
+    assertThrowsMessage(
+      () => sn.softmaxCrossEntropy(z, sn.tensor([0, 1, 2])),
+      new RegExp(`${fn}: argument 'labels' must have dtype int32 \\(class indices\\) with sparse: true; got float32`),
+    );
+    assertThrowsMessage(
+      () => sn.softmaxCrossEntropy(z, int32([0, 1])),
+      new RegExp(
+        `${fn}: argument 'labels' must have shape \\[3\\] \\(one class index per row of logits\\); got \\[2\\]`,
+      ),
+    );
+    assertThrowsMessage(
+      () => sn.softmaxCrossEntropy(z, sn.zeros([3, 3]), { sparse: false }),
+      new RegExp(
+        `${fn}: argument 'labels' must have the shape of 'logits' \\[3,4\\] with sparse: false; got \\[3,3\\]`,
+      ),
+    );
+    assertThrowsMessage(
+      () => sn.softmaxCrossEntropy(z, int32([0, 1, 2]), { sparse: false }),
+      new RegExp(
+        `${fn}: argument 'labels' must have dtype float32 \\(one-hot or soft labels\\) with sparse: false; got int32`,
+      ),
+    );
+    assertThrowsMessage(
+      () => sn.softmaxCrossEntropy(z, int32([0, 1, 2]), { sparse: 'yes' }),
+      new RegExp(`${fn}: argument 'sparse' must be a boolean; got "yes"`),
+    );
+    assertThrowsMessage(
+      () => sn.softmaxCrossEntropy(z, int32([0, 1, 2]), { fromLogits: true }),
+      new RegExp(`${fn}: unknown option 'fromLogits'; expected sparse`),
+    );
+    assertThrowsMessage(
+      () => sn.softmaxCrossEntropy(z, [0, 1, 2]),
+      new RegExp(`${fn}: argument 'labels' must be a Tensor; got array of length 3`),
+    );
+    assertThrowsMessage(
+      () => sn.softmaxCrossEntropy(sn.zeros([3, 0]), int32([0, 0, 0])),
+      new RegExp(`${fn}: argument 'logits' must have at least one class; got shape \\[3,0\\]`),
+    );
+    assertThrowsMessage(
+      () => sn.softmaxCrossEntropy(sn.zeros([3, 4], 'int32'), int32([0, 1, 2])),
+      new RegExp(`${fn}: argument 'logits' must have dtype float32; got int32`),
+    );
   });
 });
 
 test('softmax validates its argument', () => {
   sn.tidy(() => {
-    assertThrowsMessage(() => sn.softmax(sn.scalar(1)), /softmax: argument 'x' must have rank >= 1 \(softmax is over the last axis\); got a scalar/);
-    assertThrowsMessage(() => sn.softmax(sn.zeros([2], 'int32')), /softmax: argument 'x' must have dtype float32; got int32/);
+    assertThrowsMessage(
+      () => sn.softmax(sn.scalar(1)),
+      /softmax: argument 'x' must have rank >= 1 \(softmax is over the last axis\); got a scalar/,
+    );
+    assertThrowsMessage(
+      () => sn.softmax(sn.zeros([2], 'int32')),
+      /softmax: argument 'x' must have dtype float32; got int32/,
+    );
     assertThrowsMessage(() => sn.softmax(null), /softmax: argument 'x' must be a Tensor; got null/);
   });
 });

@@ -4,18 +4,27 @@ import { sn } from '../helpers/setup.mjs';
 import { assertThrowsMessage } from '../helpers/compare.mjs';
 
 test('tensor from nested arrays infers the shape and copies the data', () => {
-  const t = sn.tensor([[1, 2, 3], [4, 5, 6]]);
+  const t = sn.tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   assert.equal(t.shape, [2, 3]);
   assert.is(t.size, 6);
   assert.is(t.dtype, 'float32');
   assert.equal(Array.from(t.dataSync()), [1, 2, 3, 4, 5, 6]);
-  assert.equal(t.array(), [[1, 2, 3], [4, 5, 6]]);
+  assert.equal(t.array(), [
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   t.dispose();
 });
 
 test('tensor from a typed array with a shape, and int32', () => {
   const t = sn.tensor(new Float32Array([1, 2, 3, 4]), [2, 2]);
-  assert.equal(t.array(), [[1, 2], [3, 4]]);
+  assert.equal(t.array(), [
+    [1, 2],
+    [3, 4],
+  ]);
   const l = sn.tensor([3, 1, 2], undefined, 'int32');
   assert.is(l.dtype, 'int32');
   assert.ok(l.dataSync() instanceof Int32Array);
@@ -54,13 +63,19 @@ test('random tensors are reproducible with a seed', () => {
 
 test('reshape copies into a new shape, with -1 inferred', () => {
   const t = sn.tensor([1, 2, 3, 4, 5, 6]);
-  assert.equal(t.reshape([2, -1]).array(), [[1, 2, 3], [4, 5, 6]]);
+  assert.equal(t.reshape([2, -1]).array(), [
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   assert.equal(sn.flatten(sn.ones([2, 2, 3])).shape, [2, 6]);
   assertThrowsMessage(() => t.reshape([4, 2]), /reshape: cannot reshape a tensor of shape \[6\] \(size 6\) to \[4,2\]/);
 });
 
 test('bad values and shapes give specific errors', () => {
-  assertThrowsMessage(() => sn.tensor([1, 2, 3], [2, 2]), /tensor: data length 3 does not match shape \[2,2\] \(size 4\)/);
+  assertThrowsMessage(
+    () => sn.tensor([1, 2, 3], [2, 2]),
+    /tensor: data length 3 does not match shape \[2,2\] \(size 4\)/,
+  );
   assertThrowsMessage(() => sn.tensor([[1, 2], [3]]), /ragged/);
   assertThrowsMessage(() => sn.tensor([1, 2], [NaN]), /argument 'shape' must contain non-negative integers; got NaN/);
   assertThrowsMessage(() => sn.zeros([2, 1.5]), /zeros: argument 'shape' must contain non-negative integers; got 1.5/);
@@ -100,10 +115,14 @@ test('tidy disposes what fn made except what it returns; keep exempts', () => {
 
 test('tidy rejects async functions and disposes on throw', () => {
   const start = sn.memory().numTensors;
-  assertThrowsMessage(() => sn.tidy(() => {
-    sn.ones([2]);
-    throw new Error('boom');
-  }), /boom/);
+  assertThrowsMessage(
+    () =>
+      sn.tidy(() => {
+        sn.ones([2]);
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.is(sn.memory().numTensors, start);
   assertThrowsMessage(() => sn.tidy(async () => 1), /synchronous/);
 });
