@@ -27,8 +27,20 @@ export type { Initializer } from './initializers.js';
 export { losses } from './losses.js';
 export type { LossFunction } from './losses.js';
 export { metrics } from './metrics.js';
-export { sequential, Sequential } from './models/index.js';
-export type { SequentialArgs, CompileArgs, SummaryOptions, SequentialConfig } from './models/index.js';
+export { sequential, Sequential, model, Functional, LayersModel } from './models/index.js';
+export type {
+  SequentialArgs,
+  CompileArgs,
+  SummaryOptions,
+  SequentialConfig,
+  ModelArgs,
+  FunctionalConfig,
+  FunctionalLayerConfig,
+  NodeRef,
+} from './models/index.js';
+export { input } from './layers/input-layer.js';
+export type { InputArgs } from './layers/input-layer.js';
+export { SymbolicTensor } from './layers/symbolic.js';
 export { History } from './training/index.js';
 export type { Logs, Callbacks, FitArgs, ProgressOutput } from './training/index.js';
 export { plot } from './plot/index.js';

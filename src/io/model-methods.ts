@@ -1,11 +1,12 @@
-// model.save() and model.loadWeights() as methods of Sequential. They live here, beside the code they
-// call, and are attached to the class when sn.io is loaded (src/index.ts always loads it).
-import { Sequential } from '../models/sequential.js';
+// model.save() and model.loadWeights() as methods of every model (Sequential and functional). They live
+// here, beside the code they call, and are attached to the base class when sn.io is loaded (src/index.ts
+// always loads it).
+import { LayersModel } from '../models/layers-model.js';
 import { saveModel, type ModelArtifacts } from './model-io.js';
 import { loadWeights, type LoadWeightsOptions } from './load-weights.js';
 
-declare module '../models/sequential.js' {
-  interface Sequential {
+declare module '../models/layers-model.js' {
+  interface LayersModel {
     /**
      * Saves the architecture, weights and training configuration. Without a target, resolves to the
      * in-memory { config, weights }; with a directory path (Node, Deno, Bun) also writes model.json and
@@ -20,12 +21,12 @@ declare module '../models/sequential.js' {
   }
 }
 
-Sequential.prototype.save = function save(this: Sequential, target?: string): Promise<ModelArtifacts> {
+LayersModel.prototype.save = function save(this: LayersModel, target?: string): Promise<ModelArtifacts> {
   return saveModel(this, target);
 };
 
-Sequential.prototype.loadWeights = function (
-  this: Sequential,
+LayersModel.prototype.loadWeights = function (
+  this: LayersModel,
   bytes: Uint8Array | ArrayBuffer,
   options?: LoadWeightsOptions,
 ): void {

@@ -5,10 +5,15 @@ import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type Pooling2DA
 import { Dense, type DenseArgs } from './dense.js';
 import { Activation, Dropout, Flatten, type DropoutArgs } from './core.js';
 import { Layer, type LayerArgs, type LayerConfig } from './layer.js';
+import { InputLayer } from './input-layer.js';
+import { Add, Concatenate, type ConcatenateArgs } from './merge.js';
+import { RandomFlip, RandomTranslation, type RandomFlipArgs, type RandomTranslationArgs } from './augmentation.js';
 import type { ActivationName } from './activations.js';
 
 export { Layer, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Dense, Flatten, Activation, Dropout };
 export type { LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName };
+export { InputLayer, Add, Concatenate, RandomFlip, RandomTranslation };
+export type { ConcatenateArgs, RandomFlipArgs, RandomTranslationArgs };
 
 const classes: Record<string, new (config: any) => Layer> = {
   Conv2D,
@@ -19,6 +24,11 @@ const classes: Record<string, new (config: any) => Layer> = {
   Flatten,
   Activation,
   Dropout,
+  InputLayer,
+  Add,
+  Concatenate,
+  RandomFlip,
+  RandomTranslation,
 };
 
 export interface SerializedLayer {
@@ -51,6 +61,10 @@ export const layers = {
   dense: (args: DenseArgs): Dense => new Dense(args),
   activation: (args: LayerArgs & { activation: ActivationName }): Activation => new Activation(args),
   dropout: (args: DropoutArgs): Dropout => new Dropout(args),
+  add: (args?: LayerArgs): Add => new Add(args),
+  concatenate: (args?: ConcatenateArgs): Concatenate => new Concatenate(args),
+  randomFlip: (args?: RandomFlipArgs): RandomFlip => new RandomFlip(args),
+  randomTranslation: (args: RandomTranslationArgs): RandomTranslation => new RandomTranslation(args),
   serialize,
   deserialize,
 };
