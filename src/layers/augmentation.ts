@@ -3,8 +3,8 @@
 // Each is a gather y[i] = x[src[i]] (or the fill value where src[i] < 0) with its own seeded generator, so
 // a seeded model augments the same way every run. The gather is recorded on the tape, so gradients reach
 // layers before an augmentation layer too.
-import { Tensor, empty } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
+import { Tensor, empty } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
 import { f32 } from '../backend/views.js';
 import { Random } from '../util/random.js';
 import { describe } from '../util/validate.js';

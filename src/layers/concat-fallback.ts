@@ -1,8 +1,8 @@
 // Joining tensors along one axis, for the concatenate layer until the sn.concat op (engineer layerops)
 // lands; then concatenate calls that and this file goes. Block copies in JS: along `axis` each input
 // contributes a contiguous run of shape[axis]·(size of the later axes) floats per leading index.
-import { Tensor, empty } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
+import { Tensor, empty } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
 import { f32 } from '../backend/views.js';
 
 function runs(t: Tensor, axis: number): { outer: number; run: number } {

@@ -1,6 +1,6 @@
 // sn.input({ shape }): the start of a functional model. It makes an InputLayer, whose one node has no
 // inputs and whose output is the symbolic tensor the next layers are applied to.
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { describe } from '../util/validate.js';
 import { Layer } from './layer.js';
 import { checkInputShape, checkKnownKeys, checkOneOf, checkOptionsObject, type Shape } from './options.js';

@@ -3,11 +3,11 @@
 // first apply() to a real tensor. Building creates the weights as variables named '<layer name>/<weight>',
 // e.g. 'conv2d_1/kernel'. Applied to symbolic tensors (sn.input), a layer only checks shapes and records
 // a Node; the model builds it later, so that a model seed can make the weights repeatable.
-import { Tensor, copyOf } from '../tensor.js';
-import { isRecording, tidy } from '../engine.js';
-import { Variable, lookupVariable, variable } from '../variable.js';
+import { Tensor, copyOf } from '../core/tensor.js';
+import { isRecording, tidy } from '../core/engine.js';
+import { Variable, lookupVariable, variable } from '../core/variable.js';
 import { checkTensor, describe, fmtShape } from '../util/validate.js';
-import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers.js';
+import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { checkBoolean, checkInputShape, fmtKerasShape, type Shape } from './options.js';
 import { Node, SymbolicTensor, isSymbolic } from './symbolic.js';
 

@@ -1,7 +1,7 @@
 // Merge layers: they take a list of tensors (residual connections, branches) and make one.
 //   add():                 the elementwise sum of inputs of one shape.
 //   concatenate({ axis }): the inputs joined along `axis` (default -1, the channels), other axes equal.
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../core/tensor.js';
 import { add } from '../ops/elementwise.js';
 import { concatAlong } from './concat-fallback.js';
 import { describe } from '../util/validate.js';

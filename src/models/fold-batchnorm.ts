@@ -3,10 +3,10 @@
 // output channel, so the model runs one conv instead of a conv and a normalisation pass. Any conv-like
 // layer whose kernel's last axis (or last two, for a depthwise [kh, kw, cin, multiplier] kernel) is the
 // output channel can be folded; it only needs callWithWeights(x, kernel, bias).
-import { Tensor } from '../tensor.js';
-import { keep } from '../engine.js';
+import { Tensor } from '../core/tensor.js';
+import { keep } from '../core/engine.js';
 import { f32 } from '../backend/views.js';
-import type { Variable } from '../variable.js';
+import type { Variable } from '../core/variable.js';
 import type { Layer } from '../layers/layer.js';
 
 /** A conv-like layer that can run with substituted weights (Conv2D, DepthwiseConv2D). */

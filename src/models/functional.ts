@@ -3,8 +3,8 @@
 // may be applied more than once (shared weights) and a tensor may feed several layers (residual
 // connections, through merge layers such as add and concatenate). The graph runs its nodes in creation
 // order, which is always a valid order since a node is created after the nodes its inputs come from.
-import type { Tensor } from '../tensor.js';
-import { isRecording, tidy } from '../engine.js';
+import type { Tensor } from '../core/tensor.js';
+import { isRecording, tidy } from '../core/engine.js';
 import { checkTensor, describe } from '../util/validate.js';
 import { Layer, type LayerConfig } from '../layers/layer.js';
 import { InputLayer } from '../layers/input-layer.js';

@@ -1,12 +1,12 @@
 // What Sequential and functional models share: compile, fit, evaluate, predict, trainOnBatch, the
 // weights, dispose. A model only has to say what its layers are, its input and output shapes, and how
 // to run its forward pass; src/training/loop.ts does the rest for both kinds.
-import type { Tensor } from '../tensor.js';
-import { isRecording, tidy } from '../engine.js';
-import type { Variable } from '../variable.js';
+import type { Tensor } from '../core/tensor.js';
+import { isRecording, tidy } from '../core/engine.js';
+import type { Variable } from '../core/variable.js';
 import { train, type Optimizer } from '../optimizers/index.js';
-import { getLoss, type LossFunction } from '../losses.js';
-import { resolveMetrics } from '../metrics.js';
+import { getLoss, type LossFunction } from '../training/losses.js';
+import { resolveMetrics } from '../training/metrics.js';
 import { describe } from '../util/validate.js';
 import type { Layer } from '../layers/layer.js';
 import { checkKnownKeys, checkOptionsObject, type Shape } from '../layers/options.js';

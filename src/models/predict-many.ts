@@ -1,7 +1,7 @@
 // predict for a model with several inputs or outputs: slices every input batch by batch, runs the
 // graph, and copies each output batch into its place in one tensor per output.
-import { Tensor } from '../tensor.js';
-import { tidy } from '../engine.js';
+import { Tensor } from '../core/tensor.js';
+import { tidy } from '../core/engine.js';
 import { f32 } from '../backend/views.js';
 import { checkKnownKeys, checkOptionsObject, checkPositiveInt, type Shape } from '../layers/options.js';
 import { gatherRows, range } from '../training/batches.js';

@@ -1,7 +1,7 @@
 // Sequential: a stack of layers, each fed the previous one's output. Shapes are inferred at add() from
 // the first layer's inputShape, so a layer that cannot follow the previous one fails there, with the
 // shapes in the message, rather than at the first training step.
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { describe, fmtShape } from '../util/validate.js';
 import { Layer } from '../layers/layer.js';
 import { deserialize, serialize, type SerializedLayer } from '../layers/index.js';
