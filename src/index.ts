@@ -9,7 +9,15 @@ export { Variable, variable } from './core/variable.js';
 export { grads, valueAndGrads, variableGrads } from './autograd/grads.js';
 export * from './ops/index.js';
 export { train } from './optimizers/index.js';
-export type { Optimizer, SgdOptions, AdamOptions } from './optimizers/index.js';
+export type {
+  Optimizer,
+  SgdOptions,
+  AdamOptions,
+  AdamWOptions,
+  LearningRateSchedule,
+  CosineDecayOptions,
+  ExponentialDecayOptions,
+} from './optimizers/index.js';
 // The Keras-like model API.
 export { layers } from './layers/index.js';
 export type {
@@ -42,6 +50,8 @@ export { input } from './layers/input-layer.js';
 export type { InputArgs } from './layers/input-layer.js';
 export { SymbolicTensor } from './layers/symbolic.js';
 export { History } from './training/index.js';
+export { callbacks } from './training/callbacks/index.js';
+export type { EarlyStoppingArgs, ReduceLROnPlateauArgs } from './training/callbacks/index.js';
 export type { Logs, Callbacks, FitArgs, ProgressOutput } from './training/index.js';
 export { plot } from './plot/index.js';
 export type { HistoryLike, TrainingCurvesOptions } from './plot/index.js';

@@ -258,8 +258,9 @@ function checkWeightsFile(json: ModelJson, entries: Map<string, SafetensorsEntry
 
 function optimizerFromConfig(config: TrainingConfigJson['optimizer'], fn: string): Optimizer {
   const { className, ...options } = config;
-  const make = className === 'Adam' ? train.adam : className === 'SGD' ? train.sgd : null;
-  if (!make) throw new Error(`${fn}: the saved optimizer '${className}' is not one simdnet knows (Adam, SGD)`);
+  const make =
+    className === 'Adam' ? train.adam : className === 'AdamW' ? train.adamw : className === 'SGD' ? train.sgd : null;
+  if (!make) throw new Error(`${fn}: the saved optimizer '${className}' is not one simdnet knows (Adam, AdamW, SGD)`);
   return make(options as never);
 }
 
