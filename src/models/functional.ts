@@ -13,13 +13,7 @@ import { deserialize, serialize } from '../layers/index.js';
 import { checkKnownKeys, checkOptionsObject, fmtKerasShape, type Shape } from '../layers/options.js';
 import { formatSummary, type SummaryRow } from './summary.js';
 import { LayersModel, layerSeed, type SummaryOptions } from './layers-model.js';
-import {
-  FoldCache,
-  isFoldableBatchNorm,
-  isFoldableConv,
-  type BatchNormLike,
-  type FoldableConv,
-} from './fold-batchnorm.js';
+import { isFoldableBatchNorm, isFoldableConv, type BatchNormLike, type FoldableConv } from './fold-batchnorm.js';
 import { predictMany } from './predict-many.js';
 
 export interface ModelArgs {
@@ -74,7 +68,6 @@ export class Functional extends LayersModel {
   private readonly layerList: Layer[];
   /** How many of the model's nodes read each symbolic tensor (by id), for folding and summaries. */
   private readonly consumers = new Map<number, Node[]>();
-  private readonly folds = new FoldCache();
 
   constructor(args: ModelArgs) {
     super();
@@ -199,7 +192,7 @@ export class Functional extends LayersModel {
       if (node.inputs.length === 0 || skipped.has(node)) continue;
       const layer = node.layer as Layer;
       const args = node.inputs.map((t) => values.get(t.id)!);
-      const bn = training ? null : this.foldTarget(node);
+      const bn = training || !this.foldBatchNorm ? null : this.foldTarget(node);
       if (bn) {
         const conv = layer as FoldableConv;
         const { kernel, bias } = this.folds.weightsFor(conv, bn.layer);
@@ -371,11 +364,6 @@ export class Functional extends LayersModel {
       name: config.name,
       ...(config.seed === undefined ? {} : { seed: config.seed }),
     });
-  }
-
-  override dispose(): void {
-    this.folds.dispose();
-    super.dispose();
   }
 }
 

@@ -12,6 +12,7 @@ import type { Layer } from '../layers/layer.js';
 import { checkKnownKeys, checkOptionsObject, type Shape } from '../layers/options.js';
 import { evaluate, fit, predict, trainOnBatch, type Compiled, type FitArgs } from '../training/loop.js';
 import type { History } from '../training/history.js';
+import { FoldCache } from './fold-batchnorm.js';
 
 export interface CompileArgs {
   /** 'adam' (learning rate 0.001), 'sgd' (0.01) or an optimizer from sn.train. */
@@ -43,6 +44,14 @@ export abstract class LayersModel {
   stopTraining = false;
   /** The History of the last fit. */
   history: History | null = null;
+  /**
+   * At inference (predict, evaluate, apply without training), run a conv whose output only feeds a batch
+   * norm as one conv with the normalisation folded into its weights and bias. Default true; training
+   * always runs them apart (batch statistics).
+   */
+  foldBatchNorm = true;
+  /** Folded conv weights, recomputed when a source weight changes. */
+  protected readonly folds = new FoldCache();
 
   /** The layers, in the order their weights are listed. */
   abstract get layers(): Layer[];
@@ -212,6 +221,7 @@ export abstract class LayersModel {
 
   /** Frees every weight and the optimizer the model made itself (from 'adam' or 'sgd'). */
   dispose(): void {
+    this.folds.dispose();
     for (const l of this.layers) l.dispose();
     if (this.compiled?.ownsOptimizer) this.compiled.optimizer.dispose();
     this.compiled = null;

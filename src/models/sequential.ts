@@ -8,6 +8,7 @@ import { deserialize, serialize, type SerializedLayer } from '../layers/index.js
 import { checkKnownKeys, checkOptionsObject, fmtKerasShape, type Shape } from '../layers/options.js';
 import { formatSummary } from './summary.js';
 import { LayersModel, layerSeed, type SummaryOptions } from './layers-model.js';
+import { isFoldableBatchNorm, isFoldableConv } from './fold-batchnorm.js';
 
 export type { CompileArgs, SummaryOptions } from './layers-model.js';
 
@@ -139,10 +140,24 @@ export class Sequential extends LayersModel {
       print(line);
   }
 
-  /** Layers in order; no tidy, because inside a gradient tape the intermediates must live on. */
+  /**
+   * Layers in order; no tidy, because inside a gradient tape the intermediates must live on. At
+   * inference a conv followed by a batch norm runs as one conv with the normalisation folded in.
+   */
   forward(x: Tensor, training: boolean): Tensor {
     let y = x;
-    for (const layer of this.stack) y = layer.apply(y, { training });
+    const stack = this.stack;
+    for (let i = 0; i < stack.length; i++) {
+      const layer = stack[i];
+      const next = stack[i + 1];
+      if (!training && this.foldBatchNorm && next && isFoldableConv(layer) && isFoldableBatchNorm(next)) {
+        const { kernel, bias } = this.folds.weightsFor(layer, next);
+        y = layer.callWithWeights(y, kernel, bias);
+        i++;
+        continue;
+      }
+      y = layer.apply(y, { training });
+    }
     return y;
   }
 
