@@ -1,7 +1,7 @@
 // Pooling over NHWC images. Kernels: assembly/pool.ts.
 import { empty, type Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
-import { kernels } from '../backend/wasm.js';
+import { kernels, type KernelArgs } from '../backend/wasm.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
 import { computePool2dInfo, type Padding2d } from './geometry.js';
 
@@ -50,13 +50,13 @@ interface PoolGeometry {
   countIncludePad: boolean;
 }
 
-/** Max pooling reads only cells inside the input, which is padding with -Infinity. */
-function maxKernelArgs(g: PoolGeometry): number[] {
+/** Max pooling reads only cells inside the input, which is padding with -Infinity (the compiler checks each call). */
+function maxKernelArgs(g: PoolGeometry): KernelArgs<'maxPool2dForward', 2> {
   return [g.n, g.h, g.w, g.c, g.oh, g.ow, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft];
 }
 
 /** Average pooling also needs where the padding ends, for the divisor when padded cells count. */
-function avgKernelArgs(g: PoolGeometry): number[] {
+function avgKernelArgs(g: PoolGeometry): KernelArgs<'avgPool2dForward', 2> {
   return [...maxKernelArgs(g), g.padBottom, g.padRight, g.countIncludePad ? 1 : 0];
 }
 
