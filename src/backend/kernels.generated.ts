@@ -301,6 +301,8 @@ export interface KernelConstants {
   MR: number;
   /** assembly/gemm.ts */
   NR: number;
+  /** assembly/gemm.ts */
+  WEIGHT_GRAD_CHUNK: number;
 }
 
 /** Parameter count of every kernel: ready() checks the module against it. */
@@ -360,4 +362,4 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   adamUpdate: 10,
 };
 
-export const KERNEL_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['MR', 'NR'];
+export const KERNEL_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['MR', 'NR', 'WEIGHT_GRAD_CHUNK'];
