@@ -21,6 +21,7 @@ export type {
   DenseArgs,
   DropoutArgs,
   ActivationName,
+  PermuteArgs,
 } from './layers/index.js';
 export { initializers } from './initializers.js';
 export type { Initializer } from './initializers.js';
