@@ -1,6 +1,6 @@
 // Permute (Keras): reorders the axes after the batch. `dims` counts from 1 (the batch is axis 0 and stays),
 // e.g. dims [2, 3, 1] turns NCHW data into NHWC, [3, 1, 2] turns NHWC into NCHW.
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { transpose } from '../ops/transpose.js';
 import { describe } from '../util/validate.js';
 import { LAYER_ARG_KEYS, Layer, type LayerArgs } from './layer.js';

@@ -1,7 +1,7 @@
 // transpose: permutes the axes of a tensor (up to rank 4), e.g. NCHW <-> NHWC at a model's edge. Kernel:
 // assembly/transpose.ts. The gradient is dy transposed by the inverse permutation.
-import { Tensor, copyOf, empty } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
+import { Tensor, copyOf, empty } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';
 
@@ -56,7 +56,9 @@ function run(x: Tensor, perm: number[]): Tensor {
   if (y.size === 0) return y;
   const { dims, strides } = plan(x.shape, perm);
   if (dims.length > 4) throw new Error(`transpose: internal: ${fmtShape(x.shape)} does not reduce to 4 axes`);
-  kernels().transpose4(x.offset, y.offset, ...dims, ...strides);
+  const [d0, d1, d2, d3] = dims;
+  const [s0, s1, s2, s3] = strides;
+  kernels().transpose4(x.offset, y.offset, d0, d1, d2, d3, s0, s1, s2, s3);
   return y;
 }
 
