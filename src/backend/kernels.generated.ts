@@ -309,6 +309,8 @@ export interface KernelConstants {
   MR: number;
   /** assembly/gemm.ts */
   NR: number;
+  /** assembly/gemm.ts */
+  WEIGHT_GRAD_CHUNK: number;
 }
 
 /** Parameter count of every kernel: ready() checks the module against it. */
@@ -369,4 +371,4 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   transpose4: 10,
 };
 
-export const KERNEL_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['MR', 'NR'];
+export const KERNEL_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['MR', 'NR', 'WEIGHT_GRAD_CHUNK'];
