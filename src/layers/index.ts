@@ -4,14 +4,26 @@ import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type Pooling2DArgs } from './pooling.js';
 import { Dense, type DenseArgs } from './dense.js';
 import { Activation, Dropout, Flatten, type DropoutArgs } from './core.js';
+import { Permute, type PermuteArgs } from './permute.js';
 import { Layer, type LayerArgs, type LayerConfig } from './layer.js';
 import { InputLayer } from './input-layer.js';
 import { Add, Concatenate, type ConcatenateArgs } from './merge.js';
 import { RandomFlip, RandomTranslation, type RandomFlipArgs, type RandomTranslationArgs } from './augmentation.js';
 import type { ActivationName } from './activations.js';
 
-export { Layer, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Dense, Flatten, Activation, Dropout };
-export type { LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName };
+export {
+  Layer,
+  Conv2D,
+  MaxPooling2D,
+  AveragePooling2D,
+  GlobalAveragePooling2D,
+  Dense,
+  Flatten,
+  Activation,
+  Dropout,
+  Permute,
+};
+export type { LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName, PermuteArgs };
 export { InputLayer, Add, Concatenate, RandomFlip, RandomTranslation };
 export type { ConcatenateArgs, RandomFlipArgs, RandomTranslationArgs };
 
@@ -29,6 +41,7 @@ const classes: Record<string, new (config: any) => Layer> = {
   Concatenate,
   RandomFlip,
   RandomTranslation,
+  Permute,
 };
 
 export interface SerializedLayer {
@@ -65,6 +78,7 @@ export const layers = {
   concatenate: (args?: ConcatenateArgs): Concatenate => new Concatenate(args),
   randomFlip: (args?: RandomFlipArgs): RandomFlip => new RandomFlip(args),
   randomTranslation: (args: RandomTranslationArgs): RandomTranslation => new RandomTranslation(args),
+  permute: (args: PermuteArgs): Permute => new Permute(args),
   serialize,
   deserialize,
 };
