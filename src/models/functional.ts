@@ -15,6 +15,10 @@ import { formatSummary, type SummaryRow } from './summary.js';
 import { LayersModel, layerSeed, type SummaryOptions } from './layers-model.js';
 import { isFoldableBatchNorm, isFoldableConv, type BatchNormLike, type FoldableConv } from './fold-batchnorm.js';
 import { predictMany } from './predict-many.js';
+// io/ builds models too (loadModel), so these modules import each other; neither uses the other before a
+// function runs (LayersModel itself must not import io/, or a bundle would define this class too late).
+import { saveModel, type ModelArtifacts } from '../io/model-io.js';
+import { loadWeights as loadWeightsInto, type LoadWeightsOptions } from '../io/load-weights.js';
 
 export interface ModelArgs {
   /** The sn.input() tensor(s) the model starts from. */
@@ -319,6 +323,23 @@ export class Functional extends LayersModel {
     };
     if (this.seed !== undefined) config.seed = this.seed;
     return config;
+  }
+
+  /**
+   * Saves the architecture, weights and training configuration. Without a target, resolves to the
+   * in-memory { config, weights }; with a directory path (Node, Deno, Bun) also writes model.json and
+   * weights.safetensors there. sn.loadModel reads either back.
+   */
+  save(target?: string): Promise<ModelArtifacts> {
+    return saveModel(this, target);
+  }
+
+  /**
+   * Fills the weights from a safetensors file: simdnet's weights.safetensors by default, or a PyTorch
+   * state_dict with { from: 'pytorch' } (layouts converted; see LoadWeightsOptions).
+   */
+  loadWeights(bytes: Uint8Array | ArrayBuffer, options?: LoadWeightsOptions): void {
+    loadWeightsInto(this, bytes, options);
   }
 
   /** A new model from getConfig()'s output. */
