@@ -52,7 +52,10 @@ test('randomFlip flips each sample or not, per axis, with a repeatable seed', ()
       for (const fy of mode === 'horizontal' ? [false] : [false, true])
         for (const fx of mode === 'vertical' ? [false] : [false, true]) options.push([fy, fx]);
       const hit = options.find(([fy, fx]) =>
-        same(sample(yd, s), transformed(xd, s, (i, j) => [fy ? H - 1 - i : i, fx ? W - 1 - j : j])),
+        same(
+          sample(yd, s),
+          transformed(xd, s, (i, j) => [fy ? H - 1 - i : i, fx ? W - 1 - j : j]),
+        ),
       );
       assert.ok(hit, `${mode}: sample ${s} is not a flip of its input`);
       seen.add(hit.join());
@@ -82,7 +85,13 @@ test('randomTranslation shifts by whole pixels within the factors, filling as Ke
   const x = images(2);
   const xd = x.dataSync();
   for (const fillMode of ['reflect', 'constant', 'nearest', 'wrap']) {
-    const layer = L.randomTranslation({ heightFactor: 0.4, widthFactor: [-0.3, 0.1], fillMode, fillValue: 0.5, seed: 7 });
+    const layer = L.randomTranslation({
+      heightFactor: 0.4,
+      widthFactor: [-0.3, 0.1],
+      fillMode,
+      fillValue: 0.5,
+      seed: 7,
+    });
     const y = layer.apply(x, { training: true });
     const yd = y.dataSync();
     const shifts = new Set();
@@ -121,7 +130,10 @@ test('gradients flow back through augmentation (the scatter of the upstream grad
   const w = sn.randomNormal([N, H, W, C], { seed: 5 });
   const make = () => L.randomTranslation({ heightFactor: 0.4, widthFactor: 0.4, fillMode: 'reflect', seed: 1 });
   // The same seed draws the same shifts: read them off index-coded images, then differentiate.
-  const codes = sn.tensor(Float32Array.from({ length: N * H * W * C }, (_, i) => i), [N, H, W, C]);
+  const codes = sn.tensor(
+    Float32Array.from({ length: N * H * W * C }, (_, i) => i),
+    [N, H, W, C],
+  );
   const map = make().apply(codes, { training: true }).dataSync();
   const layer = make();
   const [dx] = sn.grads((t) => sn.sum(sn.mul(layer.apply(t, { training: true }), w)))([x]);
