@@ -62,7 +62,9 @@ async function ortChild(threads) {
   ort.env.logLevel = 'error';
   const sessions = {};
   process.on('message', async ({ name, batch, budget }) => {
-    sessions[name] ??= await ort.InferenceSession.create(readFileSync(path.join(root, 'tests/fixtures/onnx', `${name}.onnx`)));
+    sessions[name] ??= await ort.InferenceSession.create(
+      readFileSync(path.join(root, 'tests/fixtures/onnx', `${name}.onnx`)),
+    );
     const s = sessions[name];
     const { data, dims } = input(name, batch);
     const feeds = { input: new ort.Tensor('float32', data, dims) };
@@ -114,9 +116,12 @@ export async function bundleSizes() {
     `import * as sn from 'simdnet'; import { loadOnnx, toOnnx } from 'simdnet/onnx'; globalThis.x = [sn, loadOnnx, toOnnx];`,
   );
   // dist/onnx.js on its own, with simdnet left out (esbuild's external 'simdnet' would also match the subpath).
-  const onnxAlone = await gzipped(`import { loadOnnx, toOnnx } from './dist/onnx.js'; globalThis.x = [loadOnnx, toOnnx];`, {
-    external: ['simdnet'],
-  });
+  const onnxAlone = await gzipped(
+    `import { loadOnnx, toOnnx } from './dist/onnx.js'; globalThis.x = [loadOnnx, toOnnx];`,
+    {
+      external: ['simdnet'],
+    },
+  );
   const ortJs = await gzipped(`import * as ort from 'onnxruntime-web/wasm'; globalThis.ort = ort;`);
   const wasm = readFileSync(path.join(root, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm'));
   const ortWasm = { raw: wasm.length, gz: gzipSync(wasm, { level: 9 }).length };
@@ -174,7 +179,9 @@ async function main() {
       const ms = [median(times.own), median(times.onnx), ...ortTimes.map(median)];
       rows.push({ model: name, batch, input: `${n}x${c}x${h}x${w}`, ms, diff });
       const ips = ms.map((t) => Math.round((batch * 1000) / t));
-      console.log(`${name} batch ${batch}: ${ms.map((t, i) => `${t.toFixed(3)} ms (${ips[i]}/s)`).join(' | ')}; max |diff| vs ORT ${diff.toExponential(1)}`);
+      console.log(
+        `${name} batch ${batch}: ${ms.map((t, i) => `${t.toFixed(3)} ms (${ips[i]}/s)`).join(' | ')}; max |diff| vs ORT ${diff.toExponential(1)}`,
+      );
     }
     for (const l of [...loaded.layers, ...own.layers]) l.dispose();
   }

@@ -11,7 +11,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 export async function classify({ file = path.join(here, 'fashion_cnn.onnx'), count = 2000, log = console.log } = {}) {
   await sn.ready();
@@ -36,7 +47,9 @@ export async function classify({ file = path.join(here, 'fashion_cnn.onnx'), cou
   }
   const accuracy = correct / n;
   for (const line of examples) log(line);
-  log(`accuracy on ${n} test images: ${(accuracy * 100).toFixed(2)}% (${(ms / 1000).toFixed(2)} s, ${Math.round((images.shape[0] * 1000) / ms)} images/s)`);
+  log(
+    `accuracy on ${n} test images: ${(accuracy * 100).toFixed(2)}% (${(ms / 1000).toFixed(2)} s, ${Math.round((images.shape[0] * 1000) / ms)} images/s)`,
+  );
   for (const t of [images, logits, test.images, test.labels]) t.dispose();
   for (const l of model.layers) l.dispose();
   return accuracy;
