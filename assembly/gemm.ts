@@ -17,8 +17,9 @@
 // (JavaScriptCore allocates better and runs 6x8 ~15% faster than 4x8; V8 is the runtime that matters.)
 import { madd } from './simd';
 
-const MR = 4;
-const NR = 8;
+/** Rows and columns of the micro-kernels' register tile; exported so the facade sizes its buffers by them. */
+export const MR: i32 = 4;
+export const NR: i32 = 8;
 
 // ---- partial rows (N not a multiple of 8) ----
 

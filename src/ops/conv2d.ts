@@ -7,9 +7,9 @@
 // pointer loads, so a tap becomes a whole kernel row (kw*cin contiguous floats; see Plan).
 // Backward: dw per tap is (x at the indirection)ᵀ · dy on the weight-gradient kernel; dx is dy · Wᵀ per
 // block of output pixels followed by a scatter-add of each tap back into dx; db sums dy over pixels.
-import { Tensor, empty } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
-import { kernels } from '../backend/wasm.js';
+import { Tensor, empty } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
+import { kernels, type KernelArgs } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
@@ -250,6 +250,17 @@ interface Addressing {
   mPad: number;
 }
 
+/**
+ * convIndirection's geometry after its pointers: one tap per kernel pixel, or with row taps one tap per
+ * kernel row (kw = dw = 1 over `p.width`-pixel rows, horizontal padding already in the padded copy).
+ */
+function indirectionArgs(g: Geometry, p: Plan, mPad: number): KernelArgs<'convIndirection', 3> {
+  const kw = p.rowTaps ? 1 : g.kw;
+  const dw = p.rowTaps ? 1 : g.dw;
+  const padLeft = p.padded ? 0 : g.padLeft;
+  return [g.n, g.h, p.width, g.cin, g.oh, g.ow, g.kh, kw, g.sh, g.sw, g.dh, dw, g.padTop, padLeft, mPad];
+}
+
 function address(g: Geometry, p: Plan, x: number): Addressing {
   const k = kernels();
   const mPad = roundUp(g.M, MR);
@@ -260,49 +271,7 @@ function address(g: Geometry, p: Plan, x: number): Addressing {
   }
   const zero = zeroRow(p.tapLen);
   const ind = scratch('conv.ind', p.taps * mPad * 4);
-  if (p.rowTaps) {
-    k.convIndirection(
-      ind,
-      image,
-      zero,
-      g.n,
-      g.h,
-      p.width,
-      g.cin,
-      g.oh,
-      g.ow,
-      g.kh,
-      1,
-      g.sh,
-      g.sw,
-      g.dh,
-      1,
-      g.padTop,
-      p.padded ? 0 : g.padLeft,
-      mPad,
-    );
-  } else {
-    k.convIndirection(
-      ind,
-      image,
-      zero,
-      g.n,
-      g.h,
-      g.w,
-      g.cin,
-      g.oh,
-      g.ow,
-      g.kh,
-      g.kw,
-      g.sh,
-      g.sw,
-      g.dh,
-      g.dw,
-      g.padTop,
-      g.padLeft,
-      mPad,
-    );
-  }
+  k.convIndirection(ind, image, zero, ...indirectionArgs(g, p, mPad));
   return { image, zero, ind, mPad };
 }
 
