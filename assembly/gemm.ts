@@ -321,6 +321,12 @@ export function gemmIndirect(
 // ---- weight gradients ----
 
 /**
+ * Output rows per chunk that the facade passes to gemmWeightGrad as mChunk, and the unit of its blocks of
+ * rows (so sums add up in the same order whatever the block). An argument, so benchmarks can try others.
+ */
+export const WEIGHT_GRAD_CHUNK: i32 = 256;
+
+/**
  * dw[t * chans + c, n] (+)= sum over m < M of A_t[m][c] * D[m][n]: for every tap t, the product of the
  * transpose of the rows behind the indirection (chans floats each) with D, packed by gemmPackRows (K = M;
  * its panels are dStride bytes apart, so a block of rows of a bigger packed D can be passed). dw rows are

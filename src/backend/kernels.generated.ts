@@ -287,6 +287,20 @@ export interface Kernels {
     epsilon: number,
     decay: number,
   ): void;
+  // assembly/transpose.ts
+  /** (x: usize, y: usize, d0: i32, d1: i32, d2: i32, d3: i32, s0: i32, s1: i32, s2: i32, s3: i32) */
+  transpose4(
+    x: number,
+    y: number,
+    d0: number,
+    d1: number,
+    d2: number,
+    d3: number,
+    s0: number,
+    s1: number,
+    s2: number,
+    s3: number,
+  ): void;
 }
 
 /** Constants exported by the module (immutable globals), read once by ready(). */
@@ -295,6 +309,8 @@ export interface KernelConstants {
   MR: number;
   /** assembly/gemm.ts */
   NR: number;
+  /** assembly/gemm.ts */
+  WEIGHT_GRAD_CHUNK: number;
 }
 
 /** Parameter count of every kernel: ready() checks the module against it. */
@@ -352,6 +368,7 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   sgdUpdate: 5,
   sgdMomentumUpdate: 8,
   adamUpdate: 10,
+  transpose4: 10,
 };
 
-export const KERNEL_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['MR', 'NR'];
+export const KERNEL_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['MR', 'NR', 'WEIGHT_GRAD_CHUNK'];
