@@ -145,7 +145,7 @@ export interface Kernels {
   ): void;
   /** (dy: usize, argmax: usize, dx: usize, ySize: i32, xSize: i32) */
   maxPool2dBackward(dy: number, argmax: number, dx: number, ySize: number, xSize: number): void;
-  /** (x: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, ph: i32, pw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32) */
+  /** (x: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, ph: i32, pw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, padBottom: i32, padRight: i32, countPad: i32) */
   avgPool2dForward(
     x: number,
     y: number,
@@ -161,8 +161,11 @@ export interface Kernels {
     sw: number,
     padTop: number,
     padLeft: number,
+    padBottom: number,
+    padRight: number,
+    countPad: number,
   ): void;
-  /** (dy: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, ph: i32, pw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32) */
+  /** (dy: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, ph: i32, pw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, padBottom: i32, padRight: i32, countPad: i32) */
   avgPool2dBackward(
     dy: number,
     dx: number,
@@ -178,6 +181,9 @@ export interface Kernels {
     sw: number,
     padTop: number,
     padLeft: number,
+    padBottom: number,
+    padRight: number,
+    countPad: number,
   ): void;
   /** (x: usize, y: usize, n: i32, hw: i32, c: i32) */
   globalAvgPool2dForward(x: number, y: number, n: number, hw: number, c: number): void;
@@ -332,8 +338,8 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   maxPool2dForward: 14,
   maxPool2dForwardArgmax: 15,
   maxPool2dBackward: 5,
-  avgPool2dForward: 14,
-  avgPool2dBackward: 14,
+  avgPool2dForward: 17,
+  avgPool2dBackward: 17,
   globalAvgPool2dForward: 5,
   globalAvgPool2dBackward: 5,
   broadcastScratchBytes: 1,
