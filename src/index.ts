@@ -26,6 +26,7 @@ export type {
   LayerConfig,
   Conv2DArgs,
   Pooling2DArgs,
+  AveragePooling2DArgs,
   DenseArgs,
   DropoutArgs,
   ActivationName,

@@ -29,7 +29,17 @@ export {
   Dropout,
   Permute,
 };
-export type { LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName, PermuteArgs };
+export type {
+  LayerArgs,
+  LayerConfig,
+  Conv2DArgs,
+  Pooling2DArgs,
+  AveragePooling2DArgs,
+  DenseArgs,
+  DropoutArgs,
+  ActivationName,
+  PermuteArgs,
+};
 export { InputLayer, Add, Concatenate, RandomFlip, RandomTranslation };
 export type { ConcatenateArgs, RandomFlipArgs, RandomTranslationArgs };
 
