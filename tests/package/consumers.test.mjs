@@ -57,7 +57,13 @@ test.after(() => removeTempDir(work));
 
 test('the tarball holds the build and no repository-only files', () => {
   const listed = runIn(work, 'tar', ['-tzf', tarball]).trim().split('\n').sort();
-  for (const f of ['package/dist/simdnet.js', 'package/dist/simdnet.cjs', 'package/dist/simdnet.d.ts'])
+  for (const f of [
+    'package/dist/simdnet.js',
+    'package/dist/simdnet.cjs',
+    'package/dist/simdnet.d.ts',
+    'package/dist/onnx.js',
+    'package/dist/onnx.d.ts',
+  ])
     assert.ok(listed.includes(f), `${f} is in the tarball (${listed.join(', ')})`);
   const unexpected = listed.filter((f) => /^package\/(src|assembly|tests|bench|data|examples)\//.test(f));
   assert.equal(unexpected, [], 'no sources, tests or data in the tarball');
@@ -85,7 +91,8 @@ for (const resolution of ['node16', 'bundler']) {
         lib: ['ES2022'],
         types: [],
       },
-      files: resolution === 'node16' ? ['typed.ts', 'typed-require.cts'] : ['typed.ts'],
+      files:
+        resolution === 'node16' ? ['typed.ts', 'typed-require.cts', 'typed-onnx.ts'] : ['typed.ts', 'typed-onnx.ts'],
     };
     writeFileSync(path.join(project, `tsconfig.${resolution}.json`), JSON.stringify(config, null, 2));
     runIn(project, process.execPath, [
@@ -95,6 +102,11 @@ for (const resolution of ['node16', 'bundler']) {
     ]);
   });
 }
+
+test('simdnet/onnx: import and require, each on the tensors of the core import', () => {
+  assert.is(lastLine(runIn(project, process.execPath, ['onnx.mjs'])), 'onnx round trip ok');
+  assert.is(lastLine(runIn(project, process.execPath, ['onnx.cjs'])), 'onnx round trip ok');
+});
 
 test('the embedded data subset is not in the package, and asking for it says where it is', () => {
   const message = lastLine(runIn(project, process.execPath, ['no-embedded-data.mjs']));
