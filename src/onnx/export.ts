@@ -3,7 +3,7 @@
 // [0, 3, 1, 2]) and converted only where simdnet's own order matters: before a Flatten (simdnet flattens
 // H,W,C) and at an NHWC edge. Conv kernels go from [kh, kw, cin, cout] to OIHW, dense kernels stay
 // [in, out] (Gemm without transB), 'same' padding becomes the explicit pads it stands for.
-import * as sn from 'simdnet';
+import * as sn from '../index.js';
 import { writeModel, type AttributeOut, type NodeOut, type TensorOut } from './proto.js';
 import { fail } from './errors.js';
 

@@ -1,6 +1,6 @@
 // loadOnnx: an ONNX file to a simdnet model. Parse, check the whole model, plan the layers in JS, and
 // only then create layers and weights in WASM memory (and free them again if anything fails).
-import * as sn from 'simdnet';
+import * as sn from '../index.js';
 import { readModel } from './proto.js';
 import { OnnxError, fail } from './errors.js';
 import { checkModel } from './checks.js';

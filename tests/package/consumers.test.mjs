@@ -62,7 +62,7 @@ test('the tarball holds the build and no repository-only files', () => {
     'package/dist/simdnet.cjs',
     'package/dist/simdnet.d.ts',
     'package/dist/onnx.js',
-    'package/dist/onnx.d.ts',
+    'package/dist/onnx/index.d.ts',
   ])
     assert.ok(listed.includes(f), `${f} is in the tarball (${listed.join(', ')})`);
   const unexpected = listed.filter((f) => /^package\/(src|assembly|tests|bench|data|examples)\//.test(f));
@@ -79,6 +79,11 @@ test('Node, require (CommonJS)', () => {
   assert.is(lastLine(runIn(project, process.execPath, ['xcorr.cjs'])), EXPECTED);
 });
 
+test('simdnet/onnx, import and require: toOnnx then loadOnnx on the same instance', () => {
+  assert.is(lastLine(runIn(project, process.execPath, ['onnx.mjs'])), EXPECTED);
+  assert.is(lastLine(runIn(project, process.execPath, ['onnx.cjs'])), EXPECTED);
+});
+
 for (const resolution of ['node16', 'bundler']) {
   test(`TypeScript strict, moduleResolution ${resolution}: tensors, a model and fit type-check`, () => {
     const config = {
@@ -91,8 +96,7 @@ for (const resolution of ['node16', 'bundler']) {
         lib: ['ES2022'],
         types: [],
       },
-      files:
-        resolution === 'node16' ? ['typed.ts', 'typed-require.cts', 'typed-onnx.ts'] : ['typed.ts', 'typed-onnx.ts'],
+      files: resolution === 'node16' ? ['typed.ts', 'typed-require.cts'] : ['typed.ts'],
     };
     writeFileSync(path.join(project, `tsconfig.${resolution}.json`), JSON.stringify(config, null, 2));
     runIn(project, process.execPath, [
@@ -102,11 +106,6 @@ for (const resolution of ['node16', 'bundler']) {
     ]);
   });
 }
-
-test('simdnet/onnx: import and require, each on the tensors of the core import', () => {
-  assert.is(lastLine(runIn(project, process.execPath, ['onnx.mjs'])), 'onnx round trip ok');
-  assert.is(lastLine(runIn(project, process.execPath, ['onnx.cjs'])), 'onnx round trip ok');
-});
 
 test('the embedded data subset is not in the package, and asking for it says where it is', () => {
   const message = lastLine(runIn(project, process.execPath, ['no-embedded-data.mjs']));
