@@ -11,4 +11,5 @@ export * from './elementwise';
 export * from './activations';
 export * from './softmax';
 export * from './reduce';
+export * from './batchnorm';
 export * from './optimizers';
