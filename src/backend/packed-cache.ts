@@ -4,7 +4,7 @@
 // tensor is disposed. Inference (predict, small batches) then packs each layer's weights once; training
 // repacks into the same block and allocates nothing.
 import { allocate, release } from './allocator.js';
-import { onDispose, type Tracked } from '../engine.js';
+import { onDispose, type Tracked } from '../core/engine.js';
 
 interface Entry {
   key: string;

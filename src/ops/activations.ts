@@ -4,8 +4,8 @@
 // Every backward reads the input x. For sigmoid and tanh that means recomputing an exp, because their
 // textbook gradients from the output, dy * y * (1 - y) and dy * (1 - y^2), cancel catastrophically once
 // y is within a few float32 ulps of 1 (see assembly/activations.ts); the recomputation is SIMD and cheap.
-import { Tensor, empty } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
+import { Tensor, empty } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { checkFloat, checkTensor, describe } from '../util/validate.js';
 

@@ -7,8 +7,8 @@
 // pointer loads, so a tap becomes a whole kernel row (kw*cin contiguous floats; see Plan).
 // Backward: dw per tap is (x at the indirection)ᵀ · dy on the weight-gradient kernel; dx is dy · Wᵀ per
 // block of output pixels followed by a scatter-add of each tap back into dx; db sums dy over pixels.
-import { Tensor, empty } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
+import { Tensor, empty } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';

@@ -1,7 +1,7 @@
 // matMul and dense, on the same GEMM micro-kernel as conv2d. Kernels: assembly/gemm.ts.
 // The helpers below (packing, row pointers, the three GEMM shapes) are shared with conv2d.ts.
-import { Tensor, empty } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
+import { Tensor, empty } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { cachedPack } from '../backend/packed-cache.js';

@@ -1,6 +1,6 @@
 // Pooling over NHWC images. Kernels: assembly/pool.ts.
-import { empty, type Tensor } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
+import { empty, type Tensor } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
 
