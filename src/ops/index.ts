@@ -11,3 +11,5 @@ export { relu, sigmoid, tanh, log, clipByValue } from './activations.js';
 export { softmax, softmaxCrossEntropy } from './softmax.js';
 export type { SoftmaxCrossEntropyOptions } from './softmax.js';
 export { sum, mean } from './reduce.js';
+export { batchNorm, batchNormTraining, moments } from './batchnorm.js';
+export type { BatchNormTrainingOptions, BatchNormTrainingResult } from './batchnorm.js';
