@@ -12,4 +12,5 @@ export * from './activations';
 export * from './softmax';
 export * from './reduce';
 export * from './batchnorm';
+export * from './depthwise';
 export * from './optimizers';

@@ -88,7 +88,7 @@ interface Geometry {
 
 const OPTION_KEYS = new Set(['strides', 'padding', 'dilation', 'bias', 'activation']);
 
-function resolvePadding(
+export function resolvePadding(
   padding: unknown,
   g: { h: number; w: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number },
   fn: string,

@@ -13,3 +13,5 @@ export type { SoftmaxCrossEntropyOptions } from './softmax.js';
 export { sum, mean } from './reduce.js';
 export { batchNorm, batchNormTraining, moments } from './batchnorm.js';
 export type { BatchNormTrainingOptions, BatchNormTrainingResult } from './batchnorm.js';
+export { depthwiseConv2d } from './depthwise.js';
+export type { DepthwiseConv2dOptions } from './depthwise.js';
