@@ -13,4 +13,6 @@ export * from './softmax';
 export * from './reduce';
 export * from './batchnorm';
 export * from './depthwise';
+export * from './concat';
+export * from './pad';
 export * from './optimizers';
