@@ -21,6 +21,12 @@ export type {
   DenseArgs,
   DropoutArgs,
   ActivationName,
+  BatchNormalizationArgs,
+  DepthwiseConv2DArgs,
+  SeparableConv2DArgs,
+  Conv1DArgs,
+  Pooling1DArgs,
+  ZeroPadding2DArgs,
 } from './layers/index.js';
 export { initializers } from './layers/initializers.js';
 export type { Initializer } from './layers/initializers.js';
