@@ -16,3 +16,4 @@ export * from './depthwise';
 export * from './concat';
 export * from './pad';
 export * from './optimizers';
+export * from './transpose';

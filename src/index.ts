@@ -27,6 +27,7 @@ export type {
   Conv1DArgs,
   Pooling1DArgs,
   ZeroPadding2DArgs,
+  PermuteArgs,
 } from './layers/index.js';
 export { initializers } from './layers/initializers.js';
 export type { Initializer } from './layers/initializers.js';

@@ -8,7 +8,8 @@ import { depthwiseConv2d } from '../ops/depthwise.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { LAYER_ARG_KEYS, Layer, initializerOption, requireImageInput, type LayerArgs } from './layer.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
-import { windowOutput } from './conv2d.js';
+import { paddingOption } from './conv2d.js';
+import { computeConv2dInfo, type Padding2d } from '../ops/geometry.js';
 import {
   checkBoolean,
   checkIntPair,
@@ -24,7 +25,8 @@ export interface DepthwiseConv2DArgs extends LayerArgs {
   /** Output channels per input channel. Default 1. */
   depthMultiplier?: number;
   strides?: number | [number, number];
-  padding?: 'valid' | 'same';
+  /** 'valid' (default), 'same', p, [ph, pw] or [[top, bottom], [left, right]]. */
+  padding?: Padding2d;
   dilationRate?: number | [number, number];
   activation?: ActivationName | null;
   useBias?: boolean;
@@ -58,7 +60,7 @@ abstract class DepthwiseBase extends Layer {
   readonly kernelSize: [number, number];
   readonly depthMultiplier: number;
   readonly strides: [number, number];
-  readonly padding: 'valid' | 'same';
+  readonly padding: 'valid' | 'same' | [[number, number], [number, number]];
   readonly dilationRate: [number, number];
   readonly activation: ActivationName;
   readonly useBias: boolean;
@@ -73,7 +75,7 @@ abstract class DepthwiseBase extends Layer {
     this.kernelSize = checkIntPair(a.kernelSize, 'kernelSize', fn);
     this.depthMultiplier = checkPositiveInt(a.depthMultiplier ?? 1, 'depthMultiplier', fn);
     this.strides = checkIntPair(a.strides ?? 1, 'strides', fn);
-    this.padding = checkOneOf(a.padding ?? 'valid', ['valid', 'same'], 'padding', fn);
+    this.padding = paddingOption(a.padding ?? 'valid', fn);
     this.dilationRate = checkIntPair(a.dilationRate ?? 1, 'dilationRate', fn);
     if (a.dataFormat !== undefined) checkOneOf(a.dataFormat, ['channelsLast'], 'dataFormat', fn);
     this.activation = checkActivation(a.activation, fn);
@@ -82,19 +84,16 @@ abstract class DepthwiseBase extends Layer {
     this.biasInitializer = initializerOption(a.biasInitializer, 'zeros', 'biasInitializer', fn);
   }
 
-  /** [batch, oh, ow] of the depthwise step. */
+  /** [oh, ow] of the depthwise step. */
   protected windowShape(inputShape: Shape): [number, number] {
-    const [h, w] = requireImageInput(this, inputShape);
-    const [kh, kw] = this.kernelSize;
-    const ekh = (kh - 1) * this.dilationRate[0] + 1;
-    const ekw = (kw - 1) * this.dilationRate[1] + 1;
-    const oh = windowOutput(h, ekh, this.strides[0], this.padding);
-    const ow = windowOutput(w, ekw, this.strides[1], this.padding);
-    if (oh < 1 || ow < 1)
-      throw new Error(
-        `${this.label}: the ${kh}x${kw} kernel does not fit the ${h}x${w} input with padding 'valid'; use padding 'same' or a smaller kernelSize`,
-      );
-    return [oh, ow];
+    requireImageInput(this, inputShape);
+    const info = computeConv2dInfo(
+      inputShape,
+      this.kernelSize,
+      { strides: this.strides, dilations: this.dilationRate, padding: this.padding },
+      this.label,
+    );
+    return [info.outHeight, info.outWidth];
   }
 
   protected addDepthwiseKernel(cin: number, seed: number | undefined): void {
@@ -120,7 +119,7 @@ abstract class DepthwiseBase extends Layer {
       kernelSize: this.kernelSize.slice(),
       depthMultiplier: this.depthMultiplier,
       strides: this.strides.slice(),
-      padding: this.padding,
+      padding: Array.isArray(this.padding) ? this.padding.map((p) => p.slice()) : this.padding,
       dilationRate: this.dilationRate.slice(),
       activation: this.activation,
       useBias: this.useBias,

@@ -4,6 +4,7 @@ import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type Pooling2DArgs } from './pooling.js';
 import { Dense, type DenseArgs } from './dense.js';
 import { Activation, Dropout, Flatten, type DropoutArgs } from './core.js';
+import { Permute, type PermuteArgs } from './permute.js';
 import { Layer, type LayerArgs, type LayerConfig } from './layer.js';
 import type { ActivationName } from './activations.js';
 import { BatchNormalization, type BatchNormalizationArgs } from './batch-normalization.js';
@@ -23,7 +24,6 @@ import {
 } from './pooling1d.js';
 import { ZeroPadding2D, type ZeroPadding2DArgs } from './zero-padding2d.js';
 
-export { Layer, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Dense, Flatten, Activation, Dropout };
 export {
   BatchNormalization,
   DepthwiseConv2D,
@@ -43,7 +43,19 @@ export type {
   Pooling1DArgs,
   ZeroPadding2DArgs,
 };
-export type { LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName };
+export {
+  Layer,
+  Conv2D,
+  MaxPooling2D,
+  AveragePooling2D,
+  GlobalAveragePooling2D,
+  Dense,
+  Flatten,
+  Activation,
+  Dropout,
+  Permute,
+};
+export type { LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName, PermuteArgs };
 
 const classes: Record<string, new (config: any) => Layer> = {
   Conv2D,
@@ -63,6 +75,7 @@ const classes: Record<string, new (config: any) => Layer> = {
   GlobalAveragePooling1D,
   GlobalMaxPooling2D,
   ZeroPadding2D,
+  Permute,
 };
 
 export interface SerializedLayer {
@@ -104,6 +117,7 @@ export const layers = {
   globalAveragePooling1d: (args?: LayerArgs): GlobalAveragePooling1D => new GlobalAveragePooling1D(args),
   globalMaxPooling2d: (args?: LayerArgs): GlobalMaxPooling2D => new GlobalMaxPooling2D(args),
   zeroPadding2d: (args?: ZeroPadding2DArgs): ZeroPadding2D => new ZeroPadding2D(args),
+  permute: (args: PermuteArgs): Permute => new Permute(args),
   serialize,
   deserialize,
 };

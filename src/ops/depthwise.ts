@@ -8,13 +8,13 @@ import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
-import { resolvePadding, type Padding } from './conv2d.js';
+import { computeConv2dInfo, type Padding2d } from './geometry.js';
 
 export interface DepthwiseConv2dOptions {
   /** A number or [sh, sw]; default 1. */
   strides?: number | [number, number];
-  /** 'valid' (default), 'same' (TensorFlow's rule) or explicit [[top, bottom], [left, right]]. */
-  padding?: Padding;
+  /** 'valid' (default), 'same' (TensorFlow's rule), p, [ph, pw] or [[top, bottom], [left, right]]. */
+  padding?: Padding2d;
   /** A number or [dh, dw]; default 1. */
   dilation?: number | [number, number];
   /** [cin·multiplier], added to every output pixel. */
@@ -68,17 +68,13 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: DepthwiseConv2dOp
     );
   const [sh, sw] = checkPair(options.strides, 'strides', fn, [1, 1]);
   const [dh, dw] = checkPair(options.dilation, 'dilation', fn, [1, 1]);
-  const [padTop, padBottom, padLeft, padRight] = resolvePadding(
-    options.padding,
-    { h, w: wd, kh, kw, sh, sw, dh, dw },
+  const info = computeConv2dInfo(
+    x.shape,
+    [kh, kw],
+    { strides: [sh, sw], dilations: [dh, dw], padding: options.padding ?? 'valid' },
     fn,
   );
-  const winH = (kh - 1) * dh + 1;
-  const winW = (kw - 1) * dw + 1;
-  if (winH > h + padTop + padBottom || winW > wd + padLeft + padRight)
-    throw new Error(
-      `${fn}: the window ${winH}x${winW} (kernel ${kh}x${kw}, dilation [${dh},${dw}]) is larger than the padded input ${h + padTop + padBottom}x${wd + padLeft + padRight}`,
-    );
+  const { padTop, padLeft, outHeight: oh, outWidth: ow } = info;
   const C = cin * mult;
   const bias = options.bias ?? undefined;
   if (bias) {
@@ -89,8 +85,6 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: DepthwiseConv2dOp
         `${fn}: argument 'bias' must have shape [${C}] (cin·multiplier); got shape ${fmtShape(bias.shape)}`,
       );
   }
-  const oh = Math.floor((h + padTop + padBottom - winH) / sh) + 1;
-  const ow = Math.floor((wd + padLeft + padRight - winW) / sw) + 1;
   const geometry: KernelGeometry = [n, h, wd, C, oh, ow, kh, kw, sh, sw, dh, dw, padTop, padLeft];
   const pixels = n * h * wd;
   const expanded = (): number => {

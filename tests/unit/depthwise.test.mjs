@@ -138,7 +138,7 @@ test('depthwiseConv2d: bad arguments throw before any kernel runs', () => {
     );
     assertThrowsMessage(
       () => sn.depthwiseConv2d(x, sn.zeros([7, 7, 3, 1])),
-      /window 7x7 .* larger than the padded input 5x5/,
+      /depthwiseConv2d: the 7x7 kernel does not fit the 5x5 input with padding 'valid'/,
     );
     assertThrowsMessage(() => sn.depthwiseConv2d(x, sn.zeros([3, 3, 3, 1]), { stride: 2 }), /unknown option 'stride'/);
   });
