@@ -6,14 +6,14 @@ import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js
 import { conv2d } from './conv2d.js';
 import { reshape } from './reshape.js';
 
-export type Padding1d = 'valid' | 'same' | 'causal' | number | [number, number];
+export type Conv1dPadding = 'valid' | 'same' | 'causal' | number | [number, number];
 
 export interface Conv1dOptions {
   /** Default 1. */
   strides?: number;
   /** 'valid' (default), 'same' (TensorFlow's rule), 'causal' (all (k-1)·dilation on the left, as Keras),
    *  a number p (both sides) or [left, right]. */
-  padding?: Padding1d;
+  padding?: Conv1dPadding;
   /** Default 1. */
   dilation?: number;
   /** [cout]. */

@@ -18,7 +18,7 @@ export type { BatchNormTrainingOptions, BatchNormTrainingResult } from './batchn
 export { depthwiseConv2d } from './depthwise.js';
 export type { DepthwiseConv2dOptions } from './depthwise.js';
 export { conv1d } from './conv1d.js';
-export type { Conv1dOptions, Padding1d } from './conv1d.js';
+export type { Conv1dOptions, Conv1dPadding } from './conv1d.js';
 export { maxPool1d, avgPool1d, globalAvgPool1d, globalMaxPool1d, globalMaxPool2d } from './pool1d.js';
 export type { Pool1dOptions } from './pool1d.js';
 export { concat } from './concat.js';
