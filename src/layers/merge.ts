@@ -3,7 +3,7 @@
 //   concatenate({ axis }): the inputs joined along `axis` (default -1, the channels), other axes equal.
 import { Tensor } from '../core/tensor.js';
 import { add } from '../ops/elementwise.js';
-import { concatAlong } from './concat-fallback.js';
+import { concat } from '../ops/concat.js';
 import { describe } from '../util/validate.js';
 import { LAYER_ARG_KEYS, Layer, type LayerArgs } from './layer.js';
 import { checkKnownKeys, checkOptionsObject, fmtKerasShape, type Shape } from './options.js';
@@ -107,7 +107,7 @@ export class Concatenate extends Merge {
 
   protected override callAll(xs: Tensor[]): Tensor {
     const axis = this.resolvedAxis(xs[0].rank);
-    return concatAlong(xs, axis);
+    return concat(xs, axis);
   }
 
   protected layerConfig(): Record<string, unknown> {
