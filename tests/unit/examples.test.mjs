@@ -2,6 +2,7 @@
 // (`node examples/tutorial/<file>`): every printed value is checked against the textbook's. Then the seed's
 // PyTorch training loop (examples/lenet/loop.mjs), briefly: it trains, reports, and saves a state_dict that
 // the Keras-style LeNet loads with PyTorch's names and layouts and that predicts as the loop's network does.
+// And the ONNX example's classifier.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
@@ -164,6 +165,16 @@ test("lenet/loop.mjs, a short run: the tutorial's printout, and a state_dict the
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('ONNX example: the PyTorch-trained Fashion-MNIST CNN classifies the shipped test subset (> 85%)', async () => {
+  const { classify } = await import('../../examples/onnx/classify.mjs');
+  const start = sn.memory().numTensors;
+  const lines = [];
+  const accuracy = await classify({ log: (l) => lines.push(l) });
+  assert.ok(accuracy > 0.85, `accuracy ${accuracy}`);
+  assert.ok(lines.some((l) => /^accuracy on 2000 test images/.test(l)));
+  assert.is(sn.memory().numTensors, start, 'no tensor left behind');
 });
 
 test.run();
