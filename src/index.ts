@@ -1,9 +1,9 @@
 // simdnet's public API.
 export { ready, backendInfo } from './backend/wasm.js';
 export type { ReadyOptions, BackendInfo, SimdFlavor } from './backend/wasm.js';
-export { Tensor, memory } from './tensor.js';
+export { Tensor, memory, keep } from './tensor.js';
 export type { DType } from './tensor.js';
-export { tidy, keep } from './engine.js';
+export { tidy } from './engine.js';
 export { tensor, scalar, zeros, ones, fill, randomNormal, randomUniform } from './creation.js';
 export { Variable, variable } from './variable.js';
 export { grads, valueAndGrads, variableGrads } from './autograd/grads.js';

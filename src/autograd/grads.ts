@@ -1,8 +1,8 @@
 // The public gradient API, with TF.js's semantics: grads, valueAndGrads and variableGrads.
 import { Tensor } from '../tensor.js';
-import { tidy, withTape } from '../engine.js';
+import { peekNextId, tidy, withTape } from '../engine.js';
 import { ones, zeros } from '../creation.js';
-import { checkSameShape, checkTensor, describe } from '../util/validate.js';
+import { checkFloat, checkSameShape, checkTensor, describe } from '../util/validate.js';
 import { backprop } from './backprop.js';
 import { Variable, trainableVariables } from '../variable.js';
 
@@ -25,7 +25,7 @@ export function valueAndGrads(f: Fn): (xs: Tensor[], dy?: Tensor) => { value: Te
   return (xs, dy) => {
     const fn = 'valueAndGrads';
     checkXs(xs, fn);
-    if (dy !== undefined) checkTensor(dy, 'dy', fn);
+    if (dy !== undefined) checkFloat(checkTensor(dy, 'dy', fn), 'dy', fn);
     return tidy(() =>
       withTape(
         () => f(...xs),
@@ -46,8 +46,10 @@ export function valueAndGrads(f: Fn): (xs: Tensor[], dy?: Tensor) => { value: Te
 export function grads(f: Fn): (xs: Tensor[], dy?: Tensor) => Tensor[] {
   const vg = valueAndGrads(f);
   return (xs, dy) => {
+    const firstNew = peekNextId();
     const { value, grads } = vg(xs, dy);
-    value.dispose();
+    // Only a value f made is ours to free: f may return one of xs, or any tensor it closes over.
+    if (value.id >= firstNew) value.dispose();
     return grads;
   };
 }

@@ -193,6 +193,8 @@ export abstract class Layer {
     values.forEach((v, i) => {
       checkTensor(v, `weights[${i}]`, fn);
       const w = this.ownWeights[i];
+      if (v.dtype !== w.dtype)
+        throw new Error(`${fn}: weight '${w.name}' has dtype ${w.dtype}; weights[${i}] has dtype ${v.dtype}`);
       if (v.rank !== w.rank || v.shape.some((d, j) => d !== w.shape[j])) {
         throw new Error(
           `${fn}: weight '${w.name}' has shape ${fmtShape(w.shape)}; weights[${i}] has shape ${fmtShape(v.shape)}`,

@@ -13,7 +13,7 @@ import { checkFloat, checkTensor, describe } from '../util/validate.js';
 function unary(fn: string, x: Tensor, forward: string, backward: string, ...params: number[]): Tensor {
   checkTensor(x, 'x', fn);
   checkFloat(x, 'x', fn);
-  const y = empty(x.shape);
+  const y = empty(x.shape, 'float32', fn);
   kernels()[forward](x.offset, y.offset, x.size, ...params);
   if (isRecording()) {
     record({

@@ -12,7 +12,18 @@ import { isRecording, record } from '../engine.js';
 import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
-import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
+import { within } from '../util/errors.js';
+import {
+  SimdnetError,
+  checkFloat,
+  checkKnownKeys,
+  checkOptionsObject,
+  checkPair,
+  checkTensor,
+  describe,
+  fmtShape,
+  isPaddingInt,
+} from '../util/validate.js';
 import {
   MR,
   NR,
@@ -86,7 +97,7 @@ interface Geometry {
   K: number;
 }
 
-const OPTION_KEYS = new Set(['strides', 'padding', 'dilation', 'bias', 'activation']);
+const OPTION_KEYS = ['strides', 'padding', 'dilation', 'bias', 'activation'];
 
 function resolvePadding(
   padding: unknown,
@@ -115,13 +126,19 @@ function resolvePadding(
         : Array.isArray(padding)
           ? JSON.stringify(padding)
           : describe(padding);
-    throw new Error(
-      `${fn}: argument 'padding' must be 'valid', 'same' or [[top, bottom], [left, right]] (integers); got ${got}`,
+    throw new SimdnetError(
+      fn,
+      `option 'padding' must be 'valid', 'same' or [[top, bottom], [left, right]] (integers); got ${got}`,
+      'padding',
     );
   }
   const [[top, bottom], [left, right]] = padding as [[number, number], [number, number]];
-  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-    throw new Error(`${fn}: argument 'padding' must not be negative; got ${JSON.stringify(padding)}`);
+  if (![top, bottom, left, right].every(isPaddingInt)) {
+    throw new SimdnetError(
+      fn,
+      `option 'padding' must hold integers in [0, 2^24]; got ${JSON.stringify(padding)}`,
+      'padding',
+    );
   }
   return [top, bottom, left, right];
 }
@@ -131,13 +148,8 @@ function geometry(x: Tensor, w: Tensor, options: Conv2dOptions, fn: string): Geo
   checkTensor(w, 'w', fn, 4, '[kh,kw,cin,cout]');
   checkFloat(x, 'x', fn);
   checkFloat(w, 'w', fn);
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`${fn}: argument 'options' must be an object; got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key) && (options as Record<string, unknown>)[key] !== undefined)
-      throw new Error(`${fn}: unknown option '${key}'; expected one of ${[...OPTION_KEYS].join(', ')}`);
-  }
+  checkOptionsObject(options, fn, 'options');
+  checkKnownKeys(options, OPTION_KEYS, fn);
   const [n, h, wd, cin] = x.shape;
   const [kh, kw, wcin, cout] = w.shape;
   if (wcin !== cin) {
@@ -419,8 +431,19 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   const g = geometry(x, w, options, fn);
   const relu = checkActivation(options.activation, 'activation', fn);
   const bias = options.bias ?? undefined;
-  const y = empty([g.n, g.oh, g.ow, g.cout]);
-  if (g.M > 0 && g.cout > 0) forward(g, x, w, bias, relu, y);
+  let y: Tensor;
+  try {
+    y = empty([g.n, g.oh, g.ow, g.cout]);
+  } catch (e) {
+    throw within(e, fn);
+  }
+  try {
+    if (g.M > 0 && g.cout > 0) forward(g, x, w, bias, relu, y);
+  } catch (e) {
+    // Out of memory for the packed weights or the indirection: the output must not be left behind.
+    y.dispose();
+    throw within(e, fn);
+  }
   if (isRecording()) {
     record({
       name: fn,

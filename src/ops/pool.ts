@@ -2,7 +2,15 @@
 import { empty, type Tensor } from '../tensor.js';
 import { isRecording, record } from '../engine.js';
 import { kernels } from '../backend/wasm.js';
-import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
+import {
+  checkFloat,
+  checkKnownKeys,
+  checkOptionsObject,
+  checkPair,
+  checkTensor,
+  fmtShape,
+  optionError,
+} from '../util/validate.js';
 
 export interface Pool2dOptions {
   /** A number or [ph, pw]; default 2. */
@@ -49,22 +57,14 @@ function axisGeometry(size: number, pool: number, stride: number, padding: 'vali
 function poolGeometry(x: unknown, options: unknown, fn: string): PoolGeometry {
   const t = checkTensor(x, 'x', fn, 4, '[n,h,w,c]');
   checkFloat(t, 'x', fn);
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(
-      `${fn}: argument 'options' must be an object { poolSize, strides, padding }; got ${describe(options)}`,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) {
-      throw new Error(`${fn}: unknown option '${key}'; expected one of ${OPTION_NAMES.join(', ')}`);
-    }
-  }
+  checkOptionsObject(options, fn, 'options');
+  checkKnownKeys(options as object, OPTION_NAMES, fn);
   const o = options as Pool2dOptions;
   const [ph, pw] = checkPair(o.poolSize, 'poolSize', fn, [2, 2]);
   const [sh, sw] = checkPair(o.strides, 'strides', fn, [ph, pw]);
   const padding = o.padding ?? 'valid';
   if (padding !== 'valid' && padding !== 'same') {
-    throw new Error(`${fn}: argument 'padding' must be 'valid' or 'same'; got ${describe(padding)}`);
+    throw optionError(fn, 'padding', "'valid' or 'same'", padding);
   }
   const [n, h, w, c] = t.shape;
   if (padding === 'valid' && (ph > h || pw > w)) {
@@ -80,14 +80,20 @@ function poolGeometry(x: unknown, options: unknown, fn: string): PoolGeometry {
 
 export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
   const g = poolGeometry(x, options, 'maxPool2d');
-  const y = empty([g.n, g.oh, g.ow, g.c]);
+  const y = empty([g.n, g.oh, g.ow, g.c], 'float32', 'maxPool2d');
   if (!isRecording()) {
     kernels().maxPool2dForward(x.offset, y.offset, ...kernelArgs(g));
     return y;
   }
   // Training: keep the index of each window's first maximum (see assembly/pool.ts for why indices are
   // saved rather than recomputed). The tensor lives in the enclosing tidy like any other intermediate.
-  const argmax = empty(y.shape, 'int32');
+  let argmax: Tensor;
+  try {
+    argmax = empty(y.shape, 'int32', 'maxPool2d');
+  } catch (e) {
+    y.dispose();
+    throw e;
+  }
   kernels().maxPool2dForwardArgmax(x.offset, y.offset, argmax.offset, ...kernelArgs(g));
   record({
     name: 'maxPool2d',
@@ -105,7 +111,7 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
 /** With 'same', the average is over the cells inside the input. */
 export function avgPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
   const g = poolGeometry(x, options, 'avgPool2d');
-  const y = empty([g.n, g.oh, g.ow, g.c]);
+  const y = empty([g.n, g.oh, g.ow, g.c], 'float32', 'avgPool2d');
   kernels().avgPool2dForward(x.offset, y.offset, ...kernelArgs(g));
   if (isRecording()) {
     record({
@@ -133,7 +139,7 @@ export function globalAvgPool2d(x: Tensor): Tensor {
       `${fn}: argument 'x' must have a non-empty height and width to average over; got shape ${fmtShape(x.shape)}`,
     );
   }
-  const y = empty([n, c]);
+  const y = empty([n, c], 'float32', fn);
   kernels().globalAvgPool2dForward(x.offset, y.offset, n, h * w, c);
   if (isRecording()) {
     record({

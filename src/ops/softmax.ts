@@ -13,7 +13,7 @@ export function softmax(x: Tensor): Tensor {
     throw new Error(`${fn}: argument 'x' must have rank >= 1 (softmax is over the last axis); got a scalar`);
   const k = x.shape[x.rank - 1];
   const rows = k === 0 ? 0 : x.size / k;
-  const y = empty(x.shape);
+  const y = empty(x.shape, 'float32', fn);
   kernels().softmaxForward(x.offset, y.offset, rows, k);
   if (isRecording()) {
     record({
@@ -92,7 +92,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
   if (sparse) checkSparseLabels(labels, n, k, fn);
   else checkDenseLabels(labels, logits, fn);
 
-  const loss = empty([]);
+  const loss = empty([], 'float32', fn);
   if (sparse) kernels().softmaxCrossEntropySparseForward(logits.offset, labels.offset, loss.offset, n, k);
   else kernels().softmaxCrossEntropyDenseForward(logits.offset, labels.offset, loss.offset, n, k);
   if (isRecording()) {
