@@ -9,6 +9,12 @@ interface NodeFs {
   existsSync(path: string): boolean;
   mkdirSync(path: string, options: { recursive: boolean }): void;
   statSync(path: string): { isDirectory(): boolean };
+  openSync(path: string, flags: string): number;
+  writeSync(fd: number, data: Uint8Array, offset: number, length: number): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  rmSync(path: string, options: { force: boolean }): void;
 }
 
 function nodeFs(): NodeFs | null {
@@ -69,6 +75,70 @@ export function writeFileBytes(path: string, data: Uint8Array | string): void {
   }
   const fs = nodeFs() ?? noFs(`writing ${path}`);
   fs.writeFileSync(path, data);
+}
+
+/**
+ * Writes a new file and flushes it to disk before returning (for atomic saves: a file renamed into place
+ * afterwards is complete even if the machine stops). Whatever was at `path` (a file or a symlink) is
+ * removed first, so a symlink is replaced, never written through.
+ */
+export function writeFileDurable(path: string, data: Uint8Array | string): void {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  removeFile(path);
+  if (g.Deno) {
+    const file = g.Deno.openSync(path, { write: true, createNew: true });
+    try {
+      for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+      file.syncSync();
+    } finally {
+      file.close();
+    }
+    return;
+  }
+  const fs = nodeFs() ?? noFs(`writing ${path}`);
+  const fd = fs.openSync(path, 'wx');
+  try {
+    for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Renames atomically (replacing `to`, and a symlink at `to` rather than its target). */
+export function renameFile(from: string, to: string): void {
+  if (g.Deno) g.Deno.renameSync(from, to);
+  else (nodeFs() ?? noFs(`renaming ${from}`)).renameSync(from, to);
+}
+
+/** Removes a file if it exists. */
+export function removeFile(path: string): void {
+  if (g.Deno) {
+    try {
+      g.Deno.removeSync(path);
+    } catch (e) {
+      if (!(e instanceof g.Deno.errors.NotFound)) throw e;
+    }
+    return;
+  }
+  (nodeFs() ?? noFs(`removing ${path}`)).rmSync(path, { force: true });
+}
+
+/** Flushes a directory's entries (the renames in it) to disk, where the runtime can; best effort. */
+export function syncDirectory(path: string): void {
+  try {
+    if (g.Deno) return; // Deno has no portable way to open a directory for fsync
+    const fs = nodeFs();
+    if (!fs) return;
+    const fd = fs.openSync(path, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Windows cannot open a directory; the renames are still atomic, only their durability is the OS's.
+  }
 }
 
 export function makeDirectory(path: string): void {
