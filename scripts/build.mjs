@@ -5,13 +5,20 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
+import { writeKernelTypes } from './kernel-types.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
 mkdirSync(path.join(root, 'build'), { recursive: true });
-for (const target of ['plain', 'relaxed']) run(bin('asc'), ['assembly/index.ts', '--target', target]);
+// The plain build also emits asc's typings of the exports, from which the kernel declaration is generated.
+run(bin('asc'), ['assembly/index.ts', '--target', 'plain', '--bindings', 'raw']);
+run(bin('asc'), ['assembly/index.ts', '--target', 'relaxed']);
+const declaration = path.join(root, 'src/backend/kernels.generated.ts');
+if (await writeKernelTypes(path.join(root, 'build/simdnet-plain.d.ts'), declaration)) {
+  console.log(`build: assembly/ exports changed; rewrote ${path.relative(root, declaration)} (commit it)`);
+}
 
 await esbuild.build({
   entryPoints: [path.join(root, 'src/index.ts')],
@@ -23,6 +30,30 @@ await esbuild.build({
   loader: { '.wasm': 'binary' },
   sourcemap: true,
   logLevel: 'warning',
+});
+
+// simdnet/onnx: its own file, with simdnet itself left as the external import 'simdnet', so that an app
+// gets one copy of the kernels and one WebAssembly memory whichever entry it imports first.
+const coreAsExternal = {
+  name: 'core-as-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}src${path.sep}onnx${path.sep}`)
+        ? { path: 'simdnet', external: true }
+        : undefined,
+    );
+  },
+};
+await esbuild.build({
+  entryPoints: [path.join(root, 'src/onnx/index.ts')],
+  outfile: path.join(root, 'dist/onnx.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  sourcemap: true,
+  logLevel: 'warning',
+  plugins: [coreAsExternal],
 });
 
 if (!process.argv.includes('--no-types')) {

@@ -4,7 +4,7 @@
 // and is a SimdnetError carrying { fn, arg }, thrown before any kernel runs or anything changes.
 // Tensors are recognised by identity (instanceof), never by their shape; names are looked up among own
 // properties only, so 'constructor' or 'toString' are unknown names, not inherited functions.
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../core/tensor.js';
 import { SimdnetError } from './errors.js';
 import { fmtShape, sizeOf } from './format.js';
 

@@ -1,6 +1,6 @@
 // Functions that make tensors from JavaScript values.
 import { empty, type DType, type Tensor } from './tensor.js';
-import { f32, i32 } from './backend/views.js';
+import { f32, i32 } from '../backend/views.js';
 import {
   SimdnetError,
   argumentError,
@@ -12,8 +12,8 @@ import {
   fmtShape,
   optionError,
   sizeOf,
-} from './util/validate.js';
-import { Random } from './util/random.js';
+} from '../util/validate.js';
+import { Random } from '../util/random.js';
 
 type Nested = number | boolean | Nested[];
 export type TensorLike = Nested | Float32Array | Int32Array | Uint8Array | Float64Array | ArrayLike<number>;

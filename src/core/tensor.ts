@@ -1,11 +1,11 @@
 // A Tensor is a handle: a shape, a dtype and the byte offset of its data in the shared WASM memory.
 // The data stays in WASM memory until dispose() (or the enclosing tidy) frees it.
-import { allocate } from './backend/allocator.js';
-import { f32, i32 } from './backend/views.js';
+import { allocate } from '../backend/allocator.js';
+import { f32, i32 } from '../backend/views.js';
 import { counts, disposeTracked, keep as keepTracked, newId, track, type Tracked } from './engine.js';
-import { fmtShape, sizeOf } from './util/format.js';
-import { wasmMemory } from './backend/wasm.js';
-import { SimdnetError, within } from './util/errors.js';
+import { fmtShape, sizeOf } from '../util/format.js';
+import { wasmMemory } from '../backend/wasm.js';
+import { SimdnetError, within } from '../util/errors.js';
 
 export type DType = 'float32' | 'int32';
 export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
