@@ -75,11 +75,26 @@ function magicHint(magic: number): string {
   return ` (${rank} dimensions)`;
 }
 
+/**
+ * The whole length of an IDX file from its first bytes: its header says so. Decompression stops there
+ * (parseIdx then reports a file longer than its header says), and at once for what is not IDX at all.
+ */
+function idxLength(head: Uint8Array): number | undefined {
+  if (head.length < 4) return undefined;
+  if (head[0] !== 0 || head[1] !== 0) return head.length;
+  const headerBytes = 4 + 4 * head[3];
+  if (head.length < headerBytes) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let size = 1;
+  for (let i = 0; i < head[3]; i++) size *= view.getUint32(4 + 4 * i, false);
+  return headerBytes + size * (head[2] === UBYTE ? 1 : 8);
+}
+
 /** Gunzips `bytes` if they start with the gzip signature; otherwise returns them unchanged. */
 export async function maybeGunzip(bytes: Uint8Array, name: string): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
   try {
-    return await gunzip(bytes);
+    return await gunzip(bytes, idxLength);
   } catch (e) {
     throw new Error(
       `${name}: could not decompress gzip data (a truncated or corrupt .gz file?): ${(e as Error).message}`,

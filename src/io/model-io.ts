@@ -109,6 +109,7 @@ export async function saveModel(model: Sequential, target?: string): Promise<Mod
       `${fn}: argument 'target' must be a directory path, or left out for the in-memory { config, weights }; got ${describe(target)}`,
     );
   }
+  model.assertAlive('save');
   if (model.layers.length === 0) throw new Error(`${fn}: the model has no layers; there is nothing to save`);
   if (target !== undefined && !hasFileSystem()) {
     throw new Error(

@@ -29,5 +29,6 @@ Sequential.prototype.loadWeights = function (
   bytes: Uint8Array | ArrayBuffer,
   options?: LoadWeightsOptions,
 ): void {
+  this.assertAlive('loadWeights');
   loadWeights(this, bytes, options);
 };

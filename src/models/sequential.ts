@@ -7,7 +7,7 @@ import type { Variable } from '../core/variable.js';
 import { train, type Optimizer } from '../optimizers/index.js';
 import { getLoss, type LossFunction } from '../training/losses.js';
 import { resolveMetrics } from '../training/metrics.js';
-import { describe, fmtShape } from '../util/validate.js';
+import { SimdnetError, describe, fmtShape } from '../util/validate.js';
 import { Layer } from '../layers/layer.js';
 import { deserialize, serialize, type SerializedLayer } from '../layers/index.js';
 import { checkKnownKeys, checkOptionsObject, fmtKerasShape, type Shape } from '../layers/options.js';
@@ -62,6 +62,7 @@ export class Sequential {
   private readonly stack: Layer[] = [];
   private compiled: (Compiled & { metricNames: unknown; ownsOptimizer: boolean }) | null = null;
   private training = false;
+  private disposed = false;
   /** Set to true from a callback to stop fit after the current batch. */
   stopTraining = false;
   /** The History of the last fit. */
@@ -95,6 +96,7 @@ export class Sequential {
   /** Appends a layer, builds it for the previous layer's output, and checks that it fits. */
   add(layer: Layer): void {
     const fn = `${this.name}.add`;
+    this.assertAlive('add');
     if (!(layer instanceof Layer))
       throw new Error(`${fn}: argument 'layer' must be a layer from sn.layers; got ${describe(layer)}`);
     if (this.stack.includes(layer)) throw new Error(`${fn}: ${layer.label} is already in the model`);
@@ -137,7 +139,18 @@ export class Sequential {
     this.stack.push(layer);
   }
 
+  /** True once dispose() has run: every method then throws. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Throws if the model was disposed: its weights are gone, and it must not silently rebuild fresh ones. */
+  assertAlive(method: string): void {
+    if (this.disposed) throw new SimdnetError(`${this.name}.${method}`, 'the model has been disposed');
+  }
+
   private requireLayers(fn: string): void {
+    this.assertAlive(fn);
     if (this.stack.length === 0) throw new Error(`${this.name}.${fn}: the model has no layers; add some first`);
   }
 
@@ -165,6 +178,7 @@ export class Sequential {
   }
 
   countParams(): number {
+    this.assertAlive('countParams');
     return this.stack.reduce((n, l) => n + l.countParams(), 0);
   }
 
@@ -172,6 +186,7 @@ export class Sequential {
   summary(lineLength?: number | SummaryOptions, positions?: number[], printFn?: (line: string) => void): void {
     const opts: SummaryOptions =
       typeof lineLength === 'object' && lineLength !== null ? lineLength : { lineLength, positions, printFn };
+    this.assertAlive('summary');
     const print = opts.printFn ?? ((line: string) => console.log(line));
     if (typeof print !== 'function')
       throw new Error(`${this.name}.summary: argument 'printFn' must be a function; got ${describe(print)}`);
@@ -202,6 +217,9 @@ export class Sequential {
 
   compile(args: CompileArgs): void {
     const fn = `${this.name}.compile`;
+    this.assertAlive('compile');
+    // fit holds the optimizer it started with; replacing (and disposing) it mid-run would corrupt the run.
+    if (this.training) throw new SimdnetError(fn, 'the model is training (fit is running); compile after it ends');
     const a = checkOptionsObject(args, fn) as CompileArgs;
     checkKnownKeys(a, ['optimizer', 'loss', 'metrics'], fn);
     if (a.loss === undefined) throw new Error(`${fn}: option 'loss' is required, e.g. 'sparseCategoricalCrossentropy'`);
@@ -310,12 +328,14 @@ export class Sequential {
 
   /** Copies of every weight's value, layer by layer (the caller disposes them). */
   getWeights(): Tensor[] {
+    this.assertAlive('getWeights');
     return this.stack.flatMap((l) => l.getWeights());
   }
 
   /** Sets every weight, in getWeights()'s order. */
   setWeights(values: Tensor[]): void {
     const fn = `${this.name}.setWeights`;
+    this.assertAlive('setWeights');
     if (!Array.isArray(values))
       throw new Error(`${fn}: argument 'weights' must be an array of tensors; got ${describe(values)}`);
     const expected = this.weights.length;
@@ -331,6 +351,7 @@ export class Sequential {
 
   /** The architecture (no weights) as JSON-able data; Sequential.fromConfig rebuilds it. */
   getConfig(): SequentialConfig {
+    this.assertAlive('getConfig');
     const config: SequentialConfig = { name: this.name, layers: this.stack.map(serialize) };
     if (this.seed !== undefined) config.seed = this.seed;
     return config;
@@ -348,6 +369,7 @@ export class Sequential {
 
   /** Frees every weight and the optimizer the model made itself (from 'adam' or 'sgd'). */
   dispose(): void {
+    this.disposed = true;
     for (const l of this.stack) l.dispose();
     if (this.compiled?.ownsOptimizer) this.compiled.optimizer.dispose();
     this.compiled = null;

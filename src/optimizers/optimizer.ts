@@ -9,7 +9,7 @@ import { Tensor, empty } from '../core/tensor.js';
 import { keep } from '../core/engine.js';
 import { f32 } from '../backend/views.js';
 import { Variable, lookupVariable } from '../core/variable.js';
-import { checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
+import { checkShape, checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
 import { checkNumberOption } from './options.js';
 
 export type GradientMap =
@@ -227,6 +227,7 @@ export abstract class BaseOptimizer implements Optimizer {
         if (!sv || !Array.isArray(sv.shape) || !sv.data || typeof (sv.data as ArrayLike<number>).length !== 'number') {
           throw new Error(`${fn}: ${where} must be a Tensor or { shape, data }; got ${describe(v)}`);
         }
+        checkShape(sv.shape, `${where}.shape`, fn);
         if (sizeOf(sv.shape) !== sv.data.length) {
           throw new Error(
             `${fn}: ${where} has shape ${fmtShape(sv.shape)} (size ${sizeOf(sv.shape)}) but ${sv.data.length} values`,
@@ -235,7 +236,10 @@ export abstract class BaseOptimizer implements Optimizer {
         return { shape: sv.shape.slice(), data: sv.data };
       });
       const variable = lookupVariable(name);
-      if (variable) {
+      // Slots are only ever read for a live variable of the same shape: anything else is a mistake.
+      if (!variable)
+        throw new Error(`${fn}: slots['${name}'] names no live variable (slots are keyed by variable name)`);
+      {
         for (let i = 0; i < values.length; i++) {
           if (!sameShape(values[i].shape, variable.shape)) {
             throw new Error(

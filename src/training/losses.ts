@@ -8,7 +8,7 @@ import { log, clipByValue } from '../ops/activations.js';
 import { softmaxCrossEntropy } from '../ops/softmax.js';
 import { mean } from '../ops/reduce.js';
 import { mul, sub } from '../ops/elementwise.js';
-import { checkTensor, describe, fmtShape } from '../util/validate.js';
+import { checkTensor, describe, fmtShape, lookupOwn } from '../util/validate.js';
 
 const EPSILON = 1e-7;
 
@@ -147,7 +147,7 @@ const byName: Record<string, () => LossFunction> = {
 /** A loss from its name or a loss function (as model.compile takes it). */
 export function getLoss(id: unknown, fn: string): LossFunction {
   if (typeof id === 'string') {
-    const make = byName[id];
+    const make = lookupOwn(byName, id);
     if (!make)
       throw new Error(
         `${fn}: option 'loss' must be 'sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'meanSquaredError' or a loss from sn.losses; got ${describe(id)}`,

@@ -167,8 +167,15 @@ export function envVar(name: string): string | undefined {
   }
 }
 
-/** Gunzips bytes with the standard DecompressionStream (Node 18+, Deno, Bun, browsers). */
-export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+/**
+ * Gunzips bytes with the standard DecompressionStream (Node 18+, Deno, Bun, browsers). With `capFor`,
+ * decompression stops (and returns what it has) once the output is longer than capFor(output so far)
+ * says it may be, so a gzip bomb is never inflated whole; capFor returns undefined until it can tell.
+ */
+export async function gunzip(
+  bytes: Uint8Array,
+  capFor?: (head: Uint8Array) => number | undefined,
+): Promise<Uint8Array> {
   // Writing the input as one chunk and gathering the output chunks by hand is about twice as fast in
   // Node as piping a Blob's stream into a Response (which matters for the 26 MB Fashion-MNIST file).
   const ds = new DecompressionStream('gzip');
@@ -179,13 +186,22 @@ export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
   const reader = ds.readable.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;
+  let cap: number | undefined;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
     length += value.length;
+    if (capFor && cap === undefined) cap = capFor(chunks.length === 1 ? value : concat(chunks, length));
+    if (cap !== undefined && length > cap) {
+      reader.cancel().catch(() => {});
+      break;
+    }
   }
-  if (chunks.length === 1) return chunks[0];
+  return chunks.length === 1 ? chunks[0] : concat(chunks, length);
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
   const out = new Uint8Array(length);
   let offset = 0;
   for (const c of chunks) {
