@@ -19,7 +19,6 @@ let initialised = false;
 let top = 0; // first byte never handed out
 const free: Block[] = []; // sorted by offset, never adjacent (merged)
 const live = new Map<number, number>(); // offset -> size
-let liveBytes = 0;
 
 function init(): void {
   if (initialised) return;
@@ -74,7 +73,6 @@ export function allocate(bytes: number): number {
         b.size -= size;
       }
       live.set(offset, size);
-      liveBytes += size;
       return offset;
     }
   }
@@ -87,7 +85,6 @@ export function allocate(bytes: number): number {
   if (extendsLast) free.pop();
   top = offset + size;
   live.set(offset, size);
-  liveBytes += size;
   return offset;
 }
 
@@ -96,7 +93,6 @@ export function release(offset: number): void {
   const size = live.get(offset);
   if (size === undefined) throw new Error(`internal: release of unknown block at ${offset}`);
   live.delete(offset);
-  liveBytes -= size;
   // Binary search for the insertion point.
   let lo = 0;
   let hi = free.length;
@@ -126,8 +122,4 @@ export function release(offset: number): void {
     top = last.offset;
     free.pop();
   }
-}
-
-export function allocatorStats(): { liveBlocks: number; liveBytes: number; freeBlocks: number; top: number } {
-  return { liveBlocks: live.size, liveBytes, freeBlocks: free.length, top };
 }
