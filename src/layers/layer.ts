@@ -4,7 +4,7 @@
 import { Tensor, copyOf } from '../core/tensor.js';
 import { isRecording, tidy } from '../core/engine.js';
 import { Variable, lookupVariable, variable } from '../core/variable.js';
-import { checkTensor, describe, fmtShape } from '../util/validate.js';
+import { SimdnetError, checkTensor, describe, fmtShape } from '../util/validate.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { checkBoolean, checkInputShape, fmtKerasShape, type Shape } from './options.js';
 
@@ -141,8 +141,9 @@ export abstract class Layer {
     const input = [null, ...inputShape.slice(1)] as Shape;
     if (this.builtInput) {
       if (!sameFeatures(this.builtInput, input)) {
-        throw new Error(
-          `${this.label}: the layer was built for inputs ${fmtKerasShape(this.builtInput)}; it cannot take ${fmtKerasShape(input)}`,
+        throw new SimdnetError(
+          this.label,
+          `the layer was built for inputs ${fmtKerasShape(this.builtInput)}; it cannot take ${fmtKerasShape(input)}`,
         );
       }
       return;
@@ -258,8 +259,11 @@ export function initializerOption(
 /** Throws unless the input is rank 4 [batch, h, w, c] (for conv and pooling layers). */
 export function requireImageInput(layer: Layer, inputShape: Shape): [number, number, number] {
   if (inputShape.length !== 4) {
-    throw new Error(
-      `${layer.label} expects images of shape (None, height, width, channels); got ${fmtKerasShape(inputShape)}${inputShape.length === 2 ? ' (a flat vector: conv and pooling layers must come before flatten/dense)' : ''}`,
+    throw new SimdnetError(
+      layer.label,
+      `expects images of shape (None, height, width, channels); got ${fmtKerasShape(inputShape)}${inputShape.length === 2 ? ' (a flat vector: conv and pooling layers must come before flatten/dense)' : ''}`,
+      undefined,
+      ' ',
     );
   }
   return [inputShape[1] as number, inputShape[2] as number, inputShape[3] as number];

@@ -128,14 +128,12 @@ export class Sequential {
     try {
       layer.build(input, this.seed === undefined ? undefined : layerSeed(this.seed, this.stack.length));
     } catch (e) {
-      let why = (e as Error).message;
+      // An error the layer raised about itself (fn = its label) is re-worded from its fields; any other
+      // (out of memory, say) is quoted whole.
+      const own = e instanceof SimdnetError && e.fn === layer.label;
+      let why = own ? e.detail : (e as Error).message;
       if (!previous) throw new Error(`${fn}: ${why}`);
-      // The layer's own message starts with its label, which the sentence here already names.
-      if (why.startsWith(layer.label))
-        why = why
-          .slice(layer.label.length)
-          .replace(/^:?\s*/, '')
-          .replace(/^expects/, 'it expects');
+      if (own && why.startsWith('expects')) why = `it ${why}`;
       throw new Error(
         `${fn}: ${layer.label} cannot follow ${previous.label}, whose output is ${fmtKerasShape(input)}: ${why}`,
       );

@@ -10,7 +10,7 @@
 //   out = ceil(in / s), total padding max((out - 1) * s + e - in, 0), the odd cell after ('same', TensorFlow)
 // Callers check the window sizes, strides and dilations (positive integers) before; this module checks the
 // padding and ceilMode options and that the window fits.
-import { MAX_GEOMETRY_INT, describe } from '../util/validate.js';
+import { MAX_GEOMETRY_INT, SimdnetError, describe } from '../util/validate.js';
 
 /** Padding of a 2-D op: 'valid', 'same', p (all sides), [ph, pw] (top = bottom, left = right) or [[top, bottom], [left, right]]. */
 export type Padding2d = 'valid' | 'same' | number | [number, number] | [[number, number], [number, number]];
@@ -211,8 +211,9 @@ export function checkWindowFits(axes: readonly WindowAxis[], padding: ResolvedPa
     padding.kind === 'explicit'
       ? `padding ${JSON.stringify(paddingConfig(padding))} (padded input ${dims((a) => a.in + a.before + a.after)})`
       : `padding '${padding.kind}'`;
-  throw new Error(
-    `${fn}: the ${dims((a) => a.kernel)} ${noun}${dilated} does not fit the ${dims((a) => a.in)} input with ${pad}; ` +
+  throw new SimdnetError(
+    fn,
+    `the ${dims((a) => a.kernel)} ${noun}${dilated} does not fit the ${dims((a) => a.in)} input with ${pad}; ` +
       `use a smaller ${noun}, more padding, or padding 'same'`,
   );
 }

@@ -8,6 +8,7 @@
 import { Tensor, empty } from '../core/tensor.js';
 import { keep } from '../core/engine.js';
 import { f32 } from '../backend/views.js';
+import { within } from '../util/errors.js';
 import { Variable, lookupVariable } from '../core/variable.js';
 import { checkShape, checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
 import { checkNumberOption } from './options.js';
@@ -164,12 +165,22 @@ export abstract class BaseOptimizer implements Optimizer {
   private slotsFor(name: string, shape: readonly number[]): Tensor[] {
     const existing = this.slots.get(name);
     if (existing && sameShape(existing[0]?.shape ?? shape, shape)) return existing;
-    if (existing) for (const t of existing) t.dispose();
-    const made = this.slotNames.map(() => {
-      const t = keep(empty(shape));
-      f32().fill(0, t.index, t.index + t.size);
-      return t;
-    });
+    if (existing) {
+      this.slots.delete(name);
+      for (const t of existing) t.dispose();
+    }
+    // All of a variable's slots or none: if memory runs out midway, the ones made so far are freed.
+    const made: Tensor[] = [];
+    try {
+      for (let i = 0; i < this.slotNames.length; i++) {
+        const t = keep(empty(shape));
+        made.push(t);
+        f32().fill(0, t.index, t.index + t.size);
+      }
+    } catch (e) {
+      for (const t of made) t.dispose();
+      throw within(e, `${this.kind}.applyGradients`);
+    }
     this.slots.set(name, made);
     return made;
   }

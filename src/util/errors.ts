@@ -9,8 +9,9 @@ export class SimdnetError extends Error {
   /** The message without the leading "fn: ". */
   readonly detail: string;
 
-  constructor(fn: string | undefined, detail: string, arg?: string) {
-    super(fn ? `${fn}: ${detail}` : detail);
+  /** `joiner` goes between fn and detail: ': ' by default, ' ' for sentences about a layer ("dense_1 (Dense) expects …"). */
+  constructor(fn: string | undefined, detail: string, arg?: string, joiner = ': ') {
+    super(fn ? `${fn}${joiner}${detail}` : detail);
     this.name = 'SimdnetError';
     this.fn = fn;
     this.arg = arg;
