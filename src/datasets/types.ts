@@ -1,7 +1,7 @@
 // The shapes shared by every data set loader.
 import type { Tensor } from '../core/tensor.js';
 import type { Normalize } from './pixels.js';
-import { checkBoolean as checkBooleanOption, checkPositiveInt } from '../util/validate.js';
+import { checkBoolean as checkBooleanOption, checkKnownKeys, checkPositiveInt } from '../util/validate.js';
 
 export type { Normalize };
 
@@ -96,10 +96,7 @@ export function checkOptions(options: unknown, allowed: readonly string[], fn: s
       `${fn}: argument 'options' must be an object; got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
     );
   }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key))
-      throw new Error(`${fn}: unknown option '${key}'; the options are ${allowed.join(', ')}`);
-  }
+  checkKnownKeys(options, allowed, fn);
   const dir = (options as Record<string, unknown>).dir;
   if (dir !== undefined && (typeof dir !== 'string' || dir.length === 0)) {
     throw new Error(`${fn}: option 'dir' must be a non-empty string (a directory); got ${JSON.stringify(dir)}`);

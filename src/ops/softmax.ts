@@ -3,7 +3,7 @@ import { empty, type Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { f32, i32 } from '../backend/views.js';
-import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';
+import { checkFloat, checkKnownKeys, checkTensor, describe, fmtShape } from '../util/validate.js';
 
 export function softmax(x: Tensor): Tensor {
   const fn = 'softmax';
@@ -80,9 +80,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new Error(`${fn}: argument 'options' must be an object { sparse }; got ${describe(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (key !== 'sparse') throw new Error(`${fn}: unknown option '${key}'; expected sparse`);
-  }
+  checkKnownKeys(options, ['sparse'], fn);
   const sparse = options.sparse ?? true;
   if (typeof sparse !== 'boolean')
     throw new Error(`${fn}: argument 'sparse' must be a boolean; got ${describe(sparse)}`);

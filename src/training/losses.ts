@@ -8,7 +8,7 @@ import { log, clipByValue } from '../ops/activations.js';
 import { softmaxCrossEntropy } from '../ops/softmax.js';
 import { mean } from '../ops/reduce.js';
 import { mul, sub } from '../ops/elementwise.js';
-import { checkTensor, describe, fmtShape, lookupOwn } from '../util/validate.js';
+import { checkKnownKeys, checkTensor, describe, fmtShape, lookupOwn } from '../util/validate.js';
 
 const EPSILON = 1e-7;
 
@@ -33,10 +33,7 @@ function checkOptions(options: unknown, fn: string): CrossentropyOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object')
     throw new Error(`${fn}: argument 'options' must be an object like { fromLogits: true }; got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (key !== 'fromLogits')
-      throw new Error(`${fn}: unknown option '${key}'${key === 'from_logits' ? "; did you mean 'fromLogits'?" : ''}`);
-  }
+  checkKnownKeys(options, ['fromLogits'], fn);
   const { fromLogits } = options as CrossentropyOptions;
   if (fromLogits !== undefined && typeof fromLogits !== 'boolean')
     throw new Error(`${fn}: option 'fromLogits' must be true or false; got ${describe(fromLogits)}`);

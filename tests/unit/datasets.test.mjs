@@ -245,7 +245,7 @@ test('limit keeps the first examples; train: false / test: false skip a split', 
   );
   await rejects(
     () => sn.datasets.mnist.load({ dir, normalise: [-1, 1] }),
-    /mnist\.load: unknown option 'normalise'; the options are dir, normalize/,
+    /mnist\.load: unknown option 'normalise'; did you mean 'normalize'\?/,
   );
   await rejects(
     () => sn.datasets.mnist.load({ dir: 5 }),
