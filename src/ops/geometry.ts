@@ -39,9 +39,8 @@ export interface WindowAxis {
   out: number;
 }
 
-/** A padding amount: a non-negative integer small enough for the kernels' int32 arithmetic. */
 function isNonNegativeInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_GEOMETRY_INT;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
 }
 
 function shown(value: unknown): string {
@@ -61,12 +60,20 @@ function shown(value: unknown): string {
  * For 1-D a pair is [left, right]. Throws `fn: option 'padding' must be …; got …`.
  */
 export function resolvePadding(value: unknown, rank: 1 | 2, fn: string, option = 'padding'): ResolvedPadding {
+  const p = resolvePaddingForm(value, rank, fn, option);
+  // Amounts the kernels' int32 position arithmetic (oy * stride - padTop + ky * dilation) holds exactly.
+  if (p.kind === 'explicit' && p.sides.some((s) => s[0] > MAX_GEOMETRY_INT || s[1] > MAX_GEOMETRY_INT))
+    throw new SimdnetError(fn, `option '${option}' must hold amounts of at most 2^24; got ${shown(value)}`, option);
+  return p;
+}
+
+function resolvePaddingForm(value: unknown, rank: 1 | 2, fn: string, option: string): ResolvedPadding {
   if (value === undefined || value === 'valid') return { kind: 'valid' };
   if (value === 'same') return { kind: 'same' };
   const forms =
     rank === 2
-      ? "'valid', 'same', p, [ph, pw] or [[top, bottom], [left, right]] (integers in [0, 2^24])"
-      : "'valid', 'same', p or [left, right] (integers in [0, 2^24])";
+      ? "'valid', 'same', p, [ph, pw] or [[top, bottom], [left, right]] (non-negative integers)"
+      : "'valid', 'same', p or [left, right] (non-negative integers)";
   const fail = (): never => {
     throw new Error(`${fn}: option '${option}' must be ${forms}; got ${shown(value)}`);
   };

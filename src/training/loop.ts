@@ -20,6 +20,7 @@ import {
   fmtShape,
 } from '../util/validate.js';
 import { fmtKerasShape, type Shape } from '../layers/options.js';
+import { within } from '../util/errors.js';
 import { gatherRows, range, shuffleInPlace } from './batches.js';
 import { History, type Logs } from './history.js';
 import { CallbackList, type Callbacks } from './callbacks.js';
@@ -340,23 +341,28 @@ export async function fit(
       // A callback may have disposed x, y or the model: training on freed memory would read whatever now
       // lives there, so it stops here instead.
       checkStillAlive(model, fn, [xs, 'x'], [ys, 'y'], ...(validation ? validationTensors(validation) : []));
-      const r = trainStep(
-        model,
-        compiled,
-        xs,
-        ys,
-        layout,
-        order,
-        start,
-        end,
-        opts.terminateOnNaN
-          ? (loss) =>
-              new SimdnetError(
-                fn,
-                `the loss is ${loss} at epoch ${epoch + 1}, batch ${step + 1} (of ${steps}); training stopped with the weights as they were before that batch (terminateOnNaN: false trains on)`,
-              )
-          : undefined,
-      );
+      let r: BatchResult;
+      try {
+        r = trainStep(
+          model,
+          compiled,
+          xs,
+          ys,
+          layout,
+          order,
+          start,
+          end,
+          opts.terminateOnNaN
+            ? (loss) =>
+                new SimdnetError(
+                  fn,
+                  `the loss is ${loss} at epoch ${epoch + 1}, batch ${step + 1} (of ${steps}); training stopped with the weights as they were before that batch (terminateOnNaN: false trains on)`,
+                )
+            : undefined,
+        );
+      } catch (e) {
+        throw within(e, fn); // out of memory for a batch: say it was fit's
+      }
       lossSum += r.loss * r.size;
       seen += r.size;
       r.counts.forEach(([c, t], i) => {

@@ -118,7 +118,10 @@ test('5: integers beyond the kernels int32 arithmetic are refused, not truncated
     /conv2d: option 'strides' .* at most 2\^24; got \[4294967296,1\]/,
   );
   assertThrowsMessage(() => sn.conv2d(x, w, { dilation: big }), /conv2d: option 'dilation' .* at most 2\^24/);
-  assertThrowsMessage(() => sn.conv2d(x, w, { padding: big }), /conv2d: option 'padding' must be .*\[0, 2\^24\]/);
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { padding: big }),
+    /conv2d: option 'padding' must hold amounts of at most 2\^24; got 4294967296/,
+  );
   assertThrowsMessage(() => sn.maxPool2d(x, { poolSize: [big, 1] }), /maxPool2d: option 'poolSize' .* at most 2\^24/);
   assertThrowsMessage(() => sn.avgPool2d(x, { strides: big }), /avgPool2d: option 'strides' .* at most 2\^24/);
   assertThrowsMessage(() => sn.layers.conv2d({ filters: 1, kernelSize: big }), /option 'kernelSize' .* at most 2\^24/);
