@@ -92,7 +92,7 @@ type Symbolic = { readonly shape: (number | null)[] };
  */
 interface Extra {
   input?: (args: { shape: number[] }) => Symbolic;
-  model?: (args: { inputs: Symbolic; outputs: Symbolic; name?: string }) => sn.Sequential;
+  model?: (args: { inputs: Symbolic; outputs: Symbolic; name?: string }) => sn.Functional;
   layers: {
     depthwiseConv2d?: (args: Record<string, unknown>) => sn.Layer;
     add?: () => sn.Layer;
@@ -117,7 +117,10 @@ function weightsOf(spec: Spec, layer: sn.Layer): sn.Tensor[] {
  * declared and returns its output. Throws before creating anything when the file is malformed, uses an
  * unsupported operator, or has a feature simdnet cannot represent.
  */
-export async function loadOnnx(bytes: Uint8Array | ArrayBuffer, options: LoadOnnxOptions = {}): Promise<sn.Sequential> {
+export async function loadOnnx(
+  bytes: Uint8Array | ArrayBuffer,
+  options: LoadOnnxOptions = {},
+): Promise<sn.Sequential | sn.Functional> {
   const fn = 'loadOnnx';
   const data = toBytes(bytes, fn);
   if (options === null || typeof options !== 'object') fail(fn, `argument 'options' must be an object`);
@@ -149,7 +152,7 @@ export async function loadOnnx(bytes: Uint8Array | ArrayBuffer, options: LoadOnn
   const named = options.name ? { name: options.name } : {};
 
   const layers: sn.Layer[] = [];
-  let result: sn.Sequential;
+  let result: sn.Sequential | sn.Functional;
   try {
     if (chain) {
       steps.forEach((spec, i) => layers.push(layerOf(spec, i === 0 ? plan.inputShape : undefined)));

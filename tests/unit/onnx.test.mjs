@@ -506,6 +506,40 @@ test('loadOnnx: the residual network with batch norm and a depthwise-separable b
   for (const l of model.layers) l.dispose();
 });
 
+test('toOnnx: a functional model with batch norm, depthwise conv, concatenate and add runs in ONNX Runtime', async () => {
+  if (!FUNCTIONAL || !DEPTHWISE) return;
+  const L = sn.layers;
+  const inp = sn.input({ shape: [9, 8, 3] });
+  const a = L.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(inp);
+  const b = L.batchNormalization({ epsilon: 1e-3 }).apply(a);
+  const d = L.depthwiseConv2d({
+    kernelSize: 3,
+    depthMultiplier: 2,
+    padding: [
+      [1, 1],
+      [0, 2],
+    ],
+  }).apply(b);
+  const e = L.conv2d({ filters: 8, kernelSize: 1 }).apply(a);
+  const sum = L.add().apply([d, e]);
+  const cat = L.concatenate().apply([sum, a]);
+  const out = L.dense({ units: 5 }).apply(
+    L.flatten().apply(L.maxPooling2d({ poolSize: 2, ceilMode: true }).apply(cat)),
+  );
+  const model = sn.model({ inputs: inp, outputs: out });
+  // Batch norm statistics that are not the identity.
+  const bn = model.layers.find((l) => l.className === 'BatchNormalization');
+  bn.setWeights(bn.weights.map((v, i) => sn.tensor(Float32Array.from(rng(60 + i).array(v.size, 0.5, 1.5)), v.shape)));
+  const dims = [2, 9, 8, 3];
+  const x = randomData(dims, 13);
+  const expected = predictData(model, x, dims);
+  const ref = await ortRun(await toOnnx(model, { inputLayout: 'nhwc' }), x, dims);
+  assert.ok(maxAbsDiff(expected, ref.data) <= 1e-4, `${maxAbsDiff(expected, ref.data)}`);
+  const nchwRef = await ortRun(await toOnnx(model), nhwcToNchw(x, dims), [2, 3, 9, 8]);
+  assert.ok(maxAbsDiff(expected, nchwRef.data) <= 1e-4);
+  for (const l of model.layers) l.dispose();
+});
+
 test('loadOnnx: a residual connection (Add of two computed tensors) builds a functional model', async () => {
   const r = rng(55);
   const f = (n) => Float32Array.from(r.array(n));
