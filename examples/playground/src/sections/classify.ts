@@ -25,7 +25,10 @@ export function initClassify(trainer: Trainer): void {
   async function classify(): Promise<void> {
     if (!input) return;
     paintGrey(preview, input, 28, 28);
-    if (!modelState.ready) return;
+    if (!modelState.ready) {
+      note.textContent = `${note.textContent ?? ''} To classify it, train a model (section 5) or load one (section 7).`;
+      return;
+    }
     const mine = ++asked;
     try {
       const probs = await trainer.request<number[]>({ kind: 'predict', pixels: input.slice() });

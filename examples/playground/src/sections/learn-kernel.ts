@@ -6,17 +6,41 @@ import { byId, fmt, intValue } from '../ui/dom.js';
 import { lineChartSvg } from '../ui/line-chart.js';
 
 export function initLearnKernel(): void {
-  const out = { kernel: byId('lk-kernel'), step: byId('lk-step'), loss: byId('lk-loss'), chart: byId('lk-chart') };
+  const out = {
+    kernel: byId('lk-kernel'),
+    step: byId('lk-step'),
+    loss: byId('lk-loss'),
+    chart: byId('lk-chart'),
+    values: byId('lk-values'),
+  };
   const run = byId<HTMLButtonElement>('lk-run');
   const lrInput = byId<HTMLInputElement>('lk-lr');
   let generation = 0; // a new run abandons the old one
 
-  const chart = (losses: [number, number][], steps: number) => {
+  const chart = (losses: [number, number][], k0: [number, number][], k1: [number, number][], steps: number) => {
     out.chart.innerHTML = lineChartSvg({
       title: 'Loss while learning the kernel',
       xLabel: 'gradient step',
       yLabel: 'loss (sum of squared errors)',
       series: [{ name: 'loss', points: losses, colour: '#0b63c5' }],
+      xMin: 0,
+      xMax: steps,
+    });
+    const target = (v: number): [number, number][] => [
+      [0, v],
+      [steps, v],
+    ];
+    out.values.innerHTML = lineChartSvg({
+      title: 'Kernel values (targets dashed)',
+      xLabel: 'gradient step',
+      yLabel: 'weight (no unit)',
+      series: [
+        { name: 'K[0]', points: k0, colour: '#0b63c5' },
+        { name: 'K[1]', points: k1, colour: '#c2410c' },
+        { name: 'target 1', points: target(1), colour: '#0b63c5', dashed: true },
+        { name: 'target −1', points: target(-1), colour: '#c2410c', dashed: true },
+      ],
+      yRange: [-1.5, 1.5],
       xMin: 0,
       xMax: steps,
     });
@@ -35,12 +59,16 @@ export function initLearnKernel(): void {
     );
     const optimizer = sn.train.sgd({ learningRate: lr });
     const losses: [number, number][] = [];
-    const showKernel = () => {
+    const k0: [number, number][] = [];
+    const k1: [number, number][] = [];
+    const showKernel = (step: number) => {
       const k = kernel.dataSync();
       out.kernel.textContent = `[${fmt(k[0], 4)}, ${fmt(k[1], 4)}]`;
+      k0.push([step, k[0]]);
+      k1.push([step, k[1]]);
     };
     try {
-      showKernel();
+      showKernel(0);
       for (let step = 1; step <= steps && mine === generation; step++) {
         const loss = sn.tidy(() => {
           const { value, grads } = sn.variableGrads(() => {
@@ -51,10 +79,10 @@ export function initLearnKernel(): void {
           return value.dataSync()[0];
         });
         losses.push([step, loss]);
-        showKernel();
+        showKernel(step);
         out.step.textContent = String(step);
         out.loss.textContent = fmt(loss, 4);
-        chart(losses, steps);
+        chart(losses, k0, k1, steps);
         await new Promise((r) => setTimeout(r, 60));
       }
     } finally {
@@ -64,5 +92,5 @@ export function initLearnKernel(): void {
   }
 
   run.addEventListener('click', () => void learn());
-  chart([], intValue(byId<HTMLInputElement>('lk-steps')));
+  chart([], [], [], intValue(byId<HTMLInputElement>('lk-steps')));
 }

@@ -39,7 +39,7 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
 export function lineChartSvg(o: LineChartOptions): string {
   const W = o.width ?? 520;
   const H = o.height ?? 300;
-  const m = { left: 62, right: 16, top: 34, bottom: 50 };
+  const m = { left: 62, right: 16, top: 50, bottom: 50 };
   const all = o.series.flatMap((s) => s.points);
   let x0 = Math.min(o.xMin ?? Infinity, ...all.map((p) => p[0]));
   let x1 = Math.max(o.xMax ?? -Infinity, ...all.map((p) => p[0]));
@@ -49,15 +49,21 @@ export function lineChartSvg(o: LineChartOptions): string {
   if (!Number.isFinite(y0)) [y0, y1] = [0, 1];
   if (!o.yRange && y0 > 0) y0 = 0;
   if (y1 <= y0) y1 = y0 + 1;
-  const yt = ticks(y0, y1);
-  if (!o.yRange) y1 = Math.max(y1, yt[yt.length - 1]);
+  let yt = ticks(y0, y1);
+  if (!o.yRange && yt.length > 1) {
+    // Round the ends out to whole ticks, so the highest point sits under a labelled line.
+    const step = yt[1] - yt[0];
+    y0 = Math.floor(y0 / step + 1e-9) * step;
+    y1 = Math.ceil(y1 / step - 1e-9) * step;
+    yt = ticks(y0, y1);
+  }
   const px = (x: number) => m.left + ((x - x0) / (x1 - x0)) * (W - m.left - m.right);
   const py = (y: number) => H - m.bottom - ((y - y0) / (y1 - y0)) * (H - m.top - m.bottom);
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}" font-family="system-ui, sans-serif" font-size="13">`,
   );
-  parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-weight="600" fill="#1b1f24">${esc(o.title)}</text>`);
+  parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-weight="600" fill="#1b1f24">${esc(o.title)}</text>`);
   for (const v of yt) {
     if (v < y0 - 1e-9 || v > y1 + 1e-9) continue;
     const y = py(v).toFixed(1);
@@ -86,8 +92,8 @@ export function lineChartSvg(o: LineChartOptions): string {
           parts.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="2.5" fill="${s.colour}"/>`);
     }
     parts.push(
-      `<line x1="${lx}" x2="${lx + 22}" y1="${m.top - 2}" y2="${m.top - 2}" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
-      `<text x="${lx + 28}" y="${m.top - 2}" dy="0.35em" fill="#1b1f24">${esc(s.name)}</text>`,
+      `<line x1="${lx}" x2="${lx + 22}" y1="${m.top - 14}" y2="${m.top - 14}" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<text x="${lx + 28}" y="${m.top - 14}" dy="0.35em" fill="#1b1f24">${esc(s.name)}</text>`,
     );
     lx += 28 + s.name.length * 7.5 + 18;
   });
