@@ -17,8 +17,9 @@
 // (JavaScriptCore allocates better and runs 6x8 ~15% faster than 4x8; V8 is the runtime that matters.)
 import { madd } from './simd';
 
-const MR = 4;
-const NR = 8;
+/** Rows and columns of the micro-kernels' register tile; exported so the facade sizes its buffers by them. */
+export const MR: i32 = 4;
+export const NR: i32 = 8;
 
 // ---- partial rows (N not a multiple of 8) ----
 
@@ -318,6 +319,12 @@ export function gemmIndirect(
 }
 
 // ---- weight gradients ----
+
+/**
+ * Output rows per chunk that the facade passes to gemmWeightGrad as mChunk, and the unit of its blocks of
+ * rows (so sums add up in the same order whatever the block). An argument, so benchmarks can try others.
+ */
+export const WEIGHT_GRAD_CHUNK: i32 = 256;
 
 /**
  * dw[t * chans + c, n] (+)= sum over m < M of A_t[m][c] * D[m][n]: for every tap t, the product of the

@@ -5,13 +5,20 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
+import { writeKernelTypes } from './kernel-types.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
 mkdirSync(path.join(root, 'build'), { recursive: true });
-for (const target of ['plain', 'relaxed']) run(bin('asc'), ['assembly/index.ts', '--target', target]);
+// The plain build also emits asc's typings of the exports, from which the kernel declaration is generated.
+run(bin('asc'), ['assembly/index.ts', '--target', 'plain', '--bindings', 'raw']);
+run(bin('asc'), ['assembly/index.ts', '--target', 'relaxed']);
+const declaration = path.join(root, 'src/backend/kernels.generated.ts');
+if (await writeKernelTypes(path.join(root, 'build/simdnet-plain.d.ts'), declaration)) {
+  console.log(`build: assembly/ exports changed; rewrote ${path.relative(root, declaration)} (commit it)`);
+}
 
 await esbuild.build({
   entryPoints: [path.join(root, 'src/index.ts')],

@@ -4,10 +4,22 @@
 import plainBytes from '../../build/simdnet-plain.wasm';
 import relaxedBytes from '../../build/simdnet-relaxed.wasm';
 
-export type SimdFlavor = 'relaxed' | 'plain';
+import { KERNEL_ARITY, KERNEL_CONSTANT_NAMES, type KernelConstants, type Kernels } from './kernels.generated.js';
 
-/** Every kernel export takes and returns plain numbers (pointers, sizes, scalars). */
-export type Kernels = Record<string, (...args: number[]) => number>;
+export type { Kernels, KernelConstants };
+
+/**
+ * The arguments of kernel `K` after its first `skip` (the pointers), as a labelled tuple: the return type of
+ * a geometry builder, so that a kernel gaining or losing an argument fails to compile at the builder.
+ */
+export type KernelArgs<K extends keyof Kernels, skip extends number> = Drop<Parameters<Kernels[K]>, skip>;
+type Drop<T extends unknown[], N extends number, D extends unknown[] = []> = D['length'] extends N
+  ? T
+  : T extends [unknown, ...infer R]
+    ? Drop<R, N, [...D, unknown]>
+    : [];
+
+export type SimdFlavor = 'relaxed' | 'plain';
 
 export interface BackendInfo {
   simd: SimdFlavor;
@@ -23,6 +35,7 @@ export interface ReadyOptions {
 const PAGE = 65536;
 
 let kernelsRef: Kernels | null = null;
+let constantsRef: Readonly<KernelConstants> | null = null;
 let memoryRef: WebAssembly.Memory | null = null;
 let flavorRef: SimdFlavor | null = null;
 let heapBaseRef = 0;
@@ -61,12 +74,39 @@ function relaxedSupported(): boolean {
   }
 }
 
+/**
+ * The module's exports as the generated declaration describes them. A module built from other sources than
+ * the declaration (a stale build/ or dist/) fails here, naming the first export that differs, rather than
+ * running kernels with shifted arguments.
+ */
+function bind(exports: WebAssembly.Exports, flavor: SimdFlavor): { kernels: Kernels; constants: KernelConstants } {
+  const mismatch = (what: string): never => {
+    throw new Error(
+      `ready: the '${flavor}' WASM build does not match src/backend/kernels.generated.ts: ${what}; rebuild (npm run build)`,
+    );
+  };
+  for (const [name, arity] of Object.entries(KERNEL_ARITY)) {
+    const f = exports[name];
+    if (typeof f !== 'function') mismatch(`kernel '${name}' is missing`);
+    else if (f.length !== arity) mismatch(`kernel '${name}' takes ${f.length} arguments, not ${arity}`);
+  }
+  const constants = {} as KernelConstants;
+  for (const name of KERNEL_CONSTANT_NAMES) {
+    const g = exports[name];
+    if (!(g instanceof WebAssembly.Global)) mismatch(`constant '${name}' is missing`);
+    else constants[name] = g.value as number;
+  }
+  return { kernels: exports as unknown as Kernels, constants: Object.freeze(constants) };
+}
+
 async function instantiate(flavor: SimdFlavor): Promise<void> {
   const bytes = flavor === 'relaxed' ? relaxedBytes : plainBytes;
   const memory = new WebAssembly.Memory({ initial: 32 });
   const module = await WebAssembly.compile(bytes);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  kernelsRef = instance.exports as unknown as Kernels;
+  const { kernels, constants } = bind(instance.exports, flavor);
+  kernelsRef = kernels;
+  constantsRef = constants;
   memoryRef = memory;
   flavorRef = flavor;
   heapBaseRef = (kernelsRef.heapBase() + 63) & ~63;
@@ -114,6 +154,11 @@ function notReady(): never {
 
 export function kernels(): Kernels {
   return kernelsRef ?? notReady();
+}
+
+/** The constants the kernels export (tile sizes and the like), for the facade to size buffers by. */
+export function kernelConstants(): Readonly<KernelConstants> {
+  return constantsRef ?? notReady();
 }
 
 export function wasmMemory(): WebAssembly.Memory {

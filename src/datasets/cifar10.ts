@@ -1,7 +1,7 @@
 // CIFAR-10, binary version (cifar-10-batches-bin): 32x32 colour images of 10 classes. Each file is a run
 // of 3073-byte records: one label byte, then the 1024 red, 1024 green and 1024 blue bytes of the image,
 // each plane row-major. simdnet is channels-last, so the planes are interleaved while converting.
-import { empty, type Tensor } from '../tensor.js';
+import { empty, type Tensor } from '../core/tensor.js';
 import { f32, i32 } from '../backend/views.js';
 import { hasFileSystem } from '../util/fs.js';
 import { asBytes, sourceBytes, type FileSource } from './idx.js';

@@ -1,5 +1,5 @@
 // The shapes shared by every data set loader.
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import type { Normalize } from './pixels.js';
 
 export type { Normalize };

@@ -1,9 +1,9 @@
 // Conv2D: a 2-D convolution over NHWC images, with a kernel [kh, kw, cin, filters] and a bias [filters].
 // Bias and ReLU are fused into the conv op's output store; other activations run after it.
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { conv2d } from '../ops/conv2d.js';
-import type { Initializer, InitializerIdentifier } from '../initializers.js';
-import type { Variable } from '../variable.js';
+import type { Initializer, InitializerIdentifier } from './initializers.js';
+import type { Variable } from '../core/variable.js';
 import { LAYER_ARG_KEYS, Layer, initializerOption, requireImageInput, type LayerArgs } from './layer.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
 import {

@@ -1,5 +1,5 @@
 // MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D over NHWC images.
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { avgPool2d, globalAvgPool2d, maxPool2d } from '../ops/pool.js';
 import { LAYER_ARG_KEYS, Layer, requireImageInput, type LayerArgs } from './layer.js';
 import { windowOutput } from './conv2d.js';

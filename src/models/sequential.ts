@@ -1,12 +1,12 @@
 // Sequential: a stack of layers, each fed the previous one's output. Shapes are inferred at add() from
 // the first layer's inputShape, so a layer that cannot follow the previous one fails there, with the
 // shapes in the message, rather than at the first training step.
-import type { Tensor } from '../tensor.js';
-import { isRecording, tidy } from '../engine.js';
-import type { Variable } from '../variable.js';
+import type { Tensor } from '../core/tensor.js';
+import { isRecording, tidy } from '../core/engine.js';
+import type { Variable } from '../core/variable.js';
 import { train, type Optimizer } from '../optimizers/index.js';
-import { getLoss, type LossFunction } from '../losses.js';
-import { resolveMetrics } from '../metrics.js';
+import { getLoss, type LossFunction } from '../training/losses.js';
+import { resolveMetrics } from '../training/metrics.js';
 import { describe, fmtShape } from '../util/validate.js';
 import { Layer } from '../layers/layer.js';
 import { deserialize, serialize, type SerializedLayer } from '../layers/index.js';

@@ -7,24 +7,30 @@
 // pointer loads, so a tap becomes a whole kernel row (kw*cin contiguous floats; see Plan).
 // Backward: dw per tap is (x at the indirection)ᵀ · dy on the weight-gradient kernel; dx is dy · Wᵀ per
 // block of output pixels followed by a scatter-add of each tap back into dx; db sums dy over pixels.
-import { Tensor, empty } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
-import { kernels } from '../backend/wasm.js';
+import { Tensor, empty } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
+import { zeros } from '../core/creation.js';
+import { kernels, type KernelArgs } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
+import { checkActivation } from './matmul.js';
 import {
-  MR,
-  NR,
-  WEIGHT_GRAD_CHUNK,
-  checkActivation,
+  fromRow,
+  gemm,
   gemmRows,
-  packWeights,
   packBT,
+  packWeights,
+  packedGradRowBytes,
+  packedGradScratch,
+  paddedRows,
+  prepareGrad,
   rowPointers,
-  roundUp,
-  zeroTensor,
-} from './matmul.js';
+  tileRows,
+  weightGrad,
+  weightGradChunk,
+  type Indirection,
+} from './gemm.js';
 
 export type Padding = 'valid' | 'same' | [[number, number], [number, number]];
 
@@ -59,7 +65,8 @@ const GRAD_BLOCK_BYTES = 256 * 1024;
 
 /** Output pixels per backward block: a multiple of the weight-gradient chunk, so the sums add up in the same order. */
 function gradBlockRows(M: number, N: number): number {
-  const rows = Math.max(1, Math.floor(GRAD_BLOCK_BYTES / (roundUp(N, NR) * 4 * WEIGHT_GRAD_CHUNK))) * WEIGHT_GRAD_CHUNK;
+  const chunk = weightGradChunk();
+  const rows = Math.max(1, Math.floor(GRAD_BLOCK_BYTES / (packedGradRowBytes(N) * chunk))) * chunk;
   return Math.min(M, rows);
 }
 
@@ -242,17 +249,27 @@ function plan(g: Geometry): Plan {
   };
 }
 
-/** Where the indirection points: the image (x or its padded copy), the zero row, and the buffer itself. */
+/** Where the indirection points: the image (x or its padded copy) and the zero row; and the indirection. */
 interface Addressing {
   image: number;
   zero: number;
-  ind: number;
-  mPad: number;
+  a: Indirection;
+}
+
+/**
+ * convIndirection's geometry after its pointers: one tap per kernel pixel, or with row taps one tap per
+ * kernel row (kw = dw = 1 over `p.width`-pixel rows, horizontal padding already in the padded copy).
+ */
+function indirectionArgs(g: Geometry, p: Plan, mPad: number): KernelArgs<'convIndirection', 3> {
+  const kw = p.rowTaps ? 1 : g.kw;
+  const dw = p.rowTaps ? 1 : g.dw;
+  const padLeft = p.padded ? 0 : g.padLeft;
+  return [g.n, g.h, p.width, g.cin, g.oh, g.ow, g.kh, kw, g.sh, g.sw, g.dh, dw, g.padTop, padLeft, mPad];
 }
 
 function address(g: Geometry, p: Plan, x: number): Addressing {
   const k = kernels();
-  const mPad = roundUp(g.M, MR);
+  const mPad = paddedRows(g.M);
   let image = x;
   if (p.padded) {
     image = scratch('conv.xPadded', g.n * g.h * p.width * g.cin * 4);
@@ -260,50 +277,8 @@ function address(g: Geometry, p: Plan, x: number): Addressing {
   }
   const zero = zeroRow(p.tapLen);
   const ind = scratch('conv.ind', p.taps * mPad * 4);
-  if (p.rowTaps) {
-    k.convIndirection(
-      ind,
-      image,
-      zero,
-      g.n,
-      g.h,
-      p.width,
-      g.cin,
-      g.oh,
-      g.ow,
-      g.kh,
-      1,
-      g.sh,
-      g.sw,
-      g.dh,
-      1,
-      g.padTop,
-      p.padded ? 0 : g.padLeft,
-      mPad,
-    );
-  } else {
-    k.convIndirection(
-      ind,
-      image,
-      zero,
-      g.n,
-      g.h,
-      g.w,
-      g.cin,
-      g.oh,
-      g.ow,
-      g.kh,
-      g.kw,
-      g.sh,
-      g.sw,
-      g.dh,
-      g.dw,
-      g.padTop,
-      g.padLeft,
-      mPad,
-    );
-  }
-  return { image, zero, ind, mPad };
+  k.convIndirection(ind, image, zero, ...indirectionArgs(g, p, mPad));
+  return { image, zero, a: { ind, mPad, taps: p.taps, tapLen: p.tapLen } };
 }
 
 /** A 1x1 window over every pixel in order: the input is already the A matrix. */
@@ -317,9 +292,7 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, re
     gemmRows(y.offset, x.offset, g.cin, g.M, g.cin, packed, g.cout, relu);
     return;
   }
-  const p = plan(g);
-  const a = address(g, p, x.offset);
-  kernels().gemmIndirect(a.ind, a.mPad, p.taps, p.tapLen, packed, y.offset, g.cout, g.M, g.cout, relu ? 1 : 0);
+  gemm(y.offset, g.cout, address(g, plan(g), x.offset).a, g.M, packed, g.cout, relu);
 }
 
 function backward(
@@ -336,13 +309,13 @@ function backward(
   const k = kernels();
   const N = g.cout;
   if (g.M === 0 || N === 0)
-    return [zeroTensor(x.shape), zeroTensor(w.shape), hasBias ? zeroTensor([N]) : null].slice(0, hasBias ? 3 : 2);
+    return [zeros([...x.shape]), zeros([...w.shape]), hasBias ? zeros([N]) : null].slice(0, hasBias ? 3 : 2);
   // dw and db are overwritten whole; dx is accumulated into, unless it is one GEMM (pointwise) or is
   // cropped from a padded scratch image.
   const pointwise = isPointwise(g);
   const p = plan(g);
   // The input's gradient is skipped when nothing differentiated depends on it (a first layer's input).
-  const dx = !needsDx ? null : pointwise || p.padded ? empty(x.shape) : zeroTensor(x.shape);
+  const dx = !needsDx ? null : pointwise || p.padded ? empty(x.shape) : zeros([...x.shape]);
   const dw = needsDw ? empty(w.shape) : null;
   const db = hasBias ? empty([N]) : null;
   const result = hasBias ? [dx, dw, db] : [dx, dw];
@@ -353,41 +326,19 @@ function backward(
   // dw: per tap, (x at the indirection)ᵀ · dy, and db = Σ dy, block by block of output pixels: each block of
   // dy is masked and packed (gemmPrepareGrad) right before the weight-gradient kernel reads it, so the packed
   // copy stays in L2 rather than making a round trip through memory.
-  const a = pointwise ? null : address(g, p, x.offset);
-  const ind = a ? a.ind : rowPointers('conv.ind', x.offset, g.cin * 4, g.M);
-  const mPad = a ? a.mPad : roundUp(g.M, MR);
+  const addr = pointwise ? null : address(g, p, x.offset);
+  const a = addr ? addr.a : rowPointers('conv.ind', x.offset, g.cin, g.M, g.cin);
   const block = gradBlockRows(g.M, N);
-  const packedDy = scratch('gemm.packD', roundUp(N, NR) * block * 4);
+  const packed = packedGradScratch(block, N);
   for (let m0 = 0; m0 < g.M; m0 += block) {
     const r = Math.min(block, g.M - m0);
     const at = m0 * N * 4;
-    k.gemmPrepareGrad(
-      packedDy,
-      dx && relu ? grad + at : 0,
-      db ? db.offset : 0,
-      dy.offset + at,
-      relu ? y.offset + at : 0,
-      r,
-      N,
-      m0 > 0 ? 1 : 0,
-    );
-    if (dw)
-      k.gemmWeightGrad(
-        ind + m0 * 4,
-        mPad,
-        a ? p.taps : 1,
-        a ? p.tapLen : g.cin,
-        r,
-        packedDy,
-        r * 32,
-        N,
-        dw.offset,
-        WEIGHT_GRAD_CHUNK,
-        m0 > 0 ? 1 : 0,
-      );
+    const targets = { packed, rows: dx && relu ? grad + at : 0, dbias: db ? db.offset : 0 };
+    prepareGrad(targets, dy.offset + at, relu ? y.offset + at : 0, r, N, m0 > 0);
+    if (dw) weightGrad(dw.offset, fromRow(a, m0), r, packed, N, m0 > 0);
   }
   if (!dx) return result;
-  if (!a) {
+  if (!addr) {
     gemmRows(dx.offset, grad, N, g.M, N, packedWT, g.K, false);
     return result;
   }
@@ -401,13 +352,14 @@ function backward(
     dxImage = scratch('conv.dxPadded', bytes);
     f32().fill(0, dxImage >>> 2, (dxImage + bytes) >>> 2);
   }
+  const MR = tileRows();
   const rows = Math.min(a.mPad, Math.max(MR, Math.floor(BLOCK_BYTES / (g.K * 4) / MR) * MR));
   const dcol = scratch('conv.dcol', rows * g.K * 4);
-  const dyRows = rowPointers('conv.dyRows', grad, N * 4, g.M);
+  const dyRows = rowPointers('conv.dyRows', grad, N, g.M, N);
   for (let m0 = 0; m0 < g.M; m0 += rows) {
     const r = Math.min(rows, g.M - m0);
-    k.gemmIndirect(dyRows + m0 * 4, a.mPad, 1, N, packedWT, dcol, g.K, r, g.K, 0);
-    k.convCol2im(dxImage, a.image, a.zero, a.ind, a.mPad, p.taps, p.tapLen, dcol, g.K, m0, r);
+    gemm(dcol, g.K, fromRow(dyRows, m0), r, packedWT, g.K, false);
+    k.convCol2im(dxImage, addr.image, addr.zero, a.ind, a.mPad, a.taps, a.tapLen, dcol, g.K, m0, r);
   }
   if (p.padded) k.convCropWidth(dx.offset, dxImage, g.n * g.h, g.w, g.cin, g.padLeft, p.padRight);
   return result;

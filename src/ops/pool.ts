@@ -1,7 +1,7 @@
 // Pooling over NHWC images. Kernels: assembly/pool.ts.
-import { empty, type Tensor } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
-import { kernels } from '../backend/wasm.js';
+import { empty, type Tensor } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
+import { kernels, type KernelArgs } from '../backend/wasm.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
 
 export interface Pool2dOptions {
@@ -31,7 +31,8 @@ interface PoolGeometry {
   padLeft: number;
 }
 
-function kernelArgs(g: PoolGeometry): number[] {
+/** The geometry arguments every windowed pooling kernel takes after its pointers (the compiler checks each call). */
+function kernelArgs(g: PoolGeometry): KernelArgs<'maxPool2dForward', 2> {
   return [g.n, g.h, g.w, g.c, g.oh, g.ow, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft];
 }
 
