@@ -230,7 +230,10 @@ try {
   await page.selectOption('#tr-model', 'keras');
   await page.fill('#tr-epochs', '2');
   const before = await page.evaluate(() => ({ ...window.playground }));
-  await page.evaluate(() => (window.playground.maxGapMs = 0));
+  await page.evaluate(() => {
+    window.playground.maxGapMs = 0;
+    window.playground.longGaps = [];
+  });
   const tTrain = Date.now();
   await page.click('[data-testid="train-start"]');
   const samples = [];
@@ -257,11 +260,15 @@ try {
   );
   const during = samples.slice(0, -1);
   const stalls = during.filter((s, i) => i > 0 && s.ticks <= during[i - 1].ticks).length;
-  const gap = await page.evaluate(() => window.playground.maxGapMs);
+  const { maxGapMs, longGaps } = await page.evaluate(() => window.playground);
+  const expectedTicks = (trainSeconds * 1000) / 100;
+  const ticked = samples.at(-1).ticks - before.ticks;
+  // A page that trained on its own thread would stall for whole epochs (tens of seconds). The limits leave
+  // room for a machine so loaded that the page's thread waits for a core now and then.
   check(
-    'the page timer kept ticking every second of training (longest gap under 1 s)',
-    during.length >= 2 && stalls === 0 && gap < 1000,
-    `${during.length} samples, ${stalls} without a tick, longest gap ${Math.round(gap)} ms; ticks ${before.ticks} → ${samples.at(-1)?.ticks}`,
+    'the page timer kept ticking while training (a tick every second, half the 10 ticks/s, no gap of 3 s)',
+    during.length >= 2 && stalls === 0 && ticked >= expectedTicks / 2 && maxGapMs < 3000,
+    `${during.length} samples, ${stalls} without a tick; ${ticked} ticks in ${trainSeconds.toFixed(1)} s; longest gap ${Math.round(maxGapMs)} ms; gaps over 250 ms: ${longGaps.join(', ') || 'none'}`,
   );
   const speeds = samples.map((s) => s.speed).filter((s) => /images\/s/.test(s));
   check('the speed shows images/s while training', speeds.length > 0, speeds.at(-1) ?? 'none');

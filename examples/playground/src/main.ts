@@ -16,19 +16,20 @@ import type { BackendSummary } from './worker/protocol.js';
 declare global {
   interface Window {
     /** For tests and the curious: ticks of the page timer and the longest gap between two (ms). */
-    playground?: { ticks: number; maxGapMs: number; ready: boolean };
+    playground?: { ticks: number; maxGapMs: number; longGaps: number[]; ready: boolean };
   }
 }
 
 function startClock(): void {
   const clock = byId('clock');
   const gap = byId('clock-gap');
-  const state = (window.playground ??= { ticks: 0, maxGapMs: 0, ready: false });
+  const state = (window.playground ??= { ticks: 0, maxGapMs: 0, longGaps: [], ready: false });
   const t0 = performance.now();
   let last = t0;
   setInterval(() => {
     const now = performance.now();
     state.maxGapMs = Math.max(state.maxGapMs, now - last);
+    if (now - last > 250) state.longGaps.push(Math.round(now - last));
     last = now;
     state.ticks++;
     clock.textContent = `${((now - t0) / 1000).toFixed(1)} s`;
