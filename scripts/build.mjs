@@ -32,6 +32,30 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
+// simdnet/onnx: its own file, with simdnet itself left as the external import 'simdnet', so that an app
+// gets one copy of the kernels and one WebAssembly memory whichever entry it imports first.
+const coreAsExternal = {
+  name: 'core-as-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}src${path.sep}onnx${path.sep}`)
+        ? { path: 'simdnet', external: true }
+        : undefined,
+    );
+  },
+};
+await esbuild.build({
+  entryPoints: [path.join(root, 'src/onnx/index.ts')],
+  outfile: path.join(root, 'dist/onnx.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  sourcemap: true,
+  logLevel: 'warning',
+  plugins: [coreAsExternal],
+});
+
 if (!process.argv.includes('--no-types')) {
   run(bin('tsc'), ['-p', 'tsconfig.json']);
 }

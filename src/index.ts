@@ -21,6 +21,7 @@ export type {
   DenseArgs,
   DropoutArgs,
   ActivationName,
+  PermuteArgs,
 } from './layers/index.js';
 export { initializers } from './layers/initializers.js';
 export type { Initializer } from './layers/initializers.js';

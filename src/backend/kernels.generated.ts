@@ -145,7 +145,7 @@ export interface Kernels {
   ): void;
   /** (dy: usize, argmax: usize, dx: usize, ySize: i32, xSize: i32) */
   maxPool2dBackward(dy: number, argmax: number, dx: number, ySize: number, xSize: number): void;
-  /** (x: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, ph: i32, pw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32) */
+  /** (x: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, ph: i32, pw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, padBottom: i32, padRight: i32, countPad: i32) */
   avgPool2dForward(
     x: number,
     y: number,
@@ -161,8 +161,11 @@ export interface Kernels {
     sw: number,
     padTop: number,
     padLeft: number,
+    padBottom: number,
+    padRight: number,
+    countPad: number,
   ): void;
-  /** (dy: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, ph: i32, pw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32) */
+  /** (dy: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, ph: i32, pw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, padBottom: i32, padRight: i32, countPad: i32) */
   avgPool2dBackward(
     dy: number,
     dx: number,
@@ -178,6 +181,9 @@ export interface Kernels {
     sw: number,
     padTop: number,
     padLeft: number,
+    padBottom: number,
+    padRight: number,
+    countPad: number,
   ): void;
   /** (x: usize, y: usize, n: i32, hw: i32, c: i32) */
   globalAvgPool2dForward(x: number, y: number, n: number, hw: number, c: number): void;
@@ -287,6 +293,20 @@ export interface Kernels {
     epsilon: number,
     decay: number,
   ): void;
+  // assembly/transpose.ts
+  /** (x: usize, y: usize, d0: i32, d1: i32, d2: i32, d3: i32, s0: i32, s1: i32, s2: i32, s3: i32) */
+  transpose4(
+    x: number,
+    y: number,
+    d0: number,
+    d1: number,
+    d2: number,
+    d3: number,
+    s0: number,
+    s1: number,
+    s2: number,
+    s3: number,
+  ): void;
 }
 
 /** Constants exported by the module (immutable globals), read once by ready(). */
@@ -318,8 +338,8 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   maxPool2dForward: 14,
   maxPool2dForwardArgmax: 15,
   maxPool2dBackward: 5,
-  avgPool2dForward: 14,
-  avgPool2dBackward: 14,
+  avgPool2dForward: 17,
+  avgPool2dBackward: 17,
   globalAvgPool2dForward: 5,
   globalAvgPool2dBackward: 5,
   broadcastScratchBytes: 1,
@@ -354,6 +374,7 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   sgdUpdate: 5,
   sgdMomentumUpdate: 8,
   adamUpdate: 10,
+  transpose4: 10,
 };
 
 export const KERNEL_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['MR', 'NR', 'WEIGHT_GRAD_CHUNK'];

@@ -14,6 +14,7 @@ import { kernels, type KernelArgs } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
+import { computeConv2dInfo, type Padding2d } from './geometry.js';
 import { checkActivation } from './matmul.js';
 import {
   fromRow,
@@ -32,12 +33,15 @@ import {
   type Indirection,
 } from './gemm.js';
 
-export type Padding = 'valid' | 'same' | [[number, number], [number, number]];
+export type Padding = Padding2d;
 
 export interface Conv2dOptions {
   /** A number or [sh, sw]; default 1. */
   strides?: number | [number, number];
-  /** 'valid' (default), 'same' (TensorFlow's rule) or explicit [[top, bottom], [left, right]]. */
+  /**
+   * 'valid' (default), 'same' (TensorFlow's rule), or explicit: p on every side, [ph, pw] (PyTorch's
+   * symmetric form) or [[top, bottom], [left, right]].
+   */
   padding?: Padding;
   /** A number or [dh, dw]; default 1. */
   dilation?: number | [number, number];
@@ -95,44 +99,6 @@ interface Geometry {
 
 const OPTION_KEYS = new Set(['strides', 'padding', 'dilation', 'bias', 'activation']);
 
-function resolvePadding(
-  padding: unknown,
-  g: { h: number; w: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number },
-  fn: string,
-): [number, number, number, number] {
-  if (padding === undefined || padding === 'valid') return [0, 0, 0, 0];
-  if (padding === 'same') {
-    // TensorFlow: out = ceil(in / stride); the odd pixel of padding goes to the bottom/right.
-    const total = (size: number, k: number, s: number, d: number) =>
-      Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
-    const th = total(g.h, g.kh, g.sh, g.dh);
-    const tw = total(g.w, g.kw, g.sw, g.dw);
-    return [Math.floor(th / 2), th - Math.floor(th / 2), Math.floor(tw / 2), tw - Math.floor(tw / 2)];
-  }
-  const ok =
-    Array.isArray(padding) &&
-    padding.length === 2 &&
-    padding.every(
-      (p) => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number' && Number.isInteger(v)),
-    );
-  if (!ok) {
-    const got =
-      typeof padding === 'string'
-        ? JSON.stringify(padding)
-        : Array.isArray(padding)
-          ? JSON.stringify(padding)
-          : describe(padding);
-    throw new Error(
-      `${fn}: argument 'padding' must be 'valid', 'same' or [[top, bottom], [left, right]] (integers); got ${got}`,
-    );
-  }
-  const [[top, bottom], [left, right]] = padding as [[number, number], [number, number]];
-  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-    throw new Error(`${fn}: argument 'padding' must not be negative; got ${JSON.stringify(padding)}`);
-  }
-  return [top, bottom, left, right];
-}
-
 function geometry(x: Tensor, w: Tensor, options: Conv2dOptions, fn: string): Geometry {
   checkTensor(x, 'x', fn, 4, '[n,h,w,cin]');
   checkTensor(w, 'w', fn, 4, '[kh,kw,cin,cout]');
@@ -160,25 +126,12 @@ function geometry(x: Tensor, w: Tensor, options: Conv2dOptions, fn: string): Geo
     throw new Error(`${fn}: argument 'w' must have a non-empty kernel window; got shape ${fmtShape(w.shape)}`);
   const [sh, sw] = checkPair(options.strides, 'strides', fn, [1, 1]);
   const [dh, dw] = checkPair(options.dilation, 'dilation', fn, [1, 1]);
-  const [padTop, padBottom, padLeft, padRight] = resolvePadding(
-    options.padding,
-    { h, w: wd, kh, kw, sh, sw, dh, dw },
+  const info = computeConv2dInfo(
+    x.shape,
+    [kh, kw],
+    { strides: [sh, sw], dilations: [dh, dw], padding: options.padding },
     fn,
   );
-  const winH = (kh - 1) * dh + 1;
-  const winW = (kw - 1) * dw + 1;
-  const inH = h + padTop + padBottom;
-  const inW = wd + padLeft + padRight;
-  if (winH > inH || winW > inW) {
-    throw new Error(
-      `${fn}: the window ${winH}x${winW} (kernel ${kh}x${kw}, dilation [${dh},${dw}]) is larger than the padded input ${inH}x${inW} (x ${h}x${wd} with padding ${JSON.stringify(
-        [
-          [padTop, padBottom],
-          [padLeft, padRight],
-        ],
-      )})`,
-    );
-  }
   if (options.bias !== undefined && options.bias !== null) {
     const b = checkTensor(options.bias, 'bias', fn, 1, '[cout]');
     checkFloat(b, 'bias', fn);
@@ -187,8 +140,7 @@ function geometry(x: Tensor, w: Tensor, options: Conv2dOptions, fn: string): Geo
         `${fn}: argument 'bias' must have shape [${cout}] (cout = w's last axis); got shape ${fmtShape(b.shape)}`,
       );
   }
-  const oh = Math.floor((inH - winH) / sh) + 1;
-  const ow = Math.floor((inW - winW) / sw) + 1;
+  const { padTop, padLeft, outHeight: oh, outWidth: ow } = info;
   return {
     n,
     h,
