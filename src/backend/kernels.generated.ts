@@ -15,8 +15,6 @@ export interface Kernels {
   gemmPackB(dst: number, b: number, K: number, N: number, ldb: number, bias: number): void;
   /** (dst: usize, s: usize, K: i32, N: i32, lds: i32) */
   gemmPackBT(dst: number, s: number, K: number, N: number, lds: number): void;
-  /** (dst: usize, s: usize, K: i32, N: i32, lds: i32) */
-  gemmPackRows(dst: number, s: number, K: number, N: number, lds: number): void;
   /** (packed: usize, rows: usize, sums: usize, dy: usize, y: usize, M: i32, N: i32, accumulate: i32) */
   gemmPrepareGrad(
     packed: number,
@@ -325,7 +323,6 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   accumulate: 3,
   gemmPackB: 6,
   gemmPackBT: 5,
-  gemmPackRows: 5,
   gemmPrepareGrad: 8,
   gemmRowPointers: 6,
   gemmIndirect: 10,

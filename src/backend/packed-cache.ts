@@ -63,9 +63,3 @@ export function cachedPack(kind: string, tensors: Source[], bytes: number, pack:
   pack(e.offset);
   return e.offset;
 }
-
-export function packedCacheStats(): { entries: number; bytes: number } {
-  let bytes = 0;
-  for (const e of entries.values()) bytes += e.bytes;
-  return { entries: entries.size, bytes };
-}

@@ -165,10 +165,6 @@ export function wasmMemory(): WebAssembly.Memory {
   return memoryRef ?? notReady();
 }
 
-export function isReady(): boolean {
-  return kernelsRef !== null;
-}
-
 /** First byte the allocator may hand out (everything below belongs to the module's static data). */
 export function heapBase(): number {
   if (kernelsRef === null) notReady();

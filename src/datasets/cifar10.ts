@@ -4,11 +4,18 @@
 import { empty, type Tensor } from '../core/tensor.js';
 import { f32, i32 } from '../backend/views.js';
 import { hasFileSystem } from '../util/fs.js';
-import { asBytes, sourceBytes, type FileSource } from './idx.js';
-import { candidateDirs, locate, DATA_ENV } from './locate.js';
+import { asBytes, sourceBytes, type FileSource } from './files.js';
+import { candidateDirs, locate, notFoundError, DATA_ENV } from './locate.js';
 import { checkLabels, pixelTable, type Normalize } from './pixels.js';
-import { checkBoolean, checkLimit, makeDataset, type Dataset, type DatasetFor, type Split } from './types.js';
-import { checkOptions, notFoundError } from './idx-loader.js';
+import {
+  checkBoolean,
+  checkLimit,
+  checkOptions,
+  makeDataset,
+  type Dataset,
+  type DatasetFor,
+  type Split,
+} from './types.js';
 
 const SIDE = 32;
 const PLANE = SIDE * SIDE;

@@ -3,15 +3,14 @@
 // machine without the full data set.
 import { DATA_ENV } from './locate.js';
 import {
-  checkOptions,
   fromBytes,
   loadFromDisk,
   loadShipped,
   type IdxDatasetLoader,
   type IdxLoaderConfig,
   type IdxLoadOptions,
-} from './idx-loader.js';
-import { checkBoolean, type Dataset, type DatasetFor } from './types.js';
+} from './mnist-family-loader.js';
+import { checkBoolean, checkOptions, type Dataset, type DatasetFor } from './types.js';
 import type { IdxReadOptions } from './mnist-family.js';
 
 /** Where Debian's package `dataset-fashion-mnist` installs the files. */
