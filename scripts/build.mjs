@@ -1,7 +1,9 @@
 // Builds the two WASM binaries (plain SIMD and relaxed SIMD), bundles the TypeScript facade with both
-// binaries inlined (so one import works in Node, Deno, Bun and browsers), and emits .d.ts files.
+// binaries inlined (so one import works in Node, Deno, Bun and browsers) as an ES module and as CommonJS
+// (for `require` on every Node version in `engines`), and bundles the type declarations into one file.
+// Usage: node scripts/build.mjs [--no-types]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -20,16 +22,23 @@ if (await writeKernelTypes(path.join(root, 'build/simdnet-plain.d.ts'), declarat
   console.log(`build: assembly/ exports changed; rewrote ${path.relative(root, declaration)} (commit it)`);
 }
 
-await esbuild.build({
+const common = {
   entryPoints: [path.join(root, 'src/index.ts')],
-  outfile: path.join(root, 'dist/simdnet.js'),
   bundle: true,
-  format: 'esm',
-  platform: 'neutral',
   target: 'es2022',
   loader: { '.wasm': 'binary' },
   sourcemap: true,
   logLevel: 'warning',
+};
+await esbuild.build({ ...common, outfile: path.join(root, 'dist/simdnet.js'), format: 'esm', platform: 'neutral' });
+// CommonJS has no import.meta: the bundle's own location comes from __filename instead.
+await esbuild.build({
+  ...common,
+  outfile: path.join(root, 'dist/simdnet.cjs'),
+  format: 'cjs',
+  platform: 'node',
+  define: { 'import.meta.url': '__simdnetBundleUrl' },
+  banner: { js: 'var __simdnetBundleUrl = require("url").pathToFileURL(__filename).href;' },
 });
 
 // simdnet/onnx: its own file, with simdnet itself left as the external import 'simdnet', so that an app
@@ -57,5 +66,19 @@ await esbuild.build({
 });
 
 if (!process.argv.includes('--no-types')) {
-  run(bin('tsc'), ['-p', 'tsconfig.json']);
+  // One declaration file with no relative imports resolves the same under every moduleResolution
+  // (node16 needs extensions on relative imports, which tsc's per-file output lacks); the .d.cts copy
+  // types `require` for TypeScript's node16 mode.
+  rmSync(path.join(root, 'dist/types'), { recursive: true, force: true });
+  const types = path.join(root, 'dist/simdnet.d.ts');
+  run(bin('dts-bundle-generator'), [
+    '--silent',
+    '--no-banner',
+    '--project',
+    'tsconfig.json',
+    '-o',
+    types,
+    'src/index.ts',
+  ]);
+  copyFileSync(types, path.join(root, 'dist/simdnet.d.cts'));
 }

@@ -1,3 +1,4 @@
+/// <reference path="../wasm.d.ts" />
 // Instantiates one of the two kernel builds into a WebAssembly.Memory that the facade owns.
 // The module imports its memory, so every tensor lives in one memory the allocator manages, and the
 // kernels (built with --runtime stub) never allocate: they only take pointers and sizes.
