@@ -18,6 +18,7 @@ export type {
   LayerConfig,
   Conv2DArgs,
   Pooling2DArgs,
+  AveragePooling2DArgs,
   DenseArgs,
   DropoutArgs,
   ActivationName,

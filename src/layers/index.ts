@@ -26,7 +26,17 @@ export {
   Dropout,
   Permute,
 };
-export type { LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName, PermuteArgs };
+export type {
+  LayerArgs,
+  LayerConfig,
+  Conv2DArgs,
+  Pooling2DArgs,
+  AveragePooling2DArgs,
+  DenseArgs,
+  DropoutArgs,
+  ActivationName,
+  PermuteArgs,
+};
 
 const classes: Record<string, new (config: any) => Layer> = {
   Conv2D,
