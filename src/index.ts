@@ -22,6 +22,12 @@ export type {
   DenseArgs,
   DropoutArgs,
   ActivationName,
+  BatchNormalizationArgs,
+  DepthwiseConv2DArgs,
+  SeparableConv2DArgs,
+  Conv1DArgs,
+  Pooling1DArgs,
+  ZeroPadding2DArgs,
   PermuteArgs,
 } from './layers/index.js';
 export { initializers } from './layers/initializers.js';
