@@ -3,7 +3,7 @@
 // safetensors.torch.save_file. Everything is read, matched, converted and checked first; only then do
 // the weights change, so a mismatch leaves the model as it was.
 import { Tensor } from '../core/tensor.js';
-import type { Sequential } from '../models/sequential.js';
+import type { LayersModel } from '../models/layers-model.js';
 import type { Layer } from '../layers/layer.js';
 import { describe, fmtShape } from '../util/validate.js';
 import { readTensors } from './safetensors.js';
@@ -34,7 +34,7 @@ function assignAll(pairs: [Layer, Tensor[]][]): void {
 
 // ---- simdnet's own files ----
 
-function loadSimdnet(model: Sequential, bytes: Uint8Array, fn: string): void {
+function loadSimdnet(model: LayersModel, bytes: Uint8Array, fn: string): void {
   const header = parseSafetensorsHeader(bytes, fn);
   const variables = model.weights;
   const byName = new Map(header.tensors.map((t) => [t.name, t]));
@@ -148,7 +148,7 @@ const SLOT_KINDS: Record<string, SlotKind> = {
 };
 
 /** Layers with weights as module slots, with the image shape a flatten fed into each dense layer. */
-function weightedLayers(model: Sequential, fn: string): Omit<Target, 'module'>[] {
+function weightedLayers(model: LayersModel, fn: string): Omit<Target, 'module'>[] {
   const out: Omit<Target, 'module'>[] = [];
   let flattened: [number, number, number] | undefined;
   for (const layer of model.layers) {
@@ -181,7 +181,12 @@ function weightedLayers(model: Sequential, fn: string): Omit<Target, 'module'>[]
   return out;
 }
 
-function pair(model: Sequential, modules: Module[], nameMap: Record<string, string> | undefined, fn: string): Target[] {
+function pair(
+  model: LayersModel,
+  modules: Module[],
+  nameMap: Record<string, string> | undefined,
+  fn: string,
+): Target[] {
   const layers = weightedLayers(model, fn);
   const list = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ') || 'none';
   const byPrefix = new Map(modules.map((m) => [m.prefix, m]));
@@ -255,7 +260,7 @@ function expectation(
 }
 
 function loadPyTorch(
-  model: Sequential,
+  model: LayersModel,
   bytes: Uint8Array,
   nameMap: Record<string, string> | undefined,
   fn: string,
@@ -310,7 +315,7 @@ function loadPyTorch(
 
 /** Fills the model's weights from a safetensors file (see LoadWeightsOptions). */
 export function loadWeights(
-  model: Sequential,
+  model: LayersModel,
   bytes: Uint8Array | ArrayBuffer,
   options: LoadWeightsOptions = {},
 ): void {

@@ -12,6 +12,9 @@ import { Dense, type DenseArgs } from './dense.js';
 import { Activation, Dropout, Flatten, type DropoutArgs } from './core.js';
 import { Permute, type PermuteArgs } from './permute.js';
 import { Layer, type LayerArgs, type LayerConfig } from './layer.js';
+import { InputLayer } from './input-layer.js';
+import { Add, Concatenate, type ConcatenateArgs } from './merge.js';
+import { RandomFlip, RandomTranslation, type RandomFlipArgs, type RandomTranslationArgs } from './augmentation.js';
 import type { ActivationName } from './activations.js';
 import { BatchNormalization, type BatchNormalizationArgs } from './batch-normalization.js';
 import {
@@ -72,6 +75,8 @@ export type {
   ActivationName,
   PermuteArgs,
 };
+export { InputLayer, Add, Concatenate, RandomFlip, RandomTranslation };
+export type { ConcatenateArgs, RandomFlipArgs, RandomTranslationArgs };
 
 const classes: Record<string, new (config: any) => Layer> = {
   Conv2D,
@@ -82,6 +87,11 @@ const classes: Record<string, new (config: any) => Layer> = {
   Flatten,
   Activation,
   Dropout,
+  InputLayer,
+  Add,
+  Concatenate,
+  RandomFlip,
+  RandomTranslation,
   BatchNormalization,
   DepthwiseConv2D,
   SeparableConv2D,
@@ -124,6 +134,10 @@ export const layers = {
   dense: (args: DenseArgs): Dense => new Dense(args),
   activation: (args: LayerArgs & { activation: ActivationName }): Activation => new Activation(args),
   dropout: (args: DropoutArgs): Dropout => new Dropout(args),
+  add: (args?: LayerArgs): Add => new Add(args),
+  concatenate: (args?: ConcatenateArgs): Concatenate => new Concatenate(args),
+  randomFlip: (args?: RandomFlipArgs): RandomFlip => new RandomFlip(args),
+  randomTranslation: (args: RandomTranslationArgs): RandomTranslation => new RandomTranslation(args),
   batchNormalization: (args?: BatchNormalizationArgs): BatchNormalization => new BatchNormalization(args),
   depthwiseConv2d: (args: DepthwiseConv2DArgs): DepthwiseConv2D => new DepthwiseConv2D(args),
   separableConv2d: (args: SeparableConv2DArgs): SeparableConv2D => new SeparableConv2D(args),
