@@ -31,7 +31,7 @@ const PROGRESS_MS = 100;
 const VISUALS_MS = 1500;
 
 let data: { ds: sn.Dataset; summary: DataSummary } | null = null;
-let model: sn.Sequential | null = null;
+let model: sn.LayersModel | null = null;
 let training = false;
 let paused = false;
 let wake: (() => void) | null = null;
@@ -71,12 +71,12 @@ async function setData(files: IdxFiles | null): Promise<DataSummary> {
   return summary;
 }
 
-function summarize(m: sn.Sequential): ModelSummary {
+function summarize(m: sn.LayersModel): ModelSummary {
   return { name: m.name, params: m.countParams() };
 }
 
 /** The first layer's kernels and its feature maps for one test image. */
-function sendVisuals(m: sn.Sequential, image: sn.Tensor, label: number): void {
+function sendVisuals(m: sn.LayersModel, image: sn.Tensor, label: number): void {
   const first = m.layers[0];
   const kernel = first.weights[0];
   const filters = kernel.dataSync() as Float32Array;
@@ -251,7 +251,7 @@ async function handle(req: Request): Promise<{ result: unknown; transfer?: Trans
       return { result: predict(req.pixels) };
     case 'save': {
       if (!model) throw new Error('there is no model to save: train one first');
-      const { config, weights } = await model.save();
+      const { config, weights } = await sn.io.saveModel(model);
       const saved: SavedModel = { config, weights: weights.slice() }; // its own buffer, safe to transfer
       return { result: { saved, summary: summarize(model) }, transfer: [saved.weights.buffer] };
     }
