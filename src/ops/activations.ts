@@ -19,7 +19,7 @@ interface UnaryKernels {
 function unary(fn: string, x: Tensor, kernel: UnaryKernels): Tensor {
   checkTensor(x, 'x', fn);
   checkFloat(x, 'x', fn);
-  const y = empty(x.shape);
+  const y = empty(x.shape, 'float32', fn);
   kernel.forward(kernels(), x.offset, y.offset, x.size);
   if (isRecording()) {
     record({
