@@ -115,7 +115,7 @@ function convForward(g) {
 function convWeightGrad(g) {
   k.gemmPackRows(g.packedD, g.dy, g.M, g.N, g.N);
   indirection(g);
-  k.gemmWeightGrad(g.ind, g.mPad, g.taps, g.tapLen, g.M, g.packedD, g.M * 32, g.N, g.dw, WEIGHT_GRAD_CHUNK, 0);
+  k.gemmWeightGrad(g.ind, g.mPad, g.taps, g.tapLen, g.M, g.packedD, g.M * 32, g.N, g.dw, WEIGHT_GRAD_CHUNK, 0, g.N);
 }
 
 function convInputGrad(g) {
@@ -254,7 +254,7 @@ for (const s of matShapes) {
   const tdb = time(() => {
     k.gemmPackRows(packedD, dc, m, n, n);
     k.gemmRowPointers(rows, a, K * 4, m, mPad, a);
-    k.gemmWeightGrad(rows, mPad, 1, K, m, packedD, m * 32, n, db, WEIGHT_GRAD_CHUNK, 0);
+    k.gemmWeightGrad(rows, mPad, 1, K, m, packedD, m * 32, n, db, WEIGHT_GRAD_CHUNK, 0, n);
   });
   const ta = sn.randomNormal([m, K], { seed: 3 });
   const tb = sn.randomNormal([K, n], { seed: 4 });

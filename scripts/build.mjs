@@ -1,5 +1,6 @@
-// Builds the two WASM binaries (plain SIMD and relaxed SIMD), bundles the TypeScript facade with both
-// binaries inlined (so one import works in Node, Deno, Bun and browsers), and emits .d.ts files.
+// Builds the WASM binaries (plain SIMD and relaxed SIMD, each also as a shared-memory build for threads),
+// bundles the TypeScript facade with them inlined (so one import works in Node, Deno, Bun and browsers), and
+// emits .d.ts files.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,8 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
 mkdirSync(path.join(root, 'build'), { recursive: true });
-for (const target of ['plain', 'relaxed']) run(bin('asc'), ['assembly/index.ts', '--target', target]);
+for (const target of ['plain', 'relaxed', 'plain-threads', 'relaxed-threads'])
+  run(bin('asc'), ['assembly/index.ts', '--target', target]);
 
 await esbuild.build({
   entryPoints: [path.join(root, 'src/index.ts')],

@@ -15,16 +15,18 @@ import { f32 } from '../backend/views.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
 import {
   MR,
-  NR,
-  WEIGHT_GRAD_CHUNK,
   checkActivation,
+  gemmIndirect,
   gemmRows,
+  gradients,
   packWeights,
   packBT,
   rowPointers,
   roundUp,
   zeroTensor,
 } from './matmul.js';
+import { runParallel, type Call } from '../backend/threads/pool.js';
+import { splitRange, threadsFor } from '../backend/threads/split.js';
 
 export type Padding = 'valid' | 'same' | [[number, number], [number, number]];
 
@@ -50,18 +52,6 @@ export interface Conv2dOptions {
 const ROW_TAPS_BELOW_CIN = 8;
 /** Target size of a dCol block: small enough to stay in L2 between its GEMM and its scatter. */
 const BLOCK_BYTES = 256 * 1024;
-
-/**
- * Budget for one block of packed dy in the backward pass (see backward): it stays in the 1 MB L2 of the
- * machines measured, next to the blocks of dy and y it is made from.
- */
-const GRAD_BLOCK_BYTES = 256 * 1024;
-
-/** Output pixels per backward block: a multiple of the weight-gradient chunk, so the sums add up in the same order. */
-function gradBlockRows(M: number, N: number): number {
-  const rows = Math.max(1, Math.floor(GRAD_BLOCK_BYTES / (roundUp(N, NR) * 4 * WEIGHT_GRAD_CHUNK))) * WEIGHT_GRAD_CHUNK;
-  return Math.min(M, rows);
-}
 
 /** Everything about a convolution's shape, resolved once from the arguments. */
 interface Geometry {
@@ -319,7 +309,7 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, re
   }
   const p = plan(g);
   const a = address(g, p, x.offset);
-  kernels().gemmIndirect(a.ind, a.mPad, p.taps, p.tapLen, packed, y.offset, g.cout, g.M, g.cout, relu ? 1 : 0);
+  gemmIndirect(a.ind, a.mPad, p.taps, p.tapLen, packed, y.offset, g.cout, g.M, g.cout, relu);
 }
 
 function backward(
@@ -350,42 +340,23 @@ function backward(
   // The masked dy, row-major, for dx (dy itself without a fused ReLU).
   const grad = !dx ? 0 : relu ? scratch('conv.dyMasked', dy.bytes) : dy.offset;
 
-  // dw: per tap, (x at the indirection)ᵀ · dy, and db = Σ dy, block by block of output pixels: each block of
-  // dy is masked and packed (gemmPrepareGrad) right before the weight-gradient kernel reads it, so the packed
-  // copy stays in L2 rather than making a round trip through memory.
+  // dw: per tap, (x at the indirection)ᵀ · dy, and db = Σ dy (see gradients in matmul.ts).
   const a = pointwise ? null : address(g, p, x.offset);
   const ind = a ? a.ind : rowPointers('conv.ind', x.offset, g.cin * 4, g.M);
   const mPad = a ? a.mPad : roundUp(g.M, MR);
-  const block = gradBlockRows(g.M, N);
-  const packedDy = scratch('gemm.packD', roundUp(N, NR) * block * 4);
-  for (let m0 = 0; m0 < g.M; m0 += block) {
-    const r = Math.min(block, g.M - m0);
-    const at = m0 * N * 4;
-    k.gemmPrepareGrad(
-      packedDy,
-      dx && relu ? grad + at : 0,
-      db ? db.offset : 0,
-      dy.offset + at,
-      relu ? y.offset + at : 0,
-      r,
-      N,
-      m0 > 0 ? 1 : 0,
-    );
-    if (dw)
-      k.gemmWeightGrad(
-        ind + m0 * 4,
-        mPad,
-        a ? p.taps : 1,
-        a ? p.tapLen : g.cin,
-        r,
-        packedDy,
-        r * 32,
-        N,
-        dw.offset,
-        WEIGHT_GRAD_CHUNK,
-        m0 > 0 ? 1 : 0,
-      );
-  }
+  gradients({
+    ind,
+    mPad,
+    taps: a ? p.taps : 1,
+    chans: a ? p.tapLen : g.cin,
+    M: g.M,
+    N,
+    dy: dy.offset,
+    y: relu ? y.offset : 0,
+    rows: dx && relu ? grad : 0,
+    db: db ? db.offset : 0,
+    dw: dw ? dw.offset : 0,
+  });
   if (!dx) return result;
   if (!a) {
     gemmRows(dx.offset, grad, N, g.M, N, packedWT, g.K, false);
@@ -395,6 +366,8 @@ function backward(
   // dx: dCol = dy · Wᵀ per block of pixels, then each tap's floats are added back where they were read
   // (into a padded scratch image first when x was read from its padded copy). Fusing that scatter into the
   // GEMM's store was measured slower on every bench shape (n32 13x13x32->64: 3.6 ms against 3.1 ms).
+  // With threads, each thread takes whole images (their pixels never overlap another image's) with its own
+  // dCol block, so every element of dx receives its sums in the same order as on one thread.
   let dxImage = dx.offset;
   if (p.padded) {
     const bytes = g.n * g.h * p.width * g.cin * 4;
@@ -402,13 +375,21 @@ function backward(
     f32().fill(0, dxImage >>> 2, (dxImage + bytes) >>> 2);
   }
   const rows = Math.min(a.mPad, Math.max(MR, Math.floor(BLOCK_BYTES / (g.K * 4) / MR) * MR));
-  const dcol = scratch('conv.dcol', rows * g.K * 4);
   const dyRows = rowPointers('conv.dyRows', grad, N * 4, g.M);
-  for (let m0 = 0; m0 < g.M; m0 += rows) {
-    const r = Math.min(rows, g.M - m0);
-    k.gemmIndirect(dyRows + m0 * 4, a.mPad, 1, N, packedWT, dcol, g.K, r, g.K, 0);
-    k.convCol2im(dxImage, a.image, a.zero, a.ind, a.mPad, p.taps, p.tapLen, dcol, g.K, m0, r);
-  }
+  const pixels = g.oh * g.ow;
+  const threads = threadsFor(g.M * g.K * N, g.n);
+  const dcols = Array.from({ length: threads }, (_, t) => scratch(`conv.dcol${t}`, rows * g.K * 4));
+  const tasks = splitRange(g.n, threads).map(([b0, b1], t): Call[] => {
+    const calls: Call[] = [];
+    const end = b1 * pixels;
+    for (let m0 = b0 * pixels; m0 < end; m0 += rows) {
+      const r = Math.min(rows, end - m0);
+      calls.push(['gemmIndirect', dyRows + m0 * 4, a.mPad, 1, N, packedWT, dcols[t], g.K, r, g.K, 0]);
+      calls.push(['convCol2im', dxImage, a.image, a.zero, a.ind, a.mPad, p.taps, p.tapLen, dcols[t], g.K, m0, r]);
+    }
+    return calls;
+  });
+  runParallel(tasks);
   if (p.padded) k.convCropWidth(dx.offset, dxImage, g.n * g.h, g.w, g.cin, g.padLeft, p.padRight);
   return result;
 }

@@ -7,6 +7,8 @@ import { scratch } from '../backend/scratch.js';
 import { cachedPack } from '../backend/packed-cache.js';
 import { f32 } from '../backend/views.js';
 import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';
+import { runParallel, type Call } from '../backend/threads/pool.js';
+import { splitRange, threadsFor } from '../backend/threads/split.js';
 
 /** Rows and columns of the micro-kernel's register tile. */
 export const MR = 4;
@@ -44,6 +46,34 @@ export function rowPointers(slot: string, base: number, strideBytes: number, M: 
   return ind;
 }
 
+/**
+ * out [M, N] = act(Σ_t A_t · B_t + header) through the indirection `ind` (see assembly/gemm.ts), split over
+ * output rows (whole tiles) between threads: each output row is computed by one thread, as on one thread.
+ */
+export function gemmIndirect(
+  ind: number,
+  mPad: number,
+  taps: number,
+  tapLen: number,
+  packed: number,
+  out: number,
+  ldo: number,
+  M: number,
+  N: number,
+  relu: boolean,
+): void {
+  const threads = threadsFor(M * N * taps * tapLen, Math.ceil(M / MR));
+  if (threads === 1) {
+    kernels().gemmIndirect(ind, mPad, taps, tapLen, packed, out, ldo, M, N, relu ? 1 : 0);
+    return;
+  }
+  runParallel(
+    splitRange(M, threads, MR).map(([a, b]): Call[] => [
+      ['gemmIndirect', ind + a * 4, mPad, taps, tapLen, packed, out + a * ldo * 4, ldo, b - a, N, relu ? 1 : 0],
+    ]),
+  );
+}
+
 /** out [M, N] = act(A [M, K] · B + bias) for a packed B; A's rows are lda floats apart. */
 export function gemmRows(
   out: number,
@@ -57,23 +87,126 @@ export function gemmRows(
 ): void {
   if (M === 0 || N === 0) return;
   const ind = rowPointers('gemm.rows', a, lda * 4, M);
-  kernels().gemmIndirect(ind, roundUp(M, MR), 1, K, packed, out, N, M, N, relu ? 1 : 0);
+  gemmIndirect(ind, roundUp(M, MR), 1, K, packed, out, N, M, N, relu);
 }
 
-/** dw [taps*chans, N] = Σ_m A_t[m]ᵀ · D[m] over the indirection `ind` (mPad rows per tap), D packed by prepareGrad. */
-export function weightGrad(
-  dw: number,
-  ind: number,
-  mPad: number,
-  taps: number,
-  chans: number,
-  M: number,
-  packedD: number,
-  dStride: number,
-  N: number,
-  accumulate: boolean,
-): void {
-  kernels().gemmWeightGrad(ind, mPad, taps, chans, M, packedD, dStride, N, dw, WEIGHT_GRAD_CHUNK, accumulate ? 1 : 0);
+/**
+ * Budget for one block of packed dy in the backward pass (see gradients): it stays in the 1 MB L2 of the
+ * machines measured, next to the blocks of dy and y it is made from.
+ */
+const GRAD_BLOCK_BYTES = 256 * 1024;
+
+/** Output rows per backward block: a multiple of the weight-gradient chunk, so the sums add up in the same order. */
+function gradBlockRows(M: number, N: number): number {
+  const rows = Math.max(1, Math.floor(GRAD_BLOCK_BYTES / (roundUp(N, NR) * 4 * WEIGHT_GRAD_CHUNK))) * WEIGHT_GRAD_CHUNK;
+  return Math.min(M, rows);
+}
+
+/** What the backward GEMMs need from the output gradient (byte offsets; 0 where not wanted). */
+export interface GradientTargets {
+  /** The A rows behind the indirection: ind[t * mPad + m], taps of `chans` floats. */
+  ind: number;
+  mPad: number;
+  taps: number;
+  chans: number;
+  M: number;
+  N: number;
+  /** dy [M, N], and y [M, N] when the output went through a fused ReLU (0 otherwise). */
+  dy: number;
+  y: number;
+  /** Where the masked dy rows go (the A operand of dy · Wᵀ), 0 for none; used only when y != 0. */
+  rows: number;
+  /** db [N] = Σ_m dy (0: none), dw [taps * chans, N] = Σ_m A_t[m]ᵀ · dy[m] (0: none). */
+  db: number;
+  dw: number;
+}
+
+/**
+ * The weight and bias gradients and the masked dy, block by block of output rows: each block of dy is masked
+ * and packed (gemmPrepareGrad) right before the weight-gradient kernel reads it, so the packed copy stays in
+ * L2 rather than making a round trip through memory. With threads, each thread takes a range of 8-column
+ * panels through every block (its packing, its columns of db and dw: no thread waits for another); when
+ * there are fewer panels than threads (N <= 8), each block is packed here and the taps are split instead.
+ * Either way every sum runs over m in order, as on one thread.
+ */
+export function gradients(g: GradientTargets): void {
+  const { M, N } = g;
+  const panels = Math.ceil(N / NR);
+  const block = gradBlockRows(M, N);
+  const work = M * N * (g.dw ? g.taps * g.chans : 1);
+  const byPanels = threadsFor(work, panels);
+  const byTaps = g.dw ? threadsFor(work, g.taps) : 1;
+  const packedDy = scratch('gemm.packD', roundUp(N, NR) * block * 4);
+  const rows = g.y ? g.rows : 0;
+  if (byTaps > byPanels) {
+    const k = kernels();
+    for (let m0 = 0; m0 < M; m0 += block) {
+      const r = Math.min(block, M - m0);
+      const at = m0 * N * 4;
+      k.gemmPrepareGrad(packedDy, rows && rows + at, g.db, g.dy + at, g.y && g.y + at, r, N, m0 > 0 ? 1 : 0, N);
+      runParallel(
+        splitRange(g.taps, byTaps).map(([t0, t1]): Call[] => [
+          [
+            'gemmWeightGrad',
+            g.ind + m0 * 4 + t0 * g.mPad * 4,
+            g.mPad,
+            t1 - t0,
+            g.chans,
+            r,
+            packedDy,
+            r * 32,
+            N,
+            g.dw + t0 * g.chans * N * 4,
+            WEIGHT_GRAD_CHUNK,
+            m0 > 0 ? 1 : 0,
+            N,
+          ],
+        ]),
+      );
+    }
+    return;
+  }
+  const tasks = splitRange(panels, byPanels).map(([p0, p1]) => {
+    const col = p0 * NR * 4;
+    const n = Math.min(N, p1 * NR) - p0 * NR;
+    const calls: Call[] = [];
+    for (let m0 = 0; m0 < M; m0 += block) {
+      const r = Math.min(block, M - m0);
+      const at = m0 * N * 4 + col;
+      const packed = packedDy + p0 * r * 32;
+      const again = m0 > 0 ? 1 : 0;
+      calls.push([
+        'gemmPrepareGrad',
+        packed,
+        rows && rows + at,
+        g.db && g.db + col,
+        g.dy + at,
+        g.y && g.y + at,
+        r,
+        n,
+        again,
+        N,
+      ]);
+      if (g.dw)
+        calls.push([
+          'gemmWeightGrad',
+          g.ind + m0 * 4,
+          g.mPad,
+          g.taps,
+          g.chans,
+          r,
+          packed,
+          r * 32,
+          n,
+          g.dw + col,
+          WEIGHT_GRAD_CHUNK,
+          again,
+          N,
+        ]);
+    }
+    return calls;
+  });
+  runParallel(tasks);
 }
 
 /** A fresh tensor of zeros (the facade's memset; the tensor module has no zero-filled allocation). */
@@ -81,27 +214,6 @@ export function zeroTensor(shape: readonly number[]): Tensor {
   const t = empty(shape);
   f32().fill(0, t.index, t.index + t.size);
   return t;
-}
-
-/**
- * The output gradient as the backward GEMMs read it, made in one kernel pass: D packed for the weight
- * gradient, the bias gradient summed into `dbias` (0: none), and, when `needRows`, the rows of dy masked by
- * y > 0 for the input gradient (dy itself without a fused ReLU; 0 when not needed). M and N must be > 0.
- */
-export function prepareGrad(
-  slot: string,
-  dy: Tensor,
-  y: Tensor,
-  relu: boolean,
-  M: number,
-  N: number,
-  dbias: number,
-  needRows: boolean,
-): { packed: number; rows: number } {
-  const packed = scratch('gemm.packD', roundUp(N, NR) * M * 4);
-  const rows = !needRows ? 0 : relu ? scratch(slot, dy.bytes) : dy.offset;
-  kernels().gemmPrepareGrad(packed, relu ? rows : 0, dbias, dy.offset, relu ? y.offset : 0, M, N, 0);
-  return { packed, rows };
 }
 
 export function checkActivation(activation: unknown, arg: string, fn: string): boolean {
@@ -139,14 +251,23 @@ function product(fn: string, a: Tensor, b: Tensor, bias: Tensor | undefined, rel
         const da = !needs[0] ? null : full ? empty([M, K]) : zeroTensor([M, K]);
         const dbw = !needs[1] ? null : full ? empty([K, N]) : zeroTensor([K, N]);
         if (some) {
-          const g = prepareGrad('gemm.dyMasked', dy, y, relu, M, N, dbias ? dbias.offset : 0, da !== null && full);
+          const rows = da !== null && full ? (relu ? scratch('gemm.dyMasked', dy.bytes) : dy.offset) : 0;
+          const ind = rowPointers('gemm.rows', a.offset, K * 4, M);
+          gradients({
+            ind,
+            mPad: roundUp(M, MR),
+            taps: 1,
+            chans: K,
+            M,
+            N,
+            dy: dy.offset,
+            y: relu ? y.offset : 0,
+            rows,
+            db: dbias ? dbias.offset : 0,
+            dw: full && dbw ? dbw.offset : 0,
+          });
           // da [M, K] = g · bᵀ
-          if (full && da) gemmRows(da.offset, g.rows, N, M, N, packBT('gemm.packBT', b.offset, N, K, N), K, false);
-          // db [K, N] = aᵀ · g
-          if (full && dbw) {
-            const ind = rowPointers('gemm.rows', a.offset, K * 4, M);
-            weightGrad(dbw.offset, ind, roundUp(M, MR), 1, K, M, g.packed, M * 32, N, false);
-          }
+          if (full && da) gemmRows(da.offset, rows, N, M, N, packBT('gemm.packBT', b.offset, N, K, N), K, false);
         }
         const grads: (Tensor | null)[] = [da, dbw];
         if (bias) grads.push(dbias);

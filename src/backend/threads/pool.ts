@@ -1,0 +1,314 @@
+// The worker pool and its dispatch. `runParallel(tasks)` runs tasks[0] on the calling thread and tasks[i]
+// on worker i at the same time, and returns once all are done: ops stay synchronous. A task is a list of
+// kernel calls run in order; tasks of different threads must not write where another reads or writes.
+//
+// Workers each instantiate the same compiled module over the same shared memory, and wait on their word
+// of the control block (./control.ts). The caller writes the calls into the workers' slots, bumps and
+// notifies their words, runs its own share, then waits for DONE (spinning where the thread may not block,
+// as a browser's main thread).
+import * as C from './control.js';
+import { workerMain, type WorkerInit } from './worker-main.js';
+
+/** One kernel call: the export's name and its arguments. */
+export type Call = [string, ...number[]];
+
+interface Handle {
+  terminate(): void;
+  unref?(): void;
+}
+
+/** Spins before falling back to Atomics.wait (a worker waiting for work, the caller waiting for workers). */
+const WORKER_SPIN = 20000;
+const CALLER_SPIN = 20000;
+/** How long a worker may take to instantiate the module and report ready. */
+const START_TIMEOUT_MS = 30000;
+
+const g = globalThis as any;
+
+let ctl: Int32Array | null = null;
+let message: Uint16Array;
+let slots: Float64Array[] = [];
+let workers: Handle[] = [];
+let inUse = 1;
+let ids = new Map<string, number>();
+let local: Record<string, (...args: number[]) => number> = {};
+let callerCanBlock = false;
+
+/** Threads that run kernels now, counting the calling thread. */
+export function threadsInUse(): number {
+  return inUse;
+}
+
+/** Workers started (each can take a share), whether or not all are in use. */
+export function workersStarted(): number {
+  return workers.length;
+}
+
+function canBlockHere(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function nodeWorkerThreads(): any {
+  if (!g.process?.versions?.node || g.Deno || g.Bun) return null;
+  try {
+    return g.process.getBuiltinModule?.('worker_threads') ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Why workers cannot run here, or null when they can. */
+export function threadsBlocker(): string | null {
+  if (typeof SharedArrayBuffer !== 'function' || g.crossOriginIsolated === false) {
+    if (g.crossOriginIsolated === false || typeof g.window !== 'undefined')
+      return 'SharedArrayBuffer needs a cross-origin-isolated page: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
+    return 'this runtime has no SharedArrayBuffer';
+  }
+  if (!nodeWorkerThreads() && typeof g.Worker !== 'function') return 'this runtime has no Worker';
+  return null;
+}
+
+interface Spawned {
+  handle: Handle;
+  ready: Promise<void>;
+}
+
+function spawn(init: WorkerInit): Spawned {
+  const source = (port: string) => `(${workerMain.toString()})(${port});`;
+  const wt = nodeWorkerThreads();
+  let handle: Handle;
+  let ready: Promise<void>;
+  if (wt) {
+    const w = new wt.Worker(source("require('worker_threads').parentPort"), { eval: true });
+    ready = new Promise((resolve, reject) => {
+      w.once('message', (m: any) => (m?.ready ? resolve() : reject(new Error(m?.error ?? 'no ready message'))));
+      w.once('error', reject);
+      w.once('exit', (code: number) => reject(new Error(`the worker exited with code ${code} while starting`)));
+    });
+    w.postMessage(init);
+    handle = w;
+  } else {
+    const url = URL.createObjectURL(new Blob([source('null')], { type: 'text/javascript' }));
+    const w = new g.Worker(url, { type: 'module' });
+    ready = new Promise((resolve, reject) => {
+      w.onmessage = (e: MessageEvent) => (e.data?.ready ? resolve() : reject(new Error(e.data?.error ?? 'no ready')));
+      w.onerror = (e: any) => {
+        e?.preventDefault?.();
+        reject(new Error(e?.message ?? 'the worker failed to start'));
+      };
+    });
+    try {
+      w.postMessage(init);
+    } catch {
+      // A runtime that cannot pass a compiled module between threads gets the bytes and compiles them.
+      w.postMessage({ ...init, module: undefined });
+    }
+    ready = ready.finally(() => URL.revokeObjectURL(url));
+    handle = w;
+  }
+  return { handle, ready };
+}
+
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: any;
+  const t = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no worker was ready after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+export interface PoolSource {
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  bytes: Uint8Array<ArrayBuffer>;
+  control: number;
+  kernels: Record<string, (...args: number[]) => number>;
+}
+
+let source: PoolSource | null = null;
+
+/** The kernels the calling thread runs its own share with (any build, shared or not). */
+export function setLocalKernels(k: Record<string, (...args: number[]) => number>): void {
+  local = k;
+}
+
+/** Remembers the shared memory and the module the workers will instantiate (once, at the first ready()). */
+export function attachPool(s: PoolSource): void {
+  source = s;
+  ctl = new Int32Array(s.memory.buffer, s.control, C.HEADER_INTS);
+  message = new Uint16Array(s.memory.buffer, s.control + C.MESSAGE_BYTES_AT, C.MESSAGE_CHARS);
+  slots = [];
+  for (let w = 1; w < C.MAX_THREADS; w++)
+    slots.push(new Float64Array(s.memory.buffer, s.control + C.SLOTS_AT + (w - 1) * C.SLOT_BYTES, C.SLOT_F64));
+  const names = Object.keys(s.kernels)
+    .filter((n) => typeof s.kernels[n] === 'function')
+    .sort();
+  ids = new Map(names.map((n, i) => [n, i]));
+  callerCanBlock = canBlockHere();
+}
+
+/**
+ * Uses `threads` threads from now on, starting workers as needed. Returns null, or why fewer could start
+ * (the pool then uses those that did).
+ */
+export async function useThreads(threads: number): Promise<string | null> {
+  if (!source || !ctl) return 'the kernels were loaded for one thread (without shared memory) by an earlier ready()';
+  const want = Math.min(threads, C.MAX_THREADS);
+  if (want - 1 > workers.length) {
+    Atomics.store(ctl, C.STOP, 0);
+    const names = [...ids.keys()];
+    const started: Spawned[] = [];
+    let reason: string | null = null;
+    for (let id = workers.length + 1; id < want; id++) {
+      try {
+        started.push(
+          spawn({
+            module: source.module,
+            bytes: source.bytes,
+            memory: source.memory,
+            control: source.control,
+            id,
+            names,
+            layout: {
+              done: C.DONE,
+              error: C.ERROR,
+              stop: C.STOP,
+              wake: C.WAKE,
+              headerInts: C.HEADER_INTS,
+              messageAt: C.MESSAGE_BYTES_AT,
+              messageChars: C.MESSAGE_CHARS,
+              slotsAt: C.SLOTS_AT,
+              slotF64: C.SLOT_F64,
+              spin: WORKER_SPIN,
+            },
+          }),
+        );
+      } catch (e) {
+        reason = `a worker could not be created (${(e as Error)?.message ?? e})`;
+        break;
+      }
+    }
+    // Workers are numbered by their slot: one that fails to start leaves the later ones unusable too.
+    for (const s of started) {
+      if (reason) {
+        s.handle.terminate();
+        continue;
+      }
+      try {
+        await withTimeout(s.ready, START_TIMEOUT_MS);
+        // An idle worker must not keep a finished Node, Deno or Bun program alive.
+        s.handle.unref?.();
+        workers.push(s.handle);
+      } catch (e) {
+        reason = `a worker failed to start (${(e as Error)?.message ?? e})`;
+        s.handle.terminate();
+      }
+    }
+    inUse = workers.length + 1;
+    if (reason) return reason;
+  }
+  inUse = want;
+  return threads > C.MAX_THREADS ? `at most ${C.MAX_THREADS} threads are supported` : null;
+}
+
+/** Stops and terminates every worker; kernels run on the calling thread afterwards. */
+export function disposePool(): void {
+  if (!ctl) return;
+  Atomics.store(ctl, C.STOP, 1);
+  for (let w = 1; w <= workers.length; w++) {
+    Atomics.add(ctl, C.WAKE + w, 1);
+    Atomics.notify(ctl, C.WAKE + w);
+  }
+  for (const w of workers) w.terminate();
+  workers = [];
+  inUse = 1;
+}
+
+function runLocal(calls: Call[]): void {
+  for (const c of calls) {
+    const fn = local[c[0]];
+    if (!fn) throw new Error(`internal: no kernel named ${c[0]}`);
+    (fn as (...a: unknown[]) => number).apply(null, c.slice(1));
+  }
+}
+
+/** Writes calls[from..] into a slot as far as they fit; returns the index of the first call left out. */
+function encode(slot: Float64Array, calls: Call[], from: number): number {
+  let at = 1;
+  let c = from;
+  for (; c < calls.length; c++) {
+    const call = calls[c];
+    const n = call.length - 1;
+    if (at + 2 + n > slot.length) break;
+    const id = ids.get(call[0]);
+    if (id === undefined) throw new Error(`internal: no kernel named ${call[0]}`);
+    slot[at] = id;
+    slot[at + 1] = n;
+    for (let i = 0; i < n; i++) slot[at + 2 + i] = call[i + 1] as number;
+    at += 2 + n;
+  }
+  if (c === from && from < calls.length)
+    throw new Error(`internal: kernel call ${calls[from][0]} has too many arguments`);
+  slot[0] = c - from;
+  return c;
+}
+
+function waitDone(count: number): void {
+  const c = ctl!;
+  let spins = 0;
+  for (;;) {
+    const d = Atomics.load(c, C.DONE);
+    if (d >= count) return;
+    if (callerCanBlock && ++spins > CALLER_SPIN) Atomics.wait(c, C.DONE, d, 100);
+  }
+}
+
+/**
+ * Runs tasks[0] here and tasks[i] on worker i, concurrently; returns when every task is done. A task too
+ * long for a slot is sent over several rounds (each thread's calls still run in their order). An error
+ * in a worker is thrown here as an Error naming the worker.
+ */
+export function runParallel(tasks: Call[][]): void {
+  const n = Math.min(tasks.length, workers.length + 1);
+  if (tasks.length > n) throw new Error(`internal: ${tasks.length} tasks for ${workers.length + 1} threads`);
+  if (n <= 1) {
+    if (tasks.length === 1) runLocal(tasks[0]);
+    return;
+  }
+  const c = ctl!;
+  const next = new Array<number>(n).fill(0);
+  let pending = true;
+  while (pending) {
+    Atomics.store(c, C.DONE, 0);
+    for (let w = 1; w < n; w++) {
+      next[w] = encode(slots[w - 1], tasks[w], next[w]);
+      Atomics.add(c, C.WAKE + w, 1);
+      Atomics.notify(c, C.WAKE + w);
+    }
+    let localError: unknown = null;
+    try {
+      // The caller's own share runs in the first round.
+      if (next[0] === 0) runLocal(tasks[0]);
+      next[0] = tasks[0].length;
+    } catch (e) {
+      localError = e;
+      next[0] = tasks[0].length;
+    }
+    waitDone(n - 1);
+    const failed = Atomics.load(c, C.ERROR);
+    if (failed !== 0) {
+      let text = '';
+      for (let i = 0; i < message.length && message[i] !== 0; i++) text += String.fromCharCode(message[i]);
+      Atomics.store(c, C.ERROR, 0);
+      throw new Error(`simdnet: a kernel failed in worker thread ${failed - 1}: ${text}`);
+    }
+    if (localError) throw localError;
+    pending = false;
+    for (let w = 1; w < n; w++) if (next[w] < tasks[w].length) pending = true;
+  }
+}
