@@ -166,14 +166,16 @@ export function gradients(g: GradientTargets): void {
     }
     return;
   }
-  const tasks = splitRange(panels, byPanels).map(([p0, p1]) => {
+  // Each thread packs into its own buffer: threads run through the blocks at their own pace, and a block
+  // of another size (the last) would lay the panels out at other offsets in a shared one.
+  const tasks = splitRange(panels, byPanels).map(([p0, p1], t) => {
     const col = p0 * NR * 4;
     const n = Math.min(N, p1 * NR) - p0 * NR;
+    const packed = t === 0 ? packedDy : scratch(`gemm.packD${t}`, roundUp(n, NR) * block * 4);
     const calls: Call[] = [];
     for (let m0 = 0; m0 < M; m0 += block) {
       const r = Math.min(block, M - m0);
       const at = m0 * N * 4 + col;
-      const packed = packedDy + p0 * r * 32;
       const again = m0 > 0 ? 1 : 0;
       calls.push([
         'gemmPrepareGrad',

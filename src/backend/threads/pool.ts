@@ -53,10 +53,14 @@ function canBlockHere(): boolean {
   }
 }
 
+/**
+ * Node's worker_threads, also used in Deno (its web Worker cannot be unref'd, so an idle pool would keep a
+ * finished program alive); Bun's web Worker has unref and takes the Blob path like browsers.
+ */
 function nodeWorkerThreads(): any {
-  if (!g.process?.versions?.node || g.Deno || g.Bun) return null;
+  if (!g.process?.versions?.node || g.Bun) return null;
   try {
-    return g.process.getBuiltinModule?.('worker_threads') ?? null;
+    return g.process.getBuiltinModule?.('node:worker_threads') ?? null;
   } catch {
     return null;
   }
