@@ -17,8 +17,9 @@
 // (JavaScriptCore allocates better and runs 6x8 ~15% faster than 4x8; V8 is the runtime that matters.)
 import { madd } from './simd';
 
-const MR = 4;
-const NR = 8;
+/** Rows and columns of the micro-kernels' register tile; exported so the facade sizes its buffers by them. */
+export const MR: i32 = 4;
+export const NR: i32 = 8;
 
 // ---- partial rows (N not a multiple of 8) ----
 
@@ -144,28 +145,10 @@ export function gemmPackBT(dst: usize, s: usize, K: i32, N: i32, lds: i32): void
 }
 
 /**
- * Packs S [K, N] (row stride lds floats) into header-less panels of 8 columns, [panel][K][8], zero padded
- * past N: the B operand of gemmWeightGrad (the facade packs it with gemmPrepareGrad; this plain version
- * serves bench/quick-kernels.mjs).
- */
-export function gemmPackRows(dst: usize, s: usize, K: i32, N: i32, lds: i32): void {
-  const rowBytes = (<usize>lds) << 2;
-  for (let j = 0; j < N; j += NR) {
-    const n = min<i32>(NR, N - j);
-    let src = s + ((<usize>j) << 2);
-    for (let k = 0; k < K; k++) {
-      v128.store(dst, loadRowLo(src, n));
-      v128.store(dst, loadRowHi(src, n), 16);
-      src += rowBytes;
-      dst += 32;
-    }
-  }
-}
-
-/**
  * The output gradient made ready for the backward GEMMs in one pass over it: g = dy, masked to zero where
- * y <= 0 when y != 0 (a fused ReLU), is packed like gemmPackRows into `packed` (K = M, row stride N),
- * stored row-major at `rows` when rows != 0 (the A operand of dy · Wᵀ), and summed over m into sums[N]
+ * y <= 0 when y != 0 (a fused ReLU), is packed into `packed` as header-less panels of 8 columns,
+ * [panel][M][8], zero padded past N (the B operand of gemmWeightGrad; with rows = sums = y = 0 it only
+ * packs), stored row-major at `rows` when rows != 0 (the A operand of dy · Wᵀ), and summed over m into sums[N]
  * when sums != 0 (the bias gradient; accumulate != 0 adds to the sums there, so that a big dy can be
  * done in blocks of rows); sums run over m in order, as a column-sum pass would.
  * This replaced a mask pass, a column-sum pass and a packing pass (each reading all of dy): on the Keras
@@ -323,10 +306,16 @@ export function gemmIndirect(
 // ---- weight gradients ----
 
 /**
+ * Output rows per chunk that the facade passes to gemmWeightGrad as mChunk, and the unit of its blocks of
+ * rows (so sums add up in the same order whatever the block). An argument, so benchmarks can try others.
+ */
+export const WEIGHT_GRAD_CHUNK: i32 = 256;
+
+/**
  * dw[t * chans + c, n] (+)= sum over m < M of A_t[m][c] * D[m][n]: for every tap t, the product of the
- * transpose of the rows behind the indirection (chans floats each) with D, packed by gemmPackRows (K = M;
- * its panels are dStride bytes apart, so a block of rows of a bigger packed D can be passed). The 4 tile rows are 4 consecutive channels read at one pointer; in the last tile,
- * channels past `chans` re-read the last channel and are not stored. M is walked in chunks of mChunk so
+ * transpose of the rows behind the indirection (chans floats each) with D, packed by gemmPrepareGrad
+ * (K = M; its panels are dStride bytes apart, so a block of rows of a bigger packed D can be passed). The 4
+ * tile rows are 4 consecutive channels read at one pointer; in the last tile, channels past `chans` re-read the last channel and are not stored. M is walked in chunks of mChunk so
  * that the A and D rows of a chunk stay in cache while every tile passes over them; accumulate != 0 adds
  * to dw instead of overwriting it. (Moving a last partial tile back to end at the last channel, so that
  * it runs the full-tile loop and skips the rows already done, gained only 3-6% on LeNet's first layer,

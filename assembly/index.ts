@@ -12,3 +12,4 @@ export * from './activations';
 export * from './softmax';
 export * from './reduce';
 export * from './optimizers';
+export * from './transpose';

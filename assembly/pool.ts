@@ -1,9 +1,10 @@
 // Pooling kernels over NHWC images. Channels are contiguous in NHWC, so every kernel vectorises over
 // channels: f32x4 lanes are 4 neighbouring channels of one pixel, in blocks of 16 channels (4 registers)
 // while they last, then 4, then a tail (see "Channel tails"). Windows are clipped to the input (padding
-// cells are never read): max pooling ignores them and average pooling divides by the number of cells
-// inside the input. Full 2x2 windows, by far the most common, take a straight-line path: with few
-// channels the loop bookkeeping of the general path costs more than the loads and maxima themselves.
+// cells are never read): max pooling ignores them (padding with -Infinity) and average pooling divides by
+// the number of cells inside the input, or, with countPad, also counts the padded cells (PyTorch's
+// default). Full 2x2 windows, by far the most common, take a straight-line path: with few channels the
+// loop bookkeeping of the general path costs more than the loads and maxima themselves.
 //
 // Geometry arguments shared by the windowed kernels: the input is [n,h,w,c], the output [n,oh,ow,c], the
 // window ph x pw, the strides sh, sw, and padTop/padLeft the padding before the first row/column.
@@ -384,10 +385,15 @@ export function maxPool2dBackward(dy: usize, argmax: usize, dx: usize, ySize: i3
   return a;
 }
 
-/** y = sum over the window's cells inside the input / their number. */
+/**
+ * y = sum over the window's cells inside the input / their number, or with countPad / the number of the
+ * window's cells inside the input and its padding (PyTorch's count_include_pad; padBottom/padRight end the
+ * padding, which a ceil-mode window may reach past).
+ */
 export function avgPool2dForward(
   x: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
   ph: i32, pw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32,
+  padBottom: i32, padRight: i32, countPad: i32,
 ): void {
   const cell = (<usize>c) << 2;
   const row = (<usize>w) * cell;
@@ -398,12 +404,13 @@ export function avgPool2dForward(
       const top = oy * sh - padTop;
       const y0 = max(top, 0);
       const rows = min(top + ph, h) - y0;
+      const divRows = min(top + ph, h + padBottom) - top; // rows of the window inside input and padding
       for (let ox = 0; ox < ow; ox++) {
         const left = ox * sw - padLeft;
         const x0 = max(left, 0);
         const cols = min(left + pw, w) - x0;
         const first = image + (<usize>y0) * row + (<usize>x0) * cell;
-        const inv: f32 = <f32>1 / <f32>(rows * cols);
+        const inv: f32 = <f32>1 / <f32>(countPad ? divRows * (min(left + pw, w + padRight) - left) : rows * cols);
         const invv = f32x4.splat(inv);
         let ch = 0;
         for (; ch + 16 <= c; ch += 16) {
@@ -443,10 +450,11 @@ export function avgPool2dForward(
   }
 }
 
-/** dx = 0, then every cell of each window (inside the input) gets dy / (number of those cells). */
+/** dx = 0, then every cell of each window (inside the input) gets dy / (the forward's divisor). */
 export function avgPool2dBackward(
   dy: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
   ph: i32, pw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32,
+  padBottom: i32, padRight: i32, countPad: i32,
 ): void {
   const cell = (<usize>c) << 2;
   const row = (<usize>w) * cell;
@@ -458,12 +466,13 @@ export function avgPool2dBackward(
       const top = oy * sh - padTop;
       const y0 = max(top, 0);
       const rows = min(top + ph, h) - y0;
+      const divRows = min(top + ph, h + padBottom) - top; // rows of the window inside input and padding
       for (let ox = 0; ox < ow; ox++) {
         const left = ox * sw - padLeft;
         const x0 = max(left, 0);
         const cols = min(left + pw, w) - x0;
         const first = image + (<usize>y0) * row + (<usize>x0) * cell;
-        const inv: f32 = <f32>1 / <f32>(rows * cols);
+        const inv: f32 = <f32>1 / <f32>(countPad ? divRows * (min(left + pw, w + padRight) - left) : rows * cols);
         const invv = f32x4.splat(inv);
         let ch = 0;
         for (; ch + 16 <= c; ch += 16) {

@@ -1,5 +1,5 @@
 // Bench-only entry point: simdnet's public API plus the internals the bench (and tests/unit/threads) need.
-//  - withTape (src/engine.ts) lets the bench record one op's forward and then time that op's backward
+//  - withTape (src/core/engine.ts) lets the bench record one op's forward and then time that op's backward
 //    alone, without the forward that sn.grads would run every time.
 //  - wasmMemory (src/backend/wasm.ts) lets the bench check that simdnet and TF.js's wasm backend work in
 //    different WebAssembly memories.
@@ -8,6 +8,6 @@
 // bench/simdnet-bundle.mjs bundles this with the same esbuild settings as dist/simdnet.js, from the same
 // sources and the same build/*.wasm, so the code timed is the code shipped.
 export * from '../src/index.ts';
-export { withTape } from '../src/engine.ts';
+export { withTape } from '../src/core/engine.ts';
 export { wasmMemory } from '../src/backend/wasm.ts';
 export { runParallel } from '../src/backend/threads/pool.ts';

@@ -18,10 +18,9 @@ const args = process.argv.slice(2);
 const flavor = args.find((a) => a === 'relaxed' || a === 'plain') ?? 'relaxed';
 const reps = Number(args[args.indexOf('--reps') + 1]) || 15;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : '';
-// Knobs mirrored from the facade (src/ops/conv2d.ts, src/ops/matmul.ts); change here to try alternatives.
+// Knobs mirrored from the facade (src/ops/conv2d.ts, src/ops/gemm.ts); change here to try alternatives.
 const ROW_TAPS_BELOW_CIN = Number(process.env.ROW_TAPS_BELOW_CIN ?? 8);
 const BLOCK_BYTES = Number(process.env.BLOCK_BYTES ?? 256 * 1024);
-const WEIGHT_GRAD_CHUNK = Number(process.env.WEIGHT_GRAD_CHUNK ?? 256);
 
 await sn.ready({ simd: flavor });
 
@@ -31,6 +30,10 @@ const { instance } = await WebAssembly.instantiate(readFileSync(path.join(root, 
   env: { memory },
 });
 const k = instance.exports;
+// The micro-kernel's tile and the weight-gradient chunk, as the module exports them (the facade reads them too).
+const MR = k.MR.value;
+const NR = k.NR.value;
+const WEIGHT_GRAD_CHUNK = Number(process.env.WEIGHT_GRAD_CHUNK ?? k.WEIGHT_GRAD_CHUNK.value);
 let top = (k.heapBase() + 63) & ~63;
 function alloc(bytes) {
   const at = top;
@@ -44,7 +47,6 @@ function randomFill(at, n) {
   for (let i = 0; i < n; i++) v[i] = Math.random() * 2 - 1;
 }
 
-const MR = 4;
 const roundUp = (v, m) => Math.ceil(v / m) * m;
 
 function setupConv(s) {
@@ -73,38 +75,21 @@ function setupConv(s) {
   g.dw = alloc(K * cout * 4);
   g.zero = alloc(Math.max(tapLen, 8) * 4);
   g.ind = alloc(taps * mPad * 4);
-  g.packed = alloc(roundUp(cout, 8) * (K + 1) * 4);
-  g.packedWT = alloc(roundUp(K, 8) * (cout + 1) * 4);
-  g.packedD = alloc(roundUp(cout, 8) * M * 4);
+  g.packed = alloc(roundUp(cout, NR) * (K + 1) * 4);
+  g.packedWT = alloc(roundUp(K, NR) * (cout + 1) * 4);
+  g.packedD = alloc(roundUp(cout, NR) * M * 4);
   g.rows = Math.min(mPad, Math.max(MR, Math.floor(BLOCK_BYTES / (K * 4) / MR) * MR));
   g.col = alloc(g.rows * K * 4);
   g.dyRows = alloc(mPad * 4);
   return g;
 }
 
+// As src/ops/conv2d.ts's indirectionArgs: row taps read one kernel row (kw = dw = 1) per tap.
 const indirection = (g) =>
-  g.rowTaps
-    ? k.convIndirection(g.ind, g.x, g.zero, g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, 1, 1, 1, 1, 1, g.pt, 0, g.mPad)
-    : k.convIndirection(
-        g.ind,
-        g.x,
-        g.zero,
-        g.n,
-        g.h,
-        g.w,
-        g.cin,
-        g.oh,
-        g.ow,
-        g.kh,
-        g.kw,
-        1,
-        1,
-        1,
-        1,
-        g.pt,
-        g.pl,
-        g.mPad,
-      );
+  k.convIndirection(
+    ...[g.ind, g.x, g.zero, g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.rowTaps ? 1 : g.kw],
+    ...[1, 1, 1, 1, g.pt, g.rowTaps ? 0 : g.pl, g.mPad],
+  );
 
 function convForward(g) {
   k.gemmPackB(g.packed, g.wt, g.K, g.N, g.N, 0);
@@ -113,9 +98,9 @@ function convForward(g) {
 }
 
 function convWeightGrad(g) {
-  k.gemmPackRows(g.packedD, g.dy, g.M, g.N, g.N);
+  k.gemmPrepareGrad(g.packedD, 0, 0, g.dy, 0, g.M, g.N, 0, g.N); // pack only: no mask, rows or sums
   indirection(g);
-  k.gemmWeightGrad(g.ind, g.mPad, g.taps, g.tapLen, g.M, g.packedD, g.M * 32, g.N, g.dw, WEIGHT_GRAD_CHUNK, 0, g.N);
+  k.gemmWeightGrad(g.ind, g.mPad, g.taps, g.tapLen, g.M, g.packedD, g.M * NR * 4, g.N, g.dw, WEIGHT_GRAD_CHUNK, 0, g.N);
 }
 
 function convInputGrad(g) {
@@ -237,8 +222,8 @@ for (const s of matShapes) {
   randomFill(dc, m * n);
   const da = alloc(m * K * 4);
   const db = alloc(K * n * 4);
-  const packed = alloc(roundUp(Math.max(n, K), 8) * (Math.max(n, K) + 1) * 4);
-  const packedD = alloc(roundUp(n, 8) * m * 4);
+  const packed = alloc(roundUp(Math.max(n, K), NR) * (Math.max(n, K) + 1) * 4);
+  const packedD = alloc(roundUp(n, NR) * m * 4);
   const rows = alloc(roundUp(m, MR) * 4);
   const mPad = roundUp(m, MR);
   const tf = time(() => {
@@ -252,9 +237,9 @@ for (const s of matShapes) {
     k.gemmIndirect(rows, mPad, 1, n, packed, da, K, m, K, 0);
   });
   const tdb = time(() => {
-    k.gemmPackRows(packedD, dc, m, n, n);
+    k.gemmPrepareGrad(packedD, 0, 0, dc, 0, m, n, 0, n);
     k.gemmRowPointers(rows, a, K * 4, m, mPad, a);
-    k.gemmWeightGrad(rows, mPad, 1, K, m, packedD, m * 32, n, db, WEIGHT_GRAD_CHUNK, 0, n);
+    k.gemmWeightGrad(rows, mPad, 1, K, m, packedD, m * NR * 4, n, db, WEIGHT_GRAD_CHUNK, 0, n);
   });
   const ta = sn.randomNormal([m, K], { seed: 3 });
   const tb = sn.randomNormal([K, n], { seed: 4 });

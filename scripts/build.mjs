@@ -1,32 +1,86 @@
 // Builds the WASM binaries (plain SIMD and relaxed SIMD, each also as a shared-memory build for threads),
-// bundles the TypeScript facade with them inlined (so one import works in Node, Deno, Bun and browsers), and
-// emits .d.ts files.
+// bundles the TypeScript facade with them inlined (so one import works in Node, Deno, Bun and browsers) as an ES module and as CommonJS
+// (for `require` on every Node version in `engines`), and bundles the type declarations into one file.
+// Usage: node scripts/build.mjs [--no-types]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
+import { writeKernelTypes } from './kernel-types.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
 mkdirSync(path.join(root, 'build'), { recursive: true });
-for (const target of ['plain', 'relaxed', 'plain-threads', 'relaxed-threads'])
-  run(bin('asc'), ['assembly/index.ts', '--target', target]);
+// The plain build also emits asc's typings of the exports, from which the kernel declaration is generated.
+run(bin('asc'), ['assembly/index.ts', '--target', 'plain', '--bindings', 'raw']);
+run(bin('asc'), ['assembly/index.ts', '--target', 'relaxed']);
+const declaration = path.join(root, 'src/backend/kernels.generated.ts');
+if (await writeKernelTypes(path.join(root, 'build/simdnet-plain.d.ts'), declaration)) {
+  console.log(`build: assembly/ exports changed; rewrote ${path.relative(root, declaration)} (commit it)`);
+}
+// The same kernels over a shared, imported memory with a maximum, for worker threads (src/backend/threads/).
+for (const target of ['plain-threads', 'relaxed-threads']) run(bin('asc'), ['assembly/index.ts', '--target', target]);
 
-await esbuild.build({
+const common = {
   entryPoints: [path.join(root, 'src/index.ts')],
-  outfile: path.join(root, 'dist/simdnet.js'),
   bundle: true,
-  format: 'esm',
-  platform: 'neutral',
   target: 'es2022',
   loader: { '.wasm': 'binary' },
   sourcemap: true,
   logLevel: 'warning',
+};
+await esbuild.build({ ...common, outfile: path.join(root, 'dist/simdnet.js'), format: 'esm', platform: 'neutral' });
+// CommonJS has no import.meta: the bundle's own location comes from __filename instead.
+await esbuild.build({
+  ...common,
+  outfile: path.join(root, 'dist/simdnet.cjs'),
+  format: 'cjs',
+  platform: 'node',
+  define: { 'import.meta.url': '__simdnetBundleUrl' },
+  banner: { js: 'var __simdnetBundleUrl = require("url").pathToFileURL(__filename).href;' },
+});
+
+// simdnet/onnx: its own file, with simdnet itself left as the external import 'simdnet', so that an app
+// gets one copy of the kernels and one WebAssembly memory whichever entry it imports first.
+const coreAsExternal = {
+  name: 'core-as-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}src${path.sep}onnx${path.sep}`)
+        ? { path: 'simdnet', external: true }
+        : undefined,
+    );
+  },
+};
+await esbuild.build({
+  entryPoints: [path.join(root, 'src/onnx/index.ts')],
+  outfile: path.join(root, 'dist/onnx.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  sourcemap: true,
+  logLevel: 'warning',
+  plugins: [coreAsExternal],
 });
 
 if (!process.argv.includes('--no-types')) {
-  run(bin('tsc'), ['-p', 'tsconfig.json']);
+  // One declaration file with no relative imports resolves the same under every moduleResolution
+  // (node16 needs extensions on relative imports, which tsc's per-file output lacks); the .d.cts copy
+  // types `require` for TypeScript's node16 mode.
+  rmSync(path.join(root, 'dist/types'), { recursive: true, force: true });
+  const types = path.join(root, 'dist/simdnet.d.ts');
+  run(bin('dts-bundle-generator'), [
+    '--silent',
+    '--no-banner',
+    '--project',
+    'tsconfig.json',
+    '-o',
+    types,
+    'src/index.ts',
+  ]);
+  copyFileSync(types, path.join(root, 'dist/simdnet.d.cts'));
 }

@@ -2,11 +2,11 @@
 export { ready, backendInfo } from './backend/wasm.js';
 export { dispose } from './backend/dispose.js';
 export type { ReadyOptions, BackendInfo, SimdFlavor } from './backend/wasm.js';
-export { Tensor, memory } from './tensor.js';
-export type { DType } from './tensor.js';
-export { tidy, keep } from './engine.js';
-export { tensor, scalar, zeros, ones, fill, randomNormal, randomUniform } from './creation.js';
-export { Variable, variable } from './variable.js';
+export { Tensor, memory } from './core/tensor.js';
+export type { DType } from './core/tensor.js';
+export { tidy, keep } from './core/engine.js';
+export { tensor, scalar, zeros, ones, fill, randomNormal, randomUniform } from './core/creation.js';
+export { Variable, variable } from './core/variable.js';
 export { grads, valueAndGrads, variableGrads } from './autograd/grads.js';
 export * from './ops/index.js';
 export { train } from './optimizers/index.js';
@@ -22,12 +22,13 @@ export type {
   DenseArgs,
   DropoutArgs,
   ActivationName,
+  PermuteArgs,
 } from './layers/index.js';
-export { initializers } from './initializers.js';
-export type { Initializer } from './initializers.js';
-export { losses } from './losses.js';
-export type { LossFunction } from './losses.js';
-export { metrics } from './metrics.js';
+export { initializers } from './layers/initializers.js';
+export type { Initializer } from './layers/initializers.js';
+export { losses } from './training/losses.js';
+export type { LossFunction } from './training/losses.js';
+export { metrics } from './training/metrics.js';
 export { sequential, Sequential } from './models/index.js';
 export type { SequentialArgs, CompileArgs, SummaryOptions, SequentialConfig } from './models/index.js';
 export { History } from './training/index.js';

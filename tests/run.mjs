@@ -1,6 +1,7 @@
 // Runs every test suite and ends with one line, "N passed, N failed", counting every test:
 //  - tests/unit: uvu, once per kernel build (relaxed SIMD and plain SIMD);
 //  - tests/integration: uvu, once (training runs; slower);
+//  - tests/package: npm pack, installed into an empty project, used from Node, TypeScript, Deno, Bun, Chromium;
 //  - tests/runtimes/run-*.mjs: smoke tests in Deno, Bun and headless Chromium.
 // Each suite runs in its own process; a crash counts as a failure of that suite.
 import { spawnSync } from 'node:child_process';
@@ -27,6 +28,8 @@ const suites = [
 if (existsSync(path.join(root, 'tests/integration'))) {
   suites.push({ name: 'integration', cmd: [process.execPath, uvu, 'tests/integration', '.test.mjs$'], env: {} });
 }
+// The packed tarball installed into an empty project and used by every kind of consumer.
+suites.push({ name: 'package', cmd: [process.execPath, uvu, 'tests/package', '.test.mjs$'], env: {} });
 for (const f of existsSync(path.join(root, 'tests/runtimes'))
   ? readdirSync(path.join(root, 'tests/runtimes')).sort()
   : []) {

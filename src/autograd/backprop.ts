@@ -1,9 +1,9 @@
 // Reverse-mode differentiation over a recorded tape (micrograd's algorithm on tensors): walk the entries
 // backwards, hand each op the gradients of its outputs, and add up the gradients of its inputs.
-import type { TapeEntry, Tracked } from '../engine.js';
-import { Tensor, copyOf } from '../tensor.js';
+import type { TapeEntry, Tracked } from '../core/engine.js';
+import { Tensor, copyOf } from '../core/tensor.js';
 import { kernels } from '../backend/wasm.js';
-import { zeros } from '../creation.js';
+import { zeros } from '../core/creation.js';
 
 /** Returns the gradient of `y` (seeded with `dy`) for every tensor in `wanted` that the tape reaches. */
 export function backprop(entries: TapeEntry[], y: Tensor, dy: Tensor, wanted: Set<number>): Map<number, Tensor> {

@@ -1,10 +1,10 @@
 // The public gradient API, with TF.js's semantics: grads, valueAndGrads and variableGrads.
-import { Tensor } from '../tensor.js';
-import { tidy, withTape } from '../engine.js';
-import { ones, zeros } from '../creation.js';
+import { Tensor } from '../core/tensor.js';
+import { tidy, withTape } from '../core/engine.js';
+import { ones, zeros } from '../core/creation.js';
 import { checkSameShape, checkTensor, describe } from '../util/validate.js';
 import { backprop } from './backprop.js';
-import { Variable, trainableVariables } from '../variable.js';
+import { Variable, trainableVariables } from '../core/variable.js';
 
 type Fn = (...xs: Tensor[]) => Tensor;
 

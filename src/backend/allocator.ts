@@ -15,7 +15,6 @@ let initialised = false;
 let top = 0; // first byte never handed out
 const free: Block[] = []; // sorted by offset, never adjacent (merged)
 const live = new Map<number, number>(); // offset -> size
-let liveBytes = 0;
 
 function init(): void {
   if (initialised) return;
@@ -59,7 +58,6 @@ export function allocate(bytes: number): number {
         b.size -= size;
       }
       live.set(offset, size);
-      liveBytes += size;
       return offset;
     }
   }
@@ -73,7 +71,6 @@ export function allocate(bytes: number): number {
   ensureCapacity(offset + size);
   top = offset + size;
   live.set(offset, size);
-  liveBytes += size;
   return offset;
 }
 
@@ -82,7 +79,6 @@ export function release(offset: number): void {
   const size = live.get(offset);
   if (size === undefined) throw new Error(`internal: release of unknown block at ${offset}`);
   live.delete(offset);
-  liveBytes -= size;
   // Binary search for the insertion point.
   let lo = 0;
   let hi = free.length;
@@ -112,8 +108,4 @@ export function release(offset: number): void {
     top = last.offset;
     free.pop();
   }
-}
-
-export function allocatorStats(): { liveBlocks: number; liveBytes: number; freeBlocks: number; top: number } {
-  return { liveBlocks: live.size, liveBytes, freeBlocks: free.length, top };
 }

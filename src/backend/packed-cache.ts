@@ -1,10 +1,15 @@
 // Packed weight panels, cached per (weights, bias) pair. Tensors are immutable except Variables, whose
 // `version` goes up whenever an optimizer or assign() changes them; so a pack is reused while both ids and
 // versions match, repacked in place when a version moved (every training step), and freed when either
-// tensor is disposed. Inference (predict, small batches) then packs each layer's weights once; training
-// repacks into the same block and allocates nothing.
+// tensor is disposed (the GEMM driver, src/ops/gemm.ts, forwards disposals here). Inference (predict, small
+// batches) then packs each layer's weights once; training repacks into the same block and allocates nothing.
 import { allocate, release } from './allocator.js';
-import { onDispose, type Tracked } from '../engine.js';
+
+/** What the cache needs of a tensor: its id, and its version if it is a Variable. */
+interface Source {
+  readonly id: number;
+  readonly version?: number;
+}
 
 interface Entry {
   key: string;
@@ -17,28 +22,29 @@ interface Entry {
 const entries = new Map<string, Entry>();
 const byTensor = new Map<number, Set<string>>();
 
-function versionOf(t: Tracked): number {
-  return (t as unknown as { version?: number }).version ?? 0;
+function versionOf(t: Source): number {
+  return t.version ?? 0;
 }
 
-onDispose((t) => {
-  const keys = byTensor.get(t.id);
+/** Frees every pack made from tensor `id` (called when that tensor is disposed). */
+export function forgetPacksOf(id: number): void {
+  const keys = byTensor.get(id);
   if (!keys) return;
-  byTensor.delete(t.id);
+  byTensor.delete(id);
   for (const key of keys) {
     const e = entries.get(key);
     if (!e) continue;
     entries.delete(key);
     release(e.offset);
-    for (const id of e.ids) if (id !== t.id) byTensor.get(id)?.delete(key);
+    for (const other of e.ids) if (other !== id) byTensor.get(other)?.delete(key);
   }
-});
+}
 
 /**
  * The offset of `kind`'s packing of `tensors` (bytes long), calling `pack(offset)` only when there is no
  * up-to-date one.
  */
-export function cachedPack(kind: string, tensors: Tracked[], bytes: number, pack: (offset: number) => void): number {
+export function cachedPack(kind: string, tensors: Source[], bytes: number, pack: (offset: number) => void): number {
   const key = `${kind}:${tensors.map((t) => t.id).join(',')}`;
   const versions = tensors.map(versionOf).join(',');
   let e = entries.get(key);
@@ -56,10 +62,4 @@ export function cachedPack(kind: string, tensors: Tracked[], bytes: number, pack
   e.versions = versions;
   pack(e.offset);
   return e.offset;
-}
-
-export function packedCacheStats(): { entries: number; bytes: number } {
-  let bytes = 0;
-  for (const e of entries.values()) bytes += e.bytes;
-  return { entries: entries.size, bytes };
 }

@@ -15,9 +15,3 @@ export function scratch(slot: string, bytes: number): number {
   slots.set(slot, { offset, bytes: size });
   return offset;
 }
-
-/** Frees every scratch block (for tests that check memory returns to its start). */
-export function releaseScratch(): void {
-  for (const s of slots.values()) release(s.offset);
-  slots.clear();
-}

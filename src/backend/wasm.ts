@@ -1,3 +1,4 @@
+/// <reference path="../wasm.d.ts" />
 // Instantiates one of the two kernel builds into a WebAssembly.Memory that the facade owns.
 // The module imports its memory, so every tensor lives in one memory the allocator manages, and the
 // kernels (built with --runtime stub) never allocate: they only take pointers and sizes.
@@ -8,10 +9,22 @@ import relaxedThreadsBytes from '../../build/simdnet-relaxed-threads.wasm';
 import { CONTROL_BYTES } from './threads/control.js';
 import { attachPool, setLocalKernels, threadsBlocker, threadsInUse, useThreads } from './threads/pool.js';
 
-export type SimdFlavor = 'relaxed' | 'plain';
+import { KERNEL_ARITY, KERNEL_CONSTANT_NAMES, type KernelConstants, type Kernels } from './kernels.generated.js';
 
-/** Every kernel export takes and returns plain numbers (pointers, sizes, scalars). */
-export type Kernels = Record<string, (...args: number[]) => number>;
+export type { Kernels, KernelConstants };
+
+/**
+ * The arguments of kernel `K` after its first `skip` (the pointers), as a labelled tuple: the return type of
+ * a geometry builder, so that a kernel gaining or losing an argument fails to compile at the builder.
+ */
+export type KernelArgs<K extends keyof Kernels, skip extends number> = Drop<Parameters<Kernels[K]>, skip>;
+type Drop<T extends unknown[], N extends number, D extends unknown[] = []> = D['length'] extends N
+  ? T
+  : T extends [unknown, ...infer R]
+    ? Drop<R, N, [...D, unknown]>
+    : [];
+
+export type SimdFlavor = 'relaxed' | 'plain';
 
 export interface BackendInfo {
   simd: SimdFlavor;
@@ -39,13 +52,14 @@ export interface ReadyOptions {
 const PAGE = 65536;
 
 let kernelsRef: Kernels | null = null;
+let constantsRef: Readonly<KernelConstants> | null = null;
 let memoryRef: WebAssembly.Memory | null = null;
 let flavorRef: SimdFlavor | null = null;
 let heapBaseRef = 0;
 let pending: Promise<void> | null = null;
 let threadsAsked = 1;
 let threadsReason: string | undefined;
-/** The highest number of threads 'auto' picks (measured: see bench/RESULTS.md). */
+/** The highest number of threads 'auto' picks. */
 const AUTO_MAX_THREADS = 8;
 /** Largest shared memory asked for first, then smaller ones (a 32-bit browser may not reserve 4 GB). */
 const SHARED_MAX_PAGES = [65536, 32768, 16384];
@@ -83,6 +97,31 @@ function relaxedSupported(): boolean {
   }
 }
 
+/**
+ * The module's exports as the generated declaration describes them. A module built from other sources than
+ * the declaration (a stale build/ or dist/) fails here, naming the first export that differs, rather than
+ * running kernels with shifted arguments.
+ */
+function bind(exports: WebAssembly.Exports, flavor: SimdFlavor): { kernels: Kernels; constants: KernelConstants } {
+  const mismatch = (what: string): never => {
+    throw new Error(
+      `ready: the '${flavor}' WASM build does not match src/backend/kernels.generated.ts: ${what}; rebuild (npm run build)`,
+    );
+  };
+  for (const [name, arity] of Object.entries(KERNEL_ARITY)) {
+    const f = exports[name];
+    if (typeof f !== 'function') mismatch(`kernel '${name}' is missing`);
+    else if (f.length !== arity) mismatch(`kernel '${name}' takes ${f.length} arguments, not ${arity}`);
+  }
+  const constants = {} as KernelConstants;
+  for (const name of KERNEL_CONSTANT_NAMES) {
+    const g = exports[name];
+    if (!(g instanceof WebAssembly.Global)) mismatch(`constant '${name}' is missing`);
+    else constants[name] = g.value as number;
+  }
+  return { kernels: exports as unknown as Kernels, constants: Object.freeze(constants) };
+}
+
 function availableCores(): number {
   try {
     const os = g.process?.versions?.node && !g.Deno && !g.Bun ? g.process.getBuiltinModule?.('os') : null;
@@ -105,6 +144,10 @@ function sharedMemory(): WebAssembly.Memory {
   throw last;
 }
 
+/**
+ * Instantiates the build in a plain memory for one thread, or, for more, the thread build in a shared memory
+ * with a pool of workers over it (src/backend/threads/); if that cannot be had, one thread and the reason.
+ */
 async function instantiate(flavor: SimdFlavor, threads: number): Promise<void> {
   let shared = false;
   let reason: string | null = null;
@@ -130,16 +173,17 @@ async function instantiate(flavor: SimdFlavor, threads: number): Promise<void> {
       : plainBytes;
   const module = await WebAssembly.compile(bytes);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const k = instance.exports as unknown as Kernels;
-  setLocalKernels(k);
-  let base = (k.heapBase() + 63) & ~63;
+  const { kernels, constants } = bind(instance.exports, flavor);
+  setLocalKernels(kernels);
+  let base = (kernels.heapBase() + 63) & ~63;
   if (shared) {
     // The control block of the worker pool sits below the allocator's heap.
-    attachPool({ memory, module, bytes, control: base, kernels: k });
+    attachPool({ memory, module, bytes, control: base, kernels });
     base = (base + CONTROL_BYTES + 63) & ~63;
     reason = await useThreads(threads);
   }
-  kernelsRef = k;
+  kernelsRef = kernels;
+  constantsRef = constants;
   memoryRef = memory;
   flavorRef = flavor;
   heapBaseRef = base;
@@ -207,12 +251,13 @@ export function kernels(): Kernels {
   return kernelsRef ?? notReady();
 }
 
-export function wasmMemory(): WebAssembly.Memory {
-  return memoryRef ?? notReady();
+/** The constants the kernels export (tile sizes and the like), for the facade to size buffers by. */
+export function kernelConstants(): Readonly<KernelConstants> {
+  return constantsRef ?? notReady();
 }
 
-export function isReady(): boolean {
-  return kernelsRef !== null;
+export function wasmMemory(): WebAssembly.Memory {
+  return memoryRef ?? notReady();
 }
 
 /** First byte the allocator may hand out (everything below belongs to the module's static data). */

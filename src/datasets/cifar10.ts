@@ -1,14 +1,21 @@
 // CIFAR-10, binary version (cifar-10-batches-bin): 32x32 colour images of 10 classes. Each file is a run
 // of 3073-byte records: one label byte, then the 1024 red, 1024 green and 1024 blue bytes of the image,
 // each plane row-major. simdnet is channels-last, so the planes are interleaved while converting.
-import { empty, type Tensor } from '../tensor.js';
+import { empty, type Tensor } from '../core/tensor.js';
 import { f32, i32 } from '../backend/views.js';
 import { hasFileSystem } from '../util/fs.js';
-import { asBytes, sourceBytes, type FileSource } from './idx.js';
-import { candidateDirs, locate, DATA_ENV } from './locate.js';
+import { asBytes, sourceBytes, type FileSource } from './files.js';
+import { candidateDirs, locate, notFoundError, DATA_ENV } from './locate.js';
 import { checkLabels, pixelTable, type Normalize } from './pixels.js';
-import { checkBoolean, checkLimit, makeDataset, type Dataset, type DatasetFor, type Split } from './types.js';
-import { checkOptions, notFoundError } from './idx-loader.js';
+import {
+  checkBoolean,
+  checkLimit,
+  checkOptions,
+  makeDataset,
+  type Dataset,
+  type DatasetFor,
+  type Split,
+} from './types.js';
 
 const SIDE = 32;
 const PLANE = SIDE * SIDE;

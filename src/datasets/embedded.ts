@@ -1,4 +1,5 @@
-// Files shipped inside the package (the Fashion-MNIST subset), located relative to the bundle itself:
+// Files shipped beside the bundle in the repository (the Fashion-MNIST subset), located relative to the
+// bundle itself (the npm package leaves them out):
 // on a file: URL (Node, Bun, Deno) they are read from disk, on an http(s): URL (a browser loading the
 // bundle from a server) they are fetched from beside it.
 import { fileExists, readFileBytes } from '../util/fs.js';
@@ -24,8 +25,9 @@ export async function readShippedFiles(base: URL, names: readonly string[], fn: 
     const missing = names.filter((n) => !fileExists(dir + n));
     if (missing.length > 0) {
       throw new Error(
-        `${fn}: the embedded subset is missing from ${dir} (${missing.join(', ')} not found); it ships in the package's data/ directory: ` +
-          'was the package installed without it, or bundled into another file? Pass { dir } or use fromBytes() instead',
+        `${fn}: the embedded subset is missing from ${dir} (${missing.join(', ')} not found). It ships with the simdnet ` +
+          "repository (data/fashion-mnist-subset), not with the npm package, which stays small for every user's " +
+          'node_modules: pass { dir } with the IDX files, set $SIMDNET_DATA, or use fromBytes() instead',
       );
     }
     return names.map((n) => readFileBytes(dir + n));

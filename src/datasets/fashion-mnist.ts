@@ -3,15 +3,14 @@
 // machine without the full data set.
 import { DATA_ENV } from './locate.js';
 import {
-  checkOptions,
   fromBytes,
   loadFromDisk,
   loadShipped,
   type IdxDatasetLoader,
   type IdxLoaderConfig,
   type IdxLoadOptions,
-} from './idx-loader.js';
-import { checkBoolean, type Dataset, type DatasetFor } from './types.js';
+} from './mnist-family-loader.js';
+import { checkBoolean, checkOptions, type Dataset, type DatasetFor } from './types.js';
 import type { IdxReadOptions } from './mnist-family.js';
 
 /** Where Debian's package `dataset-fashion-mnist` installs the files. */
@@ -61,7 +60,7 @@ const config: IdxLoaderConfig = {
     `To get them: on Debian or Ubuntu, \`apt-get install dataset-fashion-mnist\` (installs them into ${DEBIAN_FASHION_MNIST_DIR}, where this looks by default);`,
     'or download the four .gz files of the Fashion-MNIST project (zalandoresearch/fashion-mnist on GitHub) into a directory',
     `and pass it as { dir } or set ${DATA_ENV} to it.`,
-    `For a quick try without them, { embedded: true } (or { fallbackToEmbedded: true }) loads the subset shipped with simdnet (${EMBEDDED_SUBSET.train} training and ${EMBEDDED_SUBSET.test} test images).`,
+    `For a quick try without them, { embedded: true } (or { fallbackToEmbedded: true }) loads the subset in the simdnet repository (${EMBEDDED_SUBSET.train} training and ${EMBEDDED_SUBSET.test} test images).`,
   ],
 };
 

@@ -1,9 +1,7 @@
 // The IDX format of the MNIST family: a 4-byte magic number (two zero bytes, a type code, the number of
 // dimensions), one big-endian uint32 per dimension, then the values in row-major order. Only unsigned
 // bytes (type 0x08) occur in these data sets, so only they are read; anything else is reported rather
-// than misread.
-import { gunzip, isGzip, readFileBytes } from '../util/fs.js';
-
+// than misread. This file is the only one that knows the format; reading files is files.ts.
 /** A parsed IDX file: its dimensions and its values (a view into the file's bytes, not a copy). */
 export interface IdxArray {
   dims: number[];
@@ -73,47 +71,4 @@ function magicHint(magic: number): string {
   if (rank === 1) return ' (a label file: 1 dimension)';
   if (rank === 3) return ' (an image file: 3 dimensions)';
   return ` (${rank} dimensions)`;
-}
-
-/** Gunzips `bytes` if they start with the gzip signature; otherwise returns them unchanged. */
-export async function maybeGunzip(bytes: Uint8Array, name: string): Promise<Uint8Array> {
-  if (!isGzip(bytes)) return bytes;
-  try {
-    return await gunzip(bytes);
-  } catch (e) {
-    throw new Error(
-      `${name}: could not decompress gzip data (a truncated or corrupt .gz file?): ${(e as Error).message}`,
-    );
-  }
-}
-
-/** A data file given either as bytes (browsers, fromBytes) or as a path to read. */
-export interface FileSource {
-  name: string;
-  bytes?: Uint8Array;
-  path?: string;
-}
-
-/** The file's bytes, read from its path if needed and gunzipped if they are gzip data. */
-export async function sourceBytes(src: FileSource, fn: string): Promise<Uint8Array> {
-  const label = `${fn}: ${src.name}`;
-  let raw = src.bytes;
-  if (raw === undefined) {
-    try {
-      raw = readFileBytes(src.path!);
-    } catch (e) {
-      throw new Error(`${label}: could not read the file: ${(e as Error).message}`);
-    }
-  }
-  return maybeGunzip(raw, label);
-}
-
-/** Accepts the byte containers a caller is likely to have: Uint8Array, any typed array view, ArrayBuffer. */
-export function asBytes(value: unknown, arg: string, fn: string): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  const got =
-    value === null ? 'null' : value === undefined ? 'undefined' : ((value as object).constructor?.name ?? typeof value);
-  throw new Error(`${fn}: '${arg}' must be a Uint8Array or an ArrayBuffer with the file's bytes; got ${got}`);
 }

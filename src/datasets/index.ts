@@ -7,6 +7,6 @@ export const datasets = { fashionMnist, mnist, cifar10 };
 
 export type { Dataset, DatasetFor, Split, Limit, Normalize } from './types.js';
 export type { IdxBytes, IdxReadOptions } from './mnist-family.js';
-export type { IdxDatasetLoader, IdxLoadOptions } from './idx-loader.js';
+export type { IdxDatasetLoader, IdxLoadOptions } from './mnist-family-loader.js';
 export type { FashionMnistLoader, FashionMnistLoadOptions } from './fashion-mnist.js';
 export type { Cifar10Loader, Cifar10LoadOptions, Cifar10Bytes } from './cifar10.js';

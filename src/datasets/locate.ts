@@ -73,3 +73,12 @@ export function locate(
   }
   return { found: false, notes };
 }
+
+/** The error thrown when no directory had the files: every place tried, and how to get the files. */
+export function notFoundError(fn: string, title: string, names: string[], notes: string[], howToGet: string[]): Error {
+  return new Error(
+    `${fn}: could not find the ${title} files (${names.join(', ')}; each may be gzipped, with .gz). Looked in, in this order:\n` +
+      notes.map((n) => `  - ${n}\n`).join('') +
+      howToGet.join('\n'),
+  );
+}

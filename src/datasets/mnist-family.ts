@@ -1,7 +1,8 @@
 // MNIST and Fashion-MNIST share one format: four IDX files, 28x28 grey images and labels 0..9. This file
 // turns those files (found on disk or handed over as bytes) into tensors; mnist.ts and fashion-mnist.ts
 // only say where to look and what the classes are called.
-import { asBytes, parseIdx, sourceBytes, type FileSource } from './idx.js';
+import { parseIdx } from './idx.js';
+import { asBytes, sourceBytes, type FileSource } from './files.js';
 import { checkLabels, imagesFromBytes, labelsFromBytes, pixelTable, type Normalize } from './pixels.js';
 import { checkBoolean, checkLimit, makeDataset, type Dataset, type Split } from './types.js';
 

@@ -1,6 +1,6 @@
 // MNIST (handwritten digits, LeCun, Cortes and Burges): the same IDX files as Fashion-MNIST.
 import { DATA_ENV } from './locate.js';
-import { makeIdxLoader, type IdxDatasetLoader } from './idx-loader.js';
+import { makeIdxLoader, type IdxDatasetLoader } from './mnist-family-loader.js';
 
 /**
  * MNIST: 60,000 training and 10,000 test images of handwritten digits, 28x28 grey.

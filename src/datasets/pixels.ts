@@ -2,7 +2,7 @@
 // channel's mapping is computed once into a 256-entry table and every pixel is a table look-up: the cost
 // is the same whatever the normalisation, and the values are exactly what torchvision's
 // ToTensor() + Normalize(mean, std) produce in float32.
-import { empty, type Tensor } from '../tensor.js';
+import { empty, type Tensor } from '../core/tensor.js';
 import { f32, i32 } from '../backend/views.js';
 
 /**

@@ -1,5 +1,5 @@
 // The shapes shared by every data set loader.
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import type { Normalize } from './pixels.js';
 
 export type { Normalize };
@@ -92,4 +92,23 @@ export function checkBoolean(value: unknown, name: string, fn: string, fallback:
   if (typeof value !== 'boolean')
     throw new Error(`${fn}: option '${name}' must be true or false; got ${JSON.stringify(value)}`);
   return value;
+}
+
+/** A loader's options object (undefined: none), checked for unknown keys and a well-formed 'dir'. */
+export function checkOptions(options: unknown, allowed: readonly string[], fn: string): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new Error(
+      `${fn}: argument 'options' must be an object; got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key))
+      throw new Error(`${fn}: unknown option '${key}'; the options are ${allowed.join(', ')}`);
+  }
+  const dir = (options as Record<string, unknown>).dir;
+  if (dir !== undefined && (typeof dir !== 'string' || dir.length === 0)) {
+    throw new Error(`${fn}: option 'dir' must be a non-empty string (a directory); got ${JSON.stringify(dir)}`);
+  }
+  return options as Record<string, unknown>;
 }

@@ -2,7 +2,7 @@
 // float32, integer and boolean types int32. Decoders read little-endian bytes (the safetensors byte
 // order) and write into WASM memory through 32-bit views, so F32/I32 and the exact widenings (F16, BF16,
 // F8) keep every bit, NaN payloads and -0 included.
-import type { DType } from '../tensor.js';
+import type { DType } from '../core/tensor.js';
 
 export interface SafetensorsDType {
   /** Bytes per element. */

@@ -1,5 +1,4 @@
 // sn.io: reading and writing weights and models.
-import './model-methods.js'; // model.save() and model.loadWeights()
 export { readSafetensors, readSafetensorsHeader, writeSafetensors } from './safetensors.js';
 export type { NamedTensors, SafetensorsEntry, SafetensorsHeader } from './safetensors.js';
 export { fromPyTorchLayout, toPyTorchLayout } from './pytorch-layout.js';

@@ -2,7 +2,7 @@
 // simdnet's own (weights.safetensors from model.save) or a PyTorch state_dict saved with
 // safetensors.torch.save_file. Everything is read, matched, converted and checked first; only then do
 // the weights change, so a mismatch leaves the model as it was.
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../core/tensor.js';
 import type { Sequential } from '../models/sequential.js';
 import type { Layer } from '../layers/layer.js';
 import { describe, fmtShape } from '../util/validate.js';

@@ -2,11 +2,11 @@
 // directory (Node, Deno, Bun) or as the in-memory pair { config, weights } that a browser can keep in
 // IndexedDB. A loaded model predicts bit-identically and, when it was compiled with a built-in loss, comes
 // back compiled with its optimizer's configuration and state, ready to go on training.
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../core/tensor.js';
 import { Sequential } from '../models/sequential.js';
-import { losses } from '../losses.js';
+import { losses } from '../training/losses.js';
 import { train, type Optimizer } from '../optimizers/index.js';
-import { lookupVariable } from '../variable.js';
+import { lookupVariable } from '../core/variable.js';
 import { describe, fmtShape } from '../util/validate.js';
 import {
   fileExists,

@@ -3,7 +3,7 @@
 // A linear layer after a flatten needs one more step: PyTorch flattens images in C,H,W order and simdnet
 // (channels-last) in H,W,C order, so the rows of that layer's weight must be permuted to match.
 // Each copy moves 32-bit words, so values keep every bit.
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../core/tensor.js';
 import { i32 } from '../backend/views.js';
 import { checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
 

@@ -1,6 +1,6 @@
 // safetensors files to and from tensors. The header is validated in full before the first tensor is
 // allocated, and a failure while allocating disposes what was made, so a bad file never leaks tensors.
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../core/tensor.js';
 import { u8, i32 } from '../backend/views.js';
 import { checkTensor, describe } from '../util/validate.js';
 import { DTYPES, safetensorsDTypeOf } from './dtypes.js';

@@ -1,6 +1,6 @@
 // Activation functions by name, shared by the Activation layer and the activation option of Conv2D and
 // Dense (which fuse 'relu' into their op and apply the others after it).
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { relu, sigmoid, tanh } from '../ops/activations.js';
 import { softmax } from '../ops/softmax.js';
 import { checkOneOf } from './options.js';

@@ -1,9 +1,10 @@
 // Conv2D: a 2-D convolution over NHWC images, with a kernel [kh, kw, cin, filters] and a bias [filters].
 // Bias and ReLU are fused into the conv op's output store; other activations run after it.
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { conv2d } from '../ops/conv2d.js';
-import type { Initializer, InitializerIdentifier } from '../initializers.js';
-import type { Variable } from '../variable.js';
+import { computeConv2dInfo, paddingConfig, resolvePadding, type Padding2d } from '../ops/geometry.js';
+import type { Initializer, InitializerIdentifier } from './initializers.js';
+import type { Variable } from '../core/variable.js';
 import { LAYER_ARG_KEYS, Layer, initializerOption, requireImageInput, type LayerArgs } from './layer.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
 import {
@@ -20,7 +21,8 @@ export interface Conv2DArgs extends LayerArgs {
   filters: number;
   kernelSize: number | [number, number];
   strides?: number | [number, number];
-  padding?: 'valid' | 'same';
+  /** 'valid' (default), 'same', p, [ph, pw] or [[top, bottom], [left, right]] (see ops/geometry.ts). */
+  padding?: Padding2d;
   dilationRate?: number | [number, number];
   activation?: ActivationName | null;
   useBias?: boolean;
@@ -44,9 +46,9 @@ const KEYS = [
   'dataFormat',
 ];
 
-/** Output length along one axis, or a message saying why the window does not fit. */
-export function windowOutput(size: number, window: number, stride: number, padding: 'valid' | 'same'): number {
-  return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - window) / stride) + 1;
+/** Reads a 2-D padding option into the form a layer keeps and saves: 'valid', 'same' or [[t, b], [l, r]]. */
+export function paddingOption(value: unknown, fn: string): 'valid' | 'same' | [[number, number], [number, number]] {
+  return paddingConfig(resolvePadding(value, 2, fn)) as 'valid' | 'same' | [[number, number], [number, number]];
 }
 
 export class Conv2D extends Layer {
@@ -54,7 +56,8 @@ export class Conv2D extends Layer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
-  readonly padding: 'valid' | 'same';
+  /** 'valid', 'same', or explicit [[top, bottom], [left, right]] (short forms are expanded). */
+  readonly padding: 'valid' | 'same' | [[number, number], [number, number]];
   readonly dilationRate: [number, number];
   readonly activation: ActivationName;
   readonly useBias: boolean;
@@ -73,7 +76,7 @@ export class Conv2D extends Layer {
     this.filters = checkPositiveInt(a.filters, 'filters', fn);
     this.kernelSize = checkIntPair(a.kernelSize, 'kernelSize', fn);
     this.strides = checkIntPair(a.strides ?? 1, 'strides', fn);
-    this.padding = checkOneOf(a.padding ?? 'valid', ['valid', 'same'], 'padding', fn);
+    this.padding = paddingOption(a.padding, fn);
     this.dilationRate = checkIntPair(a.dilationRate ?? 1, 'dilationRate', fn);
     if (a.dataFormat !== undefined) checkOneOf(a.dataFormat, ['channelsLast'], 'dataFormat', fn);
     if ((this.strides[0] > 1 || this.strides[1] > 1) && (this.dilationRate[0] > 1 || this.dilationRate[1] > 1)) {
@@ -88,19 +91,14 @@ export class Conv2D extends Layer {
   }
 
   computeOutputShape(inputShape: Shape): Shape {
-    const [h, w] = requireImageInput(this, inputShape);
-    const [kh, kw] = this.kernelSize;
-    const ekh = (kh - 1) * this.dilationRate[0] + 1;
-    const ekw = (kw - 1) * this.dilationRate[1] + 1;
-    const oh = windowOutput(h, ekh, this.strides[0], this.padding);
-    const ow = windowOutput(w, ekw, this.strides[1], this.padding);
-    if (oh < 1 || ow < 1) {
-      const dilated = ekh !== kh || ekw !== kw ? ` (${ekh}x${ekw} dilated)` : '';
-      throw new Error(
-        `${this.label}: the ${kh}x${kw} kernel${dilated} does not fit the ${h}x${w} input with padding 'valid'; use padding 'same', a smaller kernelSize, or fewer pooling layers before it`,
-      );
-    }
-    return [inputShape[0], oh, ow, this.filters];
+    requireImageInput(this, inputShape);
+    const info = computeConv2dInfo(
+      inputShape,
+      this.kernelSize,
+      { strides: this.strides, dilations: this.dilationRate, padding: this.padding },
+      this.label,
+    );
+    return [inputShape[0], info.outHeight, info.outWidth, this.filters];
   }
 
   protected override buildWeights(inputShape: Shape, seed: number | undefined): void {
@@ -137,7 +135,7 @@ export class Conv2D extends Layer {
       filters: this.filters,
       kernelSize: this.kernelSize.slice(),
       strides: this.strides.slice(),
-      padding: this.padding,
+      padding: structuredClone(this.padding),
       dilationRate: this.dilationRate.slice(),
       activation: this.activation,
       useBias: this.useBias,

@@ -1,5 +1,5 @@
 // Flatten, Activation and Dropout: layers without weights.
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../core/tensor.js';
 import { flatten } from '../ops/reshape.js';
 import { mul } from '../ops/elementwise.js';
 import { f32 } from '../backend/views.js';

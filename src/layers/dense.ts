@@ -1,8 +1,8 @@
 // Dense: y = activation(x · kernel + bias), kernel [in, units]. ReLU is fused into the op.
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { dense } from '../ops/matmul.js';
-import type { Initializer, InitializerIdentifier } from '../initializers.js';
-import type { Variable } from '../variable.js';
+import type { Initializer, InitializerIdentifier } from './initializers.js';
+import type { Variable } from '../core/variable.js';
 import { LAYER_ARG_KEYS, Layer, initializerOption, type LayerArgs } from './layer.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
 import {

@@ -4,11 +4,23 @@ import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type Pooling2DArgs } from './pooling.js';
 import { Dense, type DenseArgs } from './dense.js';
 import { Activation, Dropout, Flatten, type DropoutArgs } from './core.js';
+import { Permute, type PermuteArgs } from './permute.js';
 import { Layer, type LayerArgs, type LayerConfig } from './layer.js';
 import type { ActivationName } from './activations.js';
 
-export { Layer, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Dense, Flatten, Activation, Dropout };
-export type { LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName };
+export {
+  Layer,
+  Conv2D,
+  MaxPooling2D,
+  AveragePooling2D,
+  GlobalAveragePooling2D,
+  Dense,
+  Flatten,
+  Activation,
+  Dropout,
+  Permute,
+};
+export type { LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName, PermuteArgs };
 
 const classes: Record<string, new (config: any) => Layer> = {
   Conv2D,
@@ -19,6 +31,7 @@ const classes: Record<string, new (config: any) => Layer> = {
   Flatten,
   Activation,
   Dropout,
+  Permute,
 };
 
 export interface SerializedLayer {
@@ -51,6 +64,7 @@ export const layers = {
   dense: (args: DenseArgs): Dense => new Dense(args),
   activation: (args: LayerArgs & { activation: ActivationName }): Activation => new Activation(args),
   dropout: (args: DropoutArgs): Dropout => new Dropout(args),
+  permute: (args: PermuteArgs): Permute => new Permute(args),
   serialize,
   deserialize,
 };

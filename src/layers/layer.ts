@@ -1,11 +1,11 @@
 // The base of every layer. A layer knows its input shape only once it is built: either by
 // Sequential.add (from the previous layer's output shape) or by its first apply(). Building creates the
 // weights as variables named '<layer name>/<weight>', e.g. 'conv2d_1/kernel'.
-import { Tensor, copyOf } from '../tensor.js';
-import { isRecording, tidy } from '../engine.js';
-import { Variable, lookupVariable, variable } from '../variable.js';
+import { Tensor, copyOf } from '../core/tensor.js';
+import { isRecording, tidy } from '../core/engine.js';
+import { Variable, lookupVariable, variable } from '../core/variable.js';
 import { checkTensor, describe, fmtShape } from '../util/validate.js';
-import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers.js';
+import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { checkBoolean, checkInputShape, fmtKerasShape, type Shape } from './options.js';
 
 /** Options every layer accepts. */

@@ -1,12 +1,12 @@
 // Sequential: a stack of layers, each fed the previous one's output. Shapes are inferred at add() from
 // the first layer's inputShape, so a layer that cannot follow the previous one fails there, with the
 // shapes in the message, rather than at the first training step.
-import type { Tensor } from '../tensor.js';
-import { isRecording, tidy } from '../engine.js';
-import type { Variable } from '../variable.js';
+import type { Tensor } from '../core/tensor.js';
+import { isRecording, tidy } from '../core/engine.js';
+import type { Variable } from '../core/variable.js';
 import { train, type Optimizer } from '../optimizers/index.js';
-import { getLoss, type LossFunction } from '../losses.js';
-import { resolveMetrics } from '../metrics.js';
+import { getLoss, type LossFunction } from '../training/losses.js';
+import { resolveMetrics } from '../training/metrics.js';
 import { describe, fmtShape } from '../util/validate.js';
 import { Layer } from '../layers/layer.js';
 import { deserialize, serialize, type SerializedLayer } from '../layers/index.js';
@@ -14,6 +14,10 @@ import { checkKnownKeys, checkOptionsObject, fmtKerasShape, type Shape } from '.
 import { formatSummary } from './summary.js';
 import { evaluate, fit, predict, trainOnBatch, type Compiled, type FitArgs } from '../training/loop.js';
 import type { History } from '../training/history.js';
+// io/ builds Sequential models too (loadModel), so these two modules import each other; neither uses the
+// other before a function runs.
+import { saveModel, type ModelArtifacts } from '../io/model-io.js';
+import { loadWeights as loadWeightsInto, type LoadWeightsOptions } from '../io/load-weights.js';
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -344,6 +348,23 @@ export class Sequential {
       );
     }
     return new Sequential({ name: config.name, seed: config.seed, layers: config.layers.map(deserialize) });
+  }
+
+  /**
+   * Saves the architecture, weights and training configuration. Without a target, resolves to the
+   * in-memory { config, weights }; with a directory path (Node, Deno, Bun) also writes model.json and
+   * weights.safetensors there. sn.loadModel reads either back.
+   */
+  save(target?: string): Promise<ModelArtifacts> {
+    return saveModel(this, target);
+  }
+
+  /**
+   * Fills the weights from a safetensors file: simdnet's weights.safetensors by default, or a PyTorch
+   * state_dict with { from: 'pytorch' } (layouts converted; see LoadWeightsOptions).
+   */
+  loadWeights(bytes: Uint8Array | ArrayBuffer, options?: LoadWeightsOptions): void {
+    loadWeightsInto(this, bytes, options);
   }
 
   /** Frees every weight and the optimizer the model made itself (from 'adam' or 'sgd'). */

@@ -7,33 +7,39 @@
 // pointer loads, so a tap becomes a whole kernel row (kw*cin contiguous floats; see Plan).
 // Backward: dw per tap is (x at the indirection)ᵀ · dy on the weight-gradient kernel; dx is dy · Wᵀ per
 // block of output pixels followed by a scatter-add of each tap back into dx; db sums dy over pixels.
-import { Tensor, empty } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
-import { kernels } from '../backend/wasm.js';
+import { Tensor, empty } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
+import { zeros } from '../core/creation.js';
+import { kernels, type KernelArgs } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
+import { computeConv2dInfo, type Padding2d } from './geometry.js';
+import { checkActivation } from './matmul.js';
 import {
-  MR,
-  checkActivation,
-  gemmIndirect,
+  fromRow,
+  gemm,
   gemmRows,
-  gradients,
-  packWeights,
   packBT,
+  packWeights,
+  gradients,
+  paddedRows,
   rowPointers,
-  roundUp,
-  zeroTensor,
-} from './matmul.js';
+  tileRows,
+  type Indirection,
+} from './gemm.js';
 import { runParallel, type Call } from '../backend/threads/pool.js';
 import { splitRange, threadsFor } from '../backend/threads/split.js';
 
-export type Padding = 'valid' | 'same' | [[number, number], [number, number]];
+export type Padding = Padding2d;
 
 export interface Conv2dOptions {
   /** A number or [sh, sw]; default 1. */
   strides?: number | [number, number];
-  /** 'valid' (default), 'same' (TensorFlow's rule) or explicit [[top, bottom], [left, right]]. */
+  /**
+   * 'valid' (default), 'same' (TensorFlow's rule), or explicit: p on every side, [ph, pw] (PyTorch's
+   * symmetric form) or [[top, bottom], [left, right]].
+   */
   padding?: Padding;
   /** A number or [dh, dw]; default 1. */
   dilation?: number | [number, number];
@@ -78,44 +84,6 @@ interface Geometry {
 
 const OPTION_KEYS = new Set(['strides', 'padding', 'dilation', 'bias', 'activation']);
 
-function resolvePadding(
-  padding: unknown,
-  g: { h: number; w: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number },
-  fn: string,
-): [number, number, number, number] {
-  if (padding === undefined || padding === 'valid') return [0, 0, 0, 0];
-  if (padding === 'same') {
-    // TensorFlow: out = ceil(in / stride); the odd pixel of padding goes to the bottom/right.
-    const total = (size: number, k: number, s: number, d: number) =>
-      Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
-    const th = total(g.h, g.kh, g.sh, g.dh);
-    const tw = total(g.w, g.kw, g.sw, g.dw);
-    return [Math.floor(th / 2), th - Math.floor(th / 2), Math.floor(tw / 2), tw - Math.floor(tw / 2)];
-  }
-  const ok =
-    Array.isArray(padding) &&
-    padding.length === 2 &&
-    padding.every(
-      (p) => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number' && Number.isInteger(v)),
-    );
-  if (!ok) {
-    const got =
-      typeof padding === 'string'
-        ? JSON.stringify(padding)
-        : Array.isArray(padding)
-          ? JSON.stringify(padding)
-          : describe(padding);
-    throw new Error(
-      `${fn}: argument 'padding' must be 'valid', 'same' or [[top, bottom], [left, right]] (integers); got ${got}`,
-    );
-  }
-  const [[top, bottom], [left, right]] = padding as [[number, number], [number, number]];
-  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-    throw new Error(`${fn}: argument 'padding' must not be negative; got ${JSON.stringify(padding)}`);
-  }
-  return [top, bottom, left, right];
-}
-
 function geometry(x: Tensor, w: Tensor, options: Conv2dOptions, fn: string): Geometry {
   checkTensor(x, 'x', fn, 4, '[n,h,w,cin]');
   checkTensor(w, 'w', fn, 4, '[kh,kw,cin,cout]');
@@ -143,25 +111,12 @@ function geometry(x: Tensor, w: Tensor, options: Conv2dOptions, fn: string): Geo
     throw new Error(`${fn}: argument 'w' must have a non-empty kernel window; got shape ${fmtShape(w.shape)}`);
   const [sh, sw] = checkPair(options.strides, 'strides', fn, [1, 1]);
   const [dh, dw] = checkPair(options.dilation, 'dilation', fn, [1, 1]);
-  const [padTop, padBottom, padLeft, padRight] = resolvePadding(
-    options.padding,
-    { h, w: wd, kh, kw, sh, sw, dh, dw },
+  const info = computeConv2dInfo(
+    x.shape,
+    [kh, kw],
+    { strides: [sh, sw], dilations: [dh, dw], padding: options.padding },
     fn,
   );
-  const winH = (kh - 1) * dh + 1;
-  const winW = (kw - 1) * dw + 1;
-  const inH = h + padTop + padBottom;
-  const inW = wd + padLeft + padRight;
-  if (winH > inH || winW > inW) {
-    throw new Error(
-      `${fn}: the window ${winH}x${winW} (kernel ${kh}x${kw}, dilation [${dh},${dw}]) is larger than the padded input ${inH}x${inW} (x ${h}x${wd} with padding ${JSON.stringify(
-        [
-          [padTop, padBottom],
-          [padLeft, padRight],
-        ],
-      )})`,
-    );
-  }
   if (options.bias !== undefined && options.bias !== null) {
     const b = checkTensor(options.bias, 'bias', fn, 1, '[cout]');
     checkFloat(b, 'bias', fn);
@@ -170,8 +125,7 @@ function geometry(x: Tensor, w: Tensor, options: Conv2dOptions, fn: string): Geo
         `${fn}: argument 'bias' must have shape [${cout}] (cout = w's last axis); got shape ${fmtShape(b.shape)}`,
       );
   }
-  const oh = Math.floor((inH - winH) / sh) + 1;
-  const ow = Math.floor((inW - winW) / sw) + 1;
+  const { padTop, padLeft, outHeight: oh, outWidth: ow } = info;
   return {
     n,
     h,
@@ -232,17 +186,27 @@ function plan(g: Geometry): Plan {
   };
 }
 
-/** Where the indirection points: the image (x or its padded copy), the zero row, and the buffer itself. */
+/** Where the indirection points: the image (x or its padded copy) and the zero row; and the indirection. */
 interface Addressing {
   image: number;
   zero: number;
-  ind: number;
-  mPad: number;
+  a: Indirection;
+}
+
+/**
+ * convIndirection's geometry after its pointers: one tap per kernel pixel, or with row taps one tap per
+ * kernel row (kw = dw = 1 over `p.width`-pixel rows, horizontal padding already in the padded copy).
+ */
+function indirectionArgs(g: Geometry, p: Plan, mPad: number): KernelArgs<'convIndirection', 3> {
+  const kw = p.rowTaps ? 1 : g.kw;
+  const dw = p.rowTaps ? 1 : g.dw;
+  const padLeft = p.padded ? 0 : g.padLeft;
+  return [g.n, g.h, p.width, g.cin, g.oh, g.ow, g.kh, kw, g.sh, g.sw, g.dh, dw, g.padTop, padLeft, mPad];
 }
 
 function address(g: Geometry, p: Plan, x: number): Addressing {
   const k = kernels();
-  const mPad = roundUp(g.M, MR);
+  const mPad = paddedRows(g.M);
   let image = x;
   if (p.padded) {
     image = scratch('conv.xPadded', g.n * g.h * p.width * g.cin * 4);
@@ -250,50 +214,8 @@ function address(g: Geometry, p: Plan, x: number): Addressing {
   }
   const zero = zeroRow(p.tapLen);
   const ind = scratch('conv.ind', p.taps * mPad * 4);
-  if (p.rowTaps) {
-    k.convIndirection(
-      ind,
-      image,
-      zero,
-      g.n,
-      g.h,
-      p.width,
-      g.cin,
-      g.oh,
-      g.ow,
-      g.kh,
-      1,
-      g.sh,
-      g.sw,
-      g.dh,
-      1,
-      g.padTop,
-      p.padded ? 0 : g.padLeft,
-      mPad,
-    );
-  } else {
-    k.convIndirection(
-      ind,
-      image,
-      zero,
-      g.n,
-      g.h,
-      g.w,
-      g.cin,
-      g.oh,
-      g.ow,
-      g.kh,
-      g.kw,
-      g.sh,
-      g.sw,
-      g.dh,
-      g.dw,
-      g.padTop,
-      g.padLeft,
-      mPad,
-    );
-  }
-  return { image, zero, ind, mPad };
+  k.convIndirection(ind, image, zero, ...indirectionArgs(g, p, mPad));
+  return { image, zero, a: { ind, mPad, taps: p.taps, tapLen: p.tapLen } };
 }
 
 /** A 1x1 window over every pixel in order: the input is already the A matrix. */
@@ -307,9 +229,7 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, re
     gemmRows(y.offset, x.offset, g.cin, g.M, g.cin, packed, g.cout, relu);
     return;
   }
-  const p = plan(g);
-  const a = address(g, p, x.offset);
-  gemmIndirect(a.ind, a.mPad, p.taps, p.tapLen, packed, y.offset, g.cout, g.M, g.cout, relu);
+  gemm(y.offset, g.cout, address(g, plan(g), x.offset).a, g.M, packed, g.cout, relu);
 }
 
 function backward(
@@ -326,13 +246,13 @@ function backward(
   const k = kernels();
   const N = g.cout;
   if (g.M === 0 || N === 0)
-    return [zeroTensor(x.shape), zeroTensor(w.shape), hasBias ? zeroTensor([N]) : null].slice(0, hasBias ? 3 : 2);
+    return [zeros([...x.shape]), zeros([...w.shape]), hasBias ? zeros([N]) : null].slice(0, hasBias ? 3 : 2);
   // dw and db are overwritten whole; dx is accumulated into, unless it is one GEMM (pointwise) or is
   // cropped from a padded scratch image.
   const pointwise = isPointwise(g);
   const p = plan(g);
   // The input's gradient is skipped when nothing differentiated depends on it (a first layer's input).
-  const dx = !needsDx ? null : pointwise || p.padded ? empty(x.shape) : zeroTensor(x.shape);
+  const dx = !needsDx ? null : pointwise || p.padded ? empty(x.shape) : zeros([...x.shape]);
   const dw = needsDw ? empty(w.shape) : null;
   const db = hasBias ? empty([N]) : null;
   const result = hasBias ? [dx, dw, db] : [dx, dw];
@@ -340,25 +260,17 @@ function backward(
   // The masked dy, row-major, for dx (dy itself without a fused ReLU).
   const grad = !dx ? 0 : relu ? scratch('conv.dyMasked', dy.bytes) : dy.offset;
 
-  // dw: per tap, (x at the indirection)ᵀ · dy, and db = Σ dy (see gradients in matmul.ts).
-  const a = pointwise ? null : address(g, p, x.offset);
-  const ind = a ? a.ind : rowPointers('conv.ind', x.offset, g.cin * 4, g.M);
-  const mPad = a ? a.mPad : roundUp(g.M, MR);
-  gradients({
-    ind,
-    mPad,
-    taps: a ? p.taps : 1,
-    chans: a ? p.tapLen : g.cin,
-    M: g.M,
-    N,
-    dy: dy.offset,
+  // dw: per tap, (x at the indirection)ᵀ · dy, and db = Σ dy (see gradients in gemm.ts).
+  const addr = pointwise ? null : address(g, p, x.offset);
+  const a = addr ? addr.a : rowPointers('conv.ind', x.offset, g.cin, g.M, g.cin);
+  gradients(a, g.M, N, dy.offset, {
     y: relu ? y.offset : 0,
     rows: dx && relu ? grad : 0,
-    db: db ? db.offset : 0,
+    dbias: db ? db.offset : 0,
     dw: dw ? dw.offset : 0,
   });
   if (!dx) return result;
-  if (!a) {
+  if (!addr) {
     gemmRows(dx.offset, grad, N, g.M, N, packedWT, g.K, false);
     return result;
   }
@@ -366,26 +278,28 @@ function backward(
   // dx: dCol = dy · Wᵀ per block of pixels, then each tap's floats are added back where they were read
   // (into a padded scratch image first when x was read from its padded copy). Fusing that scatter into the
   // GEMM's store was measured slower on every bench shape (n32 13x13x32->64: 3.6 ms against 3.1 ms).
-  // With threads, each thread takes whole images (their pixels never overlap another image's) with its own
-  // dCol block, so every element of dx receives its sums in the same order as on one thread.
   let dxImage = dx.offset;
   if (p.padded) {
     const bytes = g.n * g.h * p.width * g.cin * 4;
     dxImage = scratch('conv.dxPadded', bytes);
     f32().fill(0, dxImage >>> 2, (dxImage + bytes) >>> 2);
   }
+  const MR = tileRows();
   const rows = Math.min(a.mPad, Math.max(MR, Math.floor(BLOCK_BYTES / (g.K * 4) / MR) * MR));
-  const dyRows = rowPointers('conv.dyRows', grad, N * 4, g.M);
+  const dyRows = rowPointers('conv.dyRows', grad, N, g.M, N);
+  // With threads, each takes whole images (whose pixels no other image's taps reach) with its own dCol
+  // block, so every element of dx receives its sums in the same order as on one thread.
   const pixels = g.oh * g.ow;
   const threads = threadsFor(g.M * g.K * N, g.n);
-  const dcols = Array.from({ length: threads }, (_, t) => scratch(`conv.dcol${t}`, rows * g.K * 4));
+  const dcols = Array.from({ length: threads }, (_, t) => scratch(t ? `conv.dcol${t}` : 'conv.dcol', rows * g.K * 4));
   const tasks = splitRange(g.n, threads).map(([b0, b1], t): Call[] => {
     const calls: Call[] = [];
     const end = b1 * pixels;
     for (let m0 = b0 * pixels; m0 < end; m0 += rows) {
       const r = Math.min(rows, end - m0);
-      calls.push(['gemmIndirect', dyRows + m0 * 4, a.mPad, 1, N, packedWT, dcols[t], g.K, r, g.K, 0]);
-      calls.push(['convCol2im', dxImage, a.image, a.zero, a.ind, a.mPad, p.taps, p.tapLen, dcols[t], g.K, m0, r]);
+      const d = fromRow(dyRows, m0);
+      calls.push(['gemmIndirect', d.ind, d.mPad, d.taps, d.tapLen, packedWT, dcols[t], g.K, r, g.K, 0]);
+      calls.push(['convCol2im', dxImage, addr.image, addr.zero, a.ind, a.mPad, a.taps, a.tapLen, dcols[t], g.K, m0, r]);
     }
     return calls;
   });

@@ -5,8 +5,8 @@
 // value per element of a's last axis (shape [c], or [1, ..., 1, c] of rank <= a's), which is what adding
 // a bias to [n, h, w, c] or [n, units] needs. The output always has a's shape. In the broadcast cases the
 // gradient of b sums dy over the rows it was repeated along.
-import { Tensor, copyOf, empty } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
+import { Tensor, copyOf, empty } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { checkFloat, checkTensor, fmtShape } from '../util/validate.js';

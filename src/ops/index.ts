@@ -1,6 +1,7 @@
 // Every op, one file per op family: src/ops/<name>.ts, its kernels in assembly/<name>.ts, its tests in
 // tests/unit/<name>.test.mjs.
 export { reshape, flatten } from './reshape.js';
+export { transpose } from './transpose.js';
 export { conv2d } from './conv2d.js';
 export type { Conv2dOptions, Padding } from './conv2d.js';
 export { matMul, dense } from './matmul.js';

@@ -1,19 +1,35 @@
 // Pooling over NHWC images. Kernels: assembly/pool.ts.
-import { empty, type Tensor } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
-import { kernels } from '../backend/wasm.js';
+import { empty, type Tensor } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
+import { kernels, type KernelArgs } from '../backend/wasm.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
+import { computePool2dInfo, type Padding2d } from './geometry.js';
 
 export interface Pool2dOptions {
   /** A number or [ph, pw]; default 2. */
   poolSize?: number | [number, number];
   /** A number or [sh, sw]; default poolSize. */
   strides?: number | [number, number];
-  /** 'valid' (default) or 'same' (TensorFlow's rule). */
-  padding?: 'valid' | 'same';
+  /**
+   * 'valid' (default), 'same' (TensorFlow's rule), or explicit as in PyTorch: p on every side, [ph, pw], or
+   * [[top, bottom], [left, right]], each at most half the window. Max pooling pads with -Infinity.
+   */
+  padding?: Padding2d;
+  /** PyTorch's ceil_mode: round the output size up (a window must still start inside the input or left padding). */
+  ceilMode?: boolean;
 }
 
-const OPTION_NAMES = ['poolSize', 'strides', 'padding'];
+export interface AvgPool2dOptions extends Pool2dOptions {
+  /**
+   * Whether padded cells count in the divisor. Default: true for explicit padding (PyTorch's
+   * count_include_pad), false for 'same' (TensorFlow). Cells a ceilMode window reaches beyond the padding
+   * never count.
+   */
+  countIncludePad?: boolean;
+}
+
+const MAX_OPTIONS = ['poolSize', 'strides', 'padding', 'ceilMode'];
+const AVG_OPTIONS = [...MAX_OPTIONS, 'countIncludePad'];
 
 /** Everything a windowed pooling kernel needs, in the order the kernels take it after the pointers. */
 interface PoolGeometry {
@@ -29,66 +45,75 @@ interface PoolGeometry {
   sw: number;
   padTop: number;
   padLeft: number;
+  padBottom: number;
+  padRight: number;
+  countIncludePad: boolean;
 }
 
-function kernelArgs(g: PoolGeometry): number[] {
+/** Max pooling reads only cells inside the input, which is padding with -Infinity (the compiler checks each call). */
+function maxKernelArgs(g: PoolGeometry): KernelArgs<'maxPool2dForward', 2> {
   return [g.n, g.h, g.w, g.c, g.oh, g.ow, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft];
 }
 
-/**
- * Output size and padding before the first cell along one axis. 'same' follows TensorFlow: the output
- * is ceil(in / stride) and the odd cell of padding goes after (bottom/right).
- */
-function axisGeometry(size: number, pool: number, stride: number, padding: 'valid' | 'same'): [number, number] {
-  if (padding === 'valid') return [Math.floor((size - pool) / stride) + 1, 0];
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + pool - size, 0);
-  return [out, Math.floor(total / 2)];
+/** Average pooling also needs where the padding ends, for the divisor when padded cells count. */
+function avgKernelArgs(g: PoolGeometry): KernelArgs<'avgPool2dForward', 2> {
+  return [...maxKernelArgs(g), g.padBottom, g.padRight, g.countIncludePad ? 1 : 0];
 }
 
-function poolGeometry(x: unknown, options: unknown, fn: string): PoolGeometry {
+function poolGeometry(x: unknown, options: unknown, fn: string, known: string[]): PoolGeometry {
   const t = checkTensor(x, 'x', fn, 4, '[n,h,w,c]');
   checkFloat(t, 'x', fn);
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(
-      `${fn}: argument 'options' must be an object { poolSize, strides, padding }; got ${describe(options)}`,
-    );
+    throw new Error(`${fn}: argument 'options' must be an object { ${known.join(', ')} }; got ${describe(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) {
-      throw new Error(`${fn}: unknown option '${key}'; expected one of ${OPTION_NAMES.join(', ')}`);
+    if (!known.includes(key)) {
+      throw new Error(`${fn}: unknown option '${key}'; expected one of ${known.join(', ')}`);
     }
   }
-  const o = options as Pool2dOptions;
+  const o = options as AvgPool2dOptions;
   const [ph, pw] = checkPair(o.poolSize, 'poolSize', fn, [2, 2]);
   const [sh, sw] = checkPair(o.strides, 'strides', fn, [ph, pw]);
-  const padding = o.padding ?? 'valid';
-  if (padding !== 'valid' && padding !== 'same') {
-    throw new Error(`${fn}: argument 'padding' must be 'valid' or 'same'; got ${describe(padding)}`);
+  const info = computePool2dInfo(
+    t.shape,
+    [ph, pw],
+    { strides: [sh, sw], padding: o.padding, ceilMode: o.ceilMode },
+    fn,
+  );
+  const countIncludePad = o.countIncludePad ?? info.padding.kind === 'explicit';
+  if (typeof countIncludePad !== 'boolean') {
+    throw new Error(`${fn}: option 'countIncludePad' must be true or false; got ${describe(countIncludePad)}`);
   }
-  const [n, h, w, c] = t.shape;
-  if (padding === 'valid' && (ph > h || pw > w)) {
-    throw new Error(
-      `${fn}: argument 'poolSize' [${ph},${pw}] is larger than the input's height and width [${h},${w}] ` +
-        `(x has shape ${fmtShape(t.shape)}); with padding 'valid' it must be at most [${h},${w}] (or use padding 'same')`,
-    );
-  }
-  const [oh, padTop] = axisGeometry(h, ph, sh, padding);
-  const [ow, padLeft] = axisGeometry(w, pw, sw, padding);
-  return { n, h, w, c, oh, ow, ph, pw, sh, sw, padTop, padLeft };
+  return {
+    n: info.batch,
+    h: info.inHeight,
+    w: info.inWidth,
+    c: info.inChannels,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    ph,
+    pw,
+    sh,
+    sw,
+    padTop: info.padTop,
+    padLeft: info.padLeft,
+    padBottom: info.padBottom,
+    padRight: info.padRight,
+    countIncludePad,
+  };
 }
 
 export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
-  const g = poolGeometry(x, options, 'maxPool2d');
+  const g = poolGeometry(x, options, 'maxPool2d', MAX_OPTIONS);
   const y = empty([g.n, g.oh, g.ow, g.c]);
   if (!isRecording()) {
-    kernels().maxPool2dForward(x.offset, y.offset, ...kernelArgs(g));
+    kernels().maxPool2dForward(x.offset, y.offset, ...maxKernelArgs(g));
     return y;
   }
   // Training: keep the index of each window's first maximum (see assembly/pool.ts for why indices are
   // saved rather than recomputed). The tensor lives in the enclosing tidy like any other intermediate.
   const argmax = empty(y.shape, 'int32');
-  kernels().maxPool2dForwardArgmax(x.offset, y.offset, argmax.offset, ...kernelArgs(g));
+  kernels().maxPool2dForwardArgmax(x.offset, y.offset, argmax.offset, ...maxKernelArgs(g));
   record({
     name: 'maxPool2d',
     inputs: [x],
@@ -102,11 +127,11 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
   return y;
 }
 
-/** With 'same', the average is over the cells inside the input. */
-export function avgPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
-  const g = poolGeometry(x, options, 'avgPool2d');
+/** Padded cells count in the average with explicit padding unless countIncludePad is false; with 'same' they do not. */
+export function avgPool2d(x: Tensor, options: AvgPool2dOptions = {}): Tensor {
+  const g = poolGeometry(x, options, 'avgPool2d', AVG_OPTIONS);
   const y = empty([g.n, g.oh, g.ow, g.c]);
-  kernels().avgPool2dForward(x.offset, y.offset, ...kernelArgs(g));
+  kernels().avgPool2dForward(x.offset, y.offset, ...avgKernelArgs(g));
   if (isRecording()) {
     record({
       name: 'avgPool2d',
@@ -114,7 +139,7 @@ export function avgPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
       outputs: [y],
       backward: ([dy]) => {
         const dx = empty(x.shape);
-        kernels().avgPool2dBackward(dy.offset, dx.offset, ...kernelArgs(g));
+        kernels().avgPool2dBackward(dy.offset, dx.offset, ...avgKernelArgs(g));
         return [dx];
       },
     });

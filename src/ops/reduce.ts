@@ -1,6 +1,6 @@
 // sum and mean over all elements or one axis. Kernels: assembly/reduce.ts.
-import { empty, type Tensor } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
+import { empty, type Tensor } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { checkFloat, checkTensor, describe, sizeOf } from '../util/validate.js';
 

@@ -1,7 +1,7 @@
 // reshape and flatten: a copy of the data under a new shape (copies keep ownership simple: every tensor
 // owns its storage). Their gradient is the same reshape applied to dy.
-import { Tensor, copyOf, setReshapeImpl } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
+import { Tensor, copyOf, setReshapeImpl } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
 import { checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
 
 function resolveShape(x: Tensor, shape: unknown, fn: string): number[] {

@@ -1,6 +1,6 @@
 // softmax over the last axis, and the fused softmax cross-entropy. Kernels: assembly/softmax.ts.
-import { empty, type Tensor } from '../tensor.js';
-import { isRecording, record } from '../engine.js';
+import { empty, type Tensor } from '../core/tensor.js';
+import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { f32, i32 } from '../backend/views.js';
 import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';

@@ -6,8 +6,8 @@
 // epsilon is added to sqrt(v) outside the bias correction (Keras's "epsilon hat"), default 1e-7 as Keras.
 // Optional weight decay is Keras 3's decoupled form (see sgd.ts): p <- p - lr * weightDecay * p first.
 // The kernel is in assembly/optimizers.ts.
-import type { Tensor } from '../tensor.js';
-import type { Variable } from '../variable.js';
+import type { Tensor } from '../core/tensor.js';
+import type { Variable } from '../core/variable.js';
 import { kernels } from '../backend/wasm.js';
 import { BaseOptimizer, type OptimizerConfig } from './optimizer.js';
 import { readOptions } from './options.js';

@@ -5,10 +5,10 @@
 // Slots are keyed by variable name, as gradients are. They are ordinary tensors exempt from tidy (`keep`)
 // and owned by the optimizer until dispose(). If a variable of the same name but another shape turns up
 // (a model rebuilt with other sizes), its slots start again from zeros.
-import { Tensor, empty } from '../tensor.js';
-import { keep } from '../engine.js';
+import { Tensor, empty } from '../core/tensor.js';
+import { keep } from '../core/engine.js';
 import { f32 } from '../backend/views.js';
-import { Variable, lookupVariable } from '../variable.js';
+import { Variable, lookupVariable } from '../core/variable.js';
 import { checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
 import { checkNumberOption } from './options.js';
 

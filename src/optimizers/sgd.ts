@@ -5,8 +5,8 @@
 // just before the gradient step of each iteration, p <- p - lr * weightDecay * p; it is not added to the
 // gradient (that would be TF.js's / Keras 2's L2-regulariser convention) and does not enter the velocity.
 // The kernels are in assembly/optimizers.ts.
-import type { Tensor } from '../tensor.js';
-import type { Variable } from '../variable.js';
+import type { Tensor } from '../core/tensor.js';
+import type { Variable } from '../core/variable.js';
 import { kernels } from '../backend/wasm.js';
 import { BaseOptimizer, type OptimizerConfig } from './optimizer.js';
 import { readOptions } from './options.js';

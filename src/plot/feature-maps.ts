@@ -2,7 +2,7 @@
 // output of a conv layer for one input image), laid out in a grid, each channel scaled to its own
 // min..max so that weak and strong channels are both visible. Pixels are <rect>s with run-length merging
 // along rows, which keeps a 32-channel 26x26 map to a few hundred kilobytes and needs no image encoder.
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { checkTensor, fmtShape } from '../util/validate.js';
 
 export interface FeatureMapsOptions {

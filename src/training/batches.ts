@@ -1,6 +1,6 @@
 // Batches for training: index shuffling and the copy of a batch's rows into a fresh tensor. Rows of an
 // NHWC (or any batch-first) tensor are contiguous, so a batch is one typed-array copy per sample.
-import { Tensor, type DType } from '../tensor.js';
+import { Tensor, type DType } from '../core/tensor.js';
 import { f32, i32 } from '../backend/views.js';
 import { Random } from '../util/random.js';
 

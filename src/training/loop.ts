@@ -1,14 +1,14 @@
 // fit, evaluate, predict and trainOnBatch for a model whose forward pass is given. Every step slices
 // its batch out of x and y into fresh tensors and does all its tensor work inside one tidy, so the number
 // of live tensors is the same after every step; only numbers (loss, correct counts) leave a step.
-import { Tensor, isTensor } from '../tensor.js';
-import { tidy } from '../engine.js';
+import { Tensor, isTensor } from '../core/tensor.js';
+import { tidy } from '../core/engine.js';
 import { f32 } from '../backend/views.js';
 import { variableGrads } from '../autograd/grads.js';
-import type { Variable } from '../variable.js';
+import type { Variable } from '../core/variable.js';
 import type { Optimizer } from '../optimizers/index.js';
-import type { LossFunction } from '../losses.js';
-import type { ResolvedMetric } from '../metrics.js';
+import type { LossFunction } from './losses.js';
+import type { ResolvedMetric } from './metrics.js';
 import { Random } from '../util/random.js';
 import { describe, fmtShape } from '../util/validate.js';
 import { checkKnownKeys, checkOptionsObject, checkPositiveInt, fmtKerasShape, type Shape } from '../layers/options.js';

@@ -1,6 +1,6 @@
 // Argument checks shared by every op. Each error names the function, the argument, what was expected
 // and what was received, and is thrown before any kernel runs.
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;

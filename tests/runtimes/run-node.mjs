@@ -28,8 +28,8 @@ async function packageChecks() {
     const resolved = fileURLToPath(import.meta.resolve('simdnet'));
     const expected = path.join(repoRoot, 'dist', 'simdnet.js');
     if (resolved !== expected) throw new Error(`resolved to ${resolved}`);
-    if (!existsSync(path.join(repoRoot, 'dist', 'types', 'index.d.ts')))
-      throw new Error("the 'types' file dist/types/index.d.ts is missing");
+    if (!existsSync(path.join(repoRoot, 'dist', 'simdnet.d.ts')))
+      throw new Error("the 'types' file dist/simdnet.d.ts is missing");
     return path.relative(repoRoot, resolved);
   });
   await test('dist/simdnet.js imports nothing, and no node: module', async () => {

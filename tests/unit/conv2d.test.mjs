@@ -361,11 +361,11 @@ function checkErrors() {
   );
   assertThrowsMessage(
     () => sn.conv2d(x, sn.zeros([7, 3, 3, 4])),
-    /conv2d: the window 7x3 .* is larger than the padded input 5x5/,
+    /conv2d: the 7x3 kernel does not fit the 5x5 input with padding 'valid'; use a smaller kernel, more padding, or padding 'same'/,
   );
   assertThrowsMessage(
     () => sn.conv2d(x, w, { dilation: 3 }),
-    /conv2d: the window 7x7 \(kernel 3x3, dilation \[3,3\]\) is larger than the padded input 5x5/,
+    /conv2d: the 3x3 kernel \(7x7 dilated\) does not fit the 5x5 input with padding 'valid'/,
   );
   assertThrowsMessage(
     () => sn.conv2d(x, w, { strides: 0 }),
@@ -385,11 +385,25 @@ function checkErrors() {
   );
   assertThrowsMessage(
     () => sn.conv2d(x, w, { padding: 'full' }),
-    /conv2d: argument 'padding' must be 'valid', 'same' or \[\[top, bottom\], \[left, right\]\] \(integers\); got "full"/,
+    /conv2d: option 'padding' must be 'valid', 'same', p, \[ph, pw\] or \[\[top, bottom\], \[left, right\]\] \(non-negative integers\); got "full"/,
   );
   assertThrowsMessage(
-    () => sn.conv2d(x, w, { padding: [1, 1] }),
-    /conv2d: argument 'padding' must be 'valid', 'same' or .*; got \[1,1\]/,
+    () => sn.conv2d(x, w, { padding: [1, 1, 1] }),
+    /conv2d: option 'padding' must be 'valid', 'same', p, .*; got \[1,1,1\]/,
+  );
+  assertThrowsMessage(
+    () => sn.conv2d(x, w, { padding: 1.5 }),
+    /conv2d: option 'padding' must be 'valid', 'same', p, .*; got 1.5/,
+  );
+  assertThrowsMessage(
+    () =>
+      sn.conv2d(x, sn.zeros([7, 3, 3, 4]), {
+        padding: [
+          [1, 0],
+          [0, 0],
+        ],
+      }),
+    /conv2d: the 7x3 kernel does not fit the 5x5 input with padding \[\[1,0\],\[0,0\]\] \(padded input 6x5\)/,
   );
   assertThrowsMessage(
     () =>
@@ -399,7 +413,7 @@ function checkErrors() {
           [0, 0],
         ],
       }),
-    /conv2d: argument 'padding' must not be negative; got \[\[1,-1\],\[0,0\]\]/,
+    /conv2d: option 'padding' must be .*\(non-negative integers\); got \[\[1,-1\],\[0,0\]\]/,
   );
   assertThrowsMessage(
     () => sn.conv2d(x, w, { activation: 'tanh' }),

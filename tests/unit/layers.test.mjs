@@ -104,7 +104,7 @@ test('options are checked, with Keras spellings suggested', () => {
   );
   assertThrowsMessage(
     () => L.conv2d({ filters: 2, kernelSize: 3, padding: 'full' }),
-    /option 'padding' must be one of 'valid', 'same'; got "full"/,
+    /layers.conv2d: option 'padding' must be 'valid', 'same', p, \[ph, pw\] or .*; got "full"/,
   );
   assertThrowsMessage(
     () => L.conv2d({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 }),

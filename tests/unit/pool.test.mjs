@@ -245,17 +245,17 @@ test('pooling validates its arguments before running a kernel', () => {
     );
     assertThrowsMessage(
       () => op(x, { padding: 'full' }),
-      new RegExp(`${fn}: argument 'padding' must be 'valid' or 'same'; got "full"`),
+      new RegExp(`${fn}: option 'padding' must be 'valid', 'same', p, \\[ph, pw\\] or .*; got "full"`),
     );
     assertThrowsMessage(
       () => op(x, { poolSize: [5, 2] }),
       new RegExp(
-        `${fn}: argument 'poolSize' \\[5,2\\] is larger than the input's height and width \\[4,5\\] \\(x has shape \\[1,4,5,3\\]\\); with padding 'valid' it must be at most \\[4,5\\]`,
+        `${fn}: the 5x2 pool window does not fit the 4x5 input with padding 'valid'; use a smaller pool window`,
       ),
     );
     assertThrowsMessage(
       () => op(x, { pool_size: 2 }),
-      new RegExp(`${fn}: unknown option 'pool_size'; expected one of poolSize, strides, padding`),
+      new RegExp(`${fn}: unknown option 'pool_size'; expected one of poolSize, strides, padding, ceilMode`),
     );
     assertThrowsMessage(() => op(x, 2), new RegExp(`${fn}: argument 'options' must be an object`));
     // The same window is fine with 'same'.

@@ -8,9 +8,10 @@
 // as a browser's main thread).
 import * as C from './control.js';
 import { workerMain, type WorkerInit } from './worker-main.js';
+import type { Kernels } from '../kernels.generated.js';
 
-/** One kernel call: the export's name and its arguments. */
-export type Call = [string, ...number[]];
+/** One kernel call: the export's name and its arguments, typed by the generated kernel declaration. */
+export type Call = { [K in keyof Kernels]: [K, ...Parameters<Kernels[K]>] }[keyof Kernels];
 
 interface Handle {
   terminate(): void;
@@ -31,7 +32,7 @@ let slots: Float64Array[] = [];
 let workers: Handle[] = [];
 let inUse = 1;
 let ids = new Map<string, number>();
-let local: Record<string, (...args: number[]) => number> = {};
+let local: Kernels | null = null;
 let callerCanBlock = false;
 
 /** Threads that run kernels now, counting the calling thread. */
@@ -131,13 +132,13 @@ export interface PoolSource {
   module: WebAssembly.Module;
   bytes: Uint8Array<ArrayBuffer>;
   control: number;
-  kernels: Record<string, (...args: number[]) => number>;
+  kernels: Kernels;
 }
 
 let source: PoolSource | null = null;
 
 /** The kernels the calling thread runs its own share with (any build, shared or not). */
-export function setLocalKernels(k: Record<string, (...args: number[]) => number>): void {
+export function setLocalKernels(k: Kernels): void {
   local = k;
 }
 
@@ -149,8 +150,9 @@ export function attachPool(s: PoolSource): void {
   slots = [];
   for (let w = 1; w < C.MAX_THREADS; w++)
     slots.push(new Float64Array(s.memory.buffer, s.control + C.SLOTS_AT + (w - 1) * C.SLOT_BYTES, C.SLOT_F64));
-  const names = Object.keys(s.kernels)
-    .filter((n) => typeof s.kernels[n] === 'function')
+  const exports = s.kernels as unknown as Record<string, unknown>;
+  const names = Object.keys(exports)
+    .filter((n) => typeof exports[n] === 'function')
     .sort();
   ids = new Map(names.map((n, i) => [n, i]));
   callerCanBlock = canBlockHere();
@@ -234,11 +236,8 @@ export function disposePool(): void {
 }
 
 function runLocal(calls: Call[]): void {
-  for (const c of calls) {
-    const fn = local[c[0]];
-    if (!fn) throw new Error(`internal: no kernel named ${c[0]}`);
-    (fn as (...a: unknown[]) => number).apply(null, c.slice(1));
-  }
+  const k = local as unknown as Record<string, (...args: number[]) => unknown>;
+  for (const c of calls) k[c[0]](...(c.slice(1) as number[]));
 }
 
 /** Writes calls[from..] into a slot as far as they fit; returns the index of the first call left out. */

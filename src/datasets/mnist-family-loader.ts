@@ -1,7 +1,7 @@
 // The public loader object of an MNIST-family data set (sn.datasets.mnist, sn.datasets.fashionMnist):
-// option checks, the directory search with its error message, the optional embedded subset, and bytes.
+// the directory search with its error message, the optional embedded subset, and bytes.
 import { hasFileSystem } from '../util/fs.js';
-import { candidateDirs, locate, type Candidate } from './locate.js';
+import { candidateDirs, locate, notFoundError, type Candidate } from './locate.js';
 import { describeLocation, readShippedFiles } from './embedded.js';
 import {
   checkSplitFlags,
@@ -12,7 +12,7 @@ import {
   type IdxBytes,
   type IdxReadOptions,
 } from './mnist-family.js';
-import { checkBoolean, checkLimit, type Dataset, type DatasetFor } from './types.js';
+import { checkBoolean, checkLimit, checkOptions, type Dataset, type DatasetFor } from './types.js';
 import { pixelTable, type Normalize } from './pixels.js';
 
 export interface IdxLoadOptions extends IdxReadOptions {
@@ -58,33 +58,6 @@ export interface IdxLoaderConfig {
 }
 
 const COMMON_KEYS = ['dir', 'normalize', 'train', 'test', 'limit', 'systemDirs'];
-
-export function checkOptions(options: unknown, allowed: readonly string[], fn: string): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new Error(
-      `${fn}: argument 'options' must be an object; got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key))
-      throw new Error(`${fn}: unknown option '${key}'; the options are ${allowed.join(', ')}`);
-  }
-  const dir = (options as Record<string, unknown>).dir;
-  if (dir !== undefined && (typeof dir !== 'string' || dir.length === 0)) {
-    throw new Error(`${fn}: option 'dir' must be a non-empty string (a directory); got ${JSON.stringify(dir)}`);
-  }
-  return options as Record<string, unknown>;
-}
-
-/** The error thrown when no directory had the files: every place tried, and how to get the files. */
-export function notFoundError(fn: string, title: string, names: string[], notes: string[], howToGet: string[]): Error {
-  return new Error(
-    `${fn}: could not find the ${title} files (${names.join(', ')}; each may be gzipped, with .gz). Looked in, in this order:\n` +
-      notes.map((n) => `  - ${n}\n`).join('') +
-      howToGet.join('\n'),
-  );
-}
 
 /**
  * Loads from the candidate directories. When none had the files and `orFallback` is true, returns the

@@ -1,10 +1,10 @@
 // A Tensor is a handle: a shape, a dtype and the byte offset of its data in the shared WASM memory.
 // The data stays in WASM memory until dispose() (or the enclosing tidy) frees it.
-import { allocate } from './backend/allocator.js';
-import { f32, i32 } from './backend/views.js';
+import { allocate } from '../backend/allocator.js';
+import { f32, i32 } from '../backend/views.js';
 import { counts, disposeTracked, newId, track, type Tracked } from './engine.js';
-import { checkShape, fmtShape, sizeOf } from './util/validate.js';
-import { wasmMemory } from './backend/wasm.js';
+import { checkShape, fmtShape, sizeOf } from '../util/validate.js';
+import { wasmMemory } from '../backend/wasm.js';
 
 export type DType = 'float32' | 'int32';
 export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;

@@ -1,7 +1,7 @@
 // Book-keeping shared by every tensor: live counts for memory(), the tidy scopes, and the tape that
 // records ops while gradients are being computed. It knows tensors only through this small interface so
 // that tensor.ts can depend on it without a cycle.
-import { release } from './backend/allocator.js';
+import { release } from '../backend/allocator.js';
 
 export interface Tracked {
   readonly id: number;

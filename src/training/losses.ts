@@ -2,13 +2,13 @@
 // over the batch). Without fromLogits, the cross-entropies expect probabilities, as in Keras; they are
 // computed as softmaxCrossEntropy(log(clip(p, 1e-7, 1))), and since softmax(log p) = p / sum(p) this
 // normalises p by its sum exactly as Keras does before taking the log.
-import { Tensor, isTensor } from './tensor.js';
-import { tensor } from './creation.js';
-import { log, clipByValue } from './ops/activations.js';
-import { softmaxCrossEntropy } from './ops/softmax.js';
-import { mean } from './ops/reduce.js';
-import { mul, sub } from './ops/elementwise.js';
-import { checkTensor, describe, fmtShape } from './util/validate.js';
+import { Tensor, isTensor } from '../core/tensor.js';
+import { tensor } from '../core/creation.js';
+import { log, clipByValue } from '../ops/activations.js';
+import { softmaxCrossEntropy } from '../ops/softmax.js';
+import { mean } from '../ops/reduce.js';
+import { mul, sub } from '../ops/elementwise.js';
+import { checkTensor, describe, fmtShape } from '../util/validate.js';
 
 const EPSILON = 1e-7;
 

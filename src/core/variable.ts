@@ -1,8 +1,8 @@
 // Variables: tensors that live outside tidy scopes and whose value can be replaced in place, so that
 // optimizers update parameters where they are without reallocating.
 import { Tensor } from './tensor.js';
-import { f32 } from './backend/views.js';
-import { checkTensor, fmtShape } from './util/validate.js';
+import { f32 } from '../backend/views.js';
+import { checkTensor, fmtShape } from '../util/validate.js';
 
 const registry = new Map<string, Variable>();
 let unnamed = 0;

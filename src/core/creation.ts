@@ -1,8 +1,8 @@
 // Functions that make tensors from JavaScript values.
 import { Tensor, type DType } from './tensor.js';
-import { f32, i32 } from './backend/views.js';
-import { checkShape, describe, fmtShape, sizeOf } from './util/validate.js';
-import { Random } from './util/random.js';
+import { f32, i32 } from '../backend/views.js';
+import { checkShape, describe, fmtShape, sizeOf } from '../util/validate.js';
+import { Random } from '../util/random.js';
 
 type Nested = number | boolean | Nested[];
 export type TensorLike = Nested | Float32Array | Int32Array | Uint8Array | Float64Array | ArrayLike<number>;

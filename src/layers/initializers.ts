@@ -7,11 +7,11 @@
 // The normal variants (glorotNormal, heNormal) follow tf.keras (2.x and later): a normal truncated at two
 // standard deviations (values beyond are redrawn), with the standard deviation divided by 0.8796...
 // so that the truncated distribution still has the intended variance (2/(fanIn+fanOut) and 2/fanIn).
-import { Tensor } from './tensor.js';
-import { fill } from './creation.js';
-import { f32 } from './backend/views.js';
-import { Random } from './util/random.js';
-import { checkShape, describe } from './util/validate.js';
+import { Tensor } from '../core/tensor.js';
+import { fill } from '../core/creation.js';
+import { f32 } from '../backend/views.js';
+import { Random } from '../util/random.js';
+import { checkShape, describe } from '../util/validate.js';
 
 // The standard deviation of a unit normal truncated to [-2, 2].
 const TRUNCATED_STDDEV = 0.87962566103423978;

@@ -1,8 +1,8 @@
 // sn.metrics: accuracies computed in JavaScript from the predictions' values (a batch of class scores is
 // small, and a plain number is what a training log wants). Each returns the fraction correct in [0, 1].
-import type { Tensor } from './tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import type { LossFunction } from './losses.js';
-import { checkTensor, describe, fmtShape } from './util/validate.js';
+import { checkTensor, describe, fmtShape } from '../util/validate.js';
 
 function argmaxRow(data: ArrayLike<number>, row: number, k: number): number {
   let best = 0;

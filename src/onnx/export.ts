@@ -1,0 +1,282 @@
+// toOnnx: a simdnet Sequential model to an ONNX file. simdnet computes in NHWC; ONNX's operators are
+// NCHW, so every 4-D tensor is written in NCHW ('nchw': the ONNX tensor is simdnet's transposed by
+// [0, 3, 1, 2]) and converted only where simdnet's own order matters: before a Flatten (simdnet flattens
+// H,W,C) and at an NHWC edge. Conv kernels go from [kh, kw, cin, cout] to OIHW, dense kernels stay
+// [in, out] (Gemm without transB), 'same' padding becomes the explicit pads it stands for.
+import * as sn from '../index.js';
+import { writeModel, type AttributeOut, type NodeOut, type TensorOut } from './proto.js';
+import { fail } from './errors.js';
+
+export interface ToOnnxOptions {
+  /** The ONNX opset to write, 11 to 23. Default 13. */
+  opset?: number;
+  /**
+   * 'nchw' (default): 4-D inputs and outputs are declared NCHW, as ONNX consumers expect. 'nhwc': they
+   * keep simdnet's NHWC, with transposes inside the graph.
+   */
+  inputLayout?: 'nchw' | 'nhwc';
+  /** Names of the graph's input and output. Default 'input' and 'output'. */
+  inputName?: string;
+  outputName?: string;
+}
+
+type Layout = 'plain' | 'nchw';
+
+interface Flow {
+  name: string;
+  layout: Layout;
+  /** simdnet's shape (batch null). */
+  shape: (number | null)[];
+}
+
+/** The ONNX IR version that goes with each opset (ONNX's release table). */
+function irVersionFor(opset: number): number {
+  if (opset <= 11) return 6;
+  if (opset <= 14) return 7;
+  if (opset <= 18) return 8;
+  if (opset <= 20) return 9;
+  if (opset <= 22) return 10;
+  return 11;
+}
+
+/** TensorFlow's 'same' padding [before, after] along one axis. */
+function sameAmounts(size: number, k: number, stride: number, dilation: number): [number, number] {
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+class Writer {
+  readonly nodes: NodeOut[] = [];
+  readonly initializers: TensorOut[] = [];
+  private counter = 0;
+
+  constructor(private readonly opset: number) {}
+
+  fresh(base: string): string {
+    return `${base}_${++this.counter}`;
+  }
+
+  node(opType: string, name: string, inputs: string[], attributes: AttributeOut[] = []): string {
+    const out = this.fresh(`${name}/${opType}`);
+    this.nodes.push({ opType, name: `${name}/${opType}`, inputs, outputs: [out], attributes });
+    return out;
+  }
+
+  weight(name: string, dims: number[], values: Float32Array): string {
+    this.initializers.push({ name, dims, float: values });
+    return name;
+  }
+
+  /** simdnet's activation names as ONNX nodes; `channelsAxis` is where softmax runs. */
+  activation(flow: Flow, activation: string, layer: string): Flow {
+    if (activation === 'linear') return flow;
+    const op = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', softmax: 'Softmax' }[activation];
+    if (!op) fail('toOnnx', `${layer}: activation '${activation}' has no ONNX equivalent here`);
+    let attrs: AttributeOut[] = [];
+    if (op === 'Softmax') {
+      if (flow.layout === 'nchw' && this.opset < 13)
+        fail('toOnnx', `${layer}: softmax over channels of a 4-D tensor needs opset 13 or later`);
+      attrs = [{ name: 'axis', i: flow.layout === 'nchw' ? 1 : -1 }];
+    }
+    return { ...flow, name: this.node(op, layer, [flow.name], attrs) };
+  }
+
+  /** Makes a 4-D flow NCHW. */
+  toNchw(flow: Flow, layer: string): Flow {
+    if (flow.layout === 'nchw') return flow;
+    if (flow.shape.length !== 4) fail('toOnnx', `${layer}: expects a 4-D input; got rank ${flow.shape.length}`);
+    return {
+      ...flow,
+      layout: 'nchw',
+      name: this.node('Transpose', layer, [flow.name], [{ name: 'perm', ints: [0, 3, 1, 2] }]),
+    };
+  }
+
+  /** Makes a flow hold simdnet's own order. */
+  toPlain(flow: Flow, layer: string): Flow {
+    if (flow.layout === 'plain') return flow;
+    return {
+      ...flow,
+      layout: 'plain',
+      name: this.node('Transpose', layer, [flow.name], [{ name: 'perm', ints: [0, 2, 3, 1] }]),
+    };
+  }
+}
+
+async function weightsOf(layer: sn.Layer): Promise<Float32Array[]> {
+  const tensors = layer.getWeights();
+  try {
+    return tensors.map((t) => t.dataSync() as Float32Array);
+  } finally {
+    for (const t of tensors) t.dispose();
+  }
+}
+
+async function convert(w: Writer, layer: sn.Layer, flow: Flow): Promise<Flow> {
+  const c = layer.getConfig() as Record<string, any>;
+  const name = layer.name;
+  const out = layer.outputShape;
+  switch (layer.className) {
+    case 'Conv2D': {
+      const x = w.toNchw(flow, name);
+      const [, h, wd, cin] = flow.shape as number[];
+      const [kh, kw] = c.kernelSize as number[];
+      const cout = c.filters as number;
+      const [kernel, bias] = await weightsOf(layer);
+      const oihw = new Float32Array(kernel.length);
+      for (let y = 0; y < kh; y++)
+        for (let xx = 0; xx < kw; xx++)
+          for (let i = 0; i < cin; i++)
+            for (let o = 0; o < cout; o++)
+              oihw[((o * cin + i) * kh + y) * kw + xx] = kernel[((y * kw + xx) * cin + i) * cout + o];
+      const inputs = [x.name, w.weight(`${name}/kernel`, [cout, cin, kh, kw], oihw)];
+      if (bias) inputs.push(w.weight(`${name}/bias`, [cout], bias));
+      const pads = padsOf(c.padding, [h, wd], [kh, kw], c.strides, c.dilationRate);
+      const y = w.node('Conv', name, inputs, [
+        { name: 'kernel_shape', ints: [kh, kw] },
+        { name: 'strides', ints: c.strides },
+        { name: 'dilations', ints: c.dilationRate },
+        { name: 'pads', ints: pads },
+        { name: 'group', i: 1 },
+      ]);
+      return w.activation({ name: y, layout: 'nchw', shape: out }, c.activation, name);
+    }
+    case 'MaxPooling2D':
+    case 'AveragePooling2D': {
+      const x = w.toNchw(flow, name);
+      const [, h, wd] = flow.shape as number[];
+      const pads = padsOf(c.padding, [h, wd], c.poolSize, c.strides, [1, 1]);
+      const attrs: AttributeOut[] = [
+        { name: 'kernel_shape', ints: c.poolSize },
+        { name: 'strides', ints: c.strides },
+        { name: 'pads', ints: pads },
+      ];
+      // simdnet's 'same' average is over the cells inside the input.
+      if (layer.className === 'AveragePooling2D') attrs.push({ name: 'count_include_pad', i: 0 });
+      const op = layer.className === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool';
+      return { name: w.node(op, name, [x.name], attrs), layout: 'nchw', shape: out };
+    }
+    case 'GlobalAveragePooling2D': {
+      const x = w.toNchw(flow, name);
+      const pooled = w.node('GlobalAveragePool', name, [x.name]);
+      return { name: w.node('Flatten', name, [pooled], [{ name: 'axis', i: 1 }]), layout: 'plain', shape: out };
+    }
+    case 'Flatten': {
+      if (flow.shape.length === 2) return flow;
+      const [, h, wd, ch] = flow.shape as number[];
+      // simdnet flattens in H,W,C order; the same order in NCHW needs a transpose first, unless one of the
+      // orders is trivial.
+      const x = flow.shape.length === 4 && (ch === 1 || h * wd === 1) ? flow : w.toPlain(flow, name);
+      return { name: w.node('Flatten', name, [x.name], [{ name: 'axis', i: 1 }]), layout: 'plain', shape: out };
+    }
+    case 'Dense': {
+      if (flow.shape.length !== 2)
+        fail('toOnnx', `${layer.label}: Dense on rank-${flow.shape.length} inputs is not supported`);
+      const [kernel, bias] = await weightsOf(layer);
+      const [k, m] = [flow.shape[1] as number, c.units as number];
+      const inputs = [flow.name, w.weight(`${name}/kernel`, [k, m], kernel)];
+      if (bias) inputs.push(w.weight(`${name}/bias`, [m], bias));
+      const y = w.node('Gemm', name, inputs, [
+        { name: 'alpha', f: 1 },
+        { name: 'beta', f: 1 },
+      ]);
+      return w.activation({ name: y, layout: 'plain', shape: out }, c.activation, name);
+    }
+    case 'Activation':
+      return w.activation(flow, c.activation, name);
+    case 'Dropout':
+      return flow;
+    case 'Permute': {
+      const q = [0, ...(c.dims as number[])];
+      if (flow.layout === 'plain' && q.join() === '0,2,3,1') return { ...flow, layout: 'nchw', shape: out };
+      // An 'nchw' flow's ONNX axis j is simdnet's axis [0, 3, 1, 2][j].
+      const r = flow.layout === 'nchw' ? q.map((a) => [0, 2, 3, 1][a]) : q;
+      if (r.every((v, i) => v === i)) return { ...flow, layout: 'plain', shape: out };
+      return { name: w.node('Transpose', name, [flow.name], [{ name: 'perm', ints: r }]), layout: 'plain', shape: out };
+    }
+    default:
+      fail('toOnnx', `${layer.label}: layer class '${layer.className}' cannot be exported yet`);
+  }
+}
+
+function padsOf(
+  padding: unknown,
+  hw: [number, number],
+  k: [number, number],
+  strides: [number, number],
+  dilation: [number, number],
+): number[] {
+  if (padding === 'valid') return [0, 0, 0, 0];
+  if (padding === 'same') {
+    const [t, b] = sameAmounts(hw[0], k[0], strides[0], dilation[0]);
+    const [l, r] = sameAmounts(hw[1], k[1], strides[1], dilation[1]);
+    return [t, l, b, r];
+  }
+  if (Array.isArray(padding) && padding.length === 2) {
+    const [[t, b], [l, r]] = padding as [[number, number], [number, number]];
+    return [t, l, b, r];
+  }
+  fail('toOnnx', `padding ${JSON.stringify(padding)} cannot be exported`);
+}
+
+/**
+ * Writes a Sequential model as an ONNX file (a Uint8Array). 4-D inputs and outputs are NCHW unless
+ * inputLayout is 'nhwc'; the batch dimension is symbolic ('batch').
+ */
+export async function toOnnx(model: sn.Sequential, options: ToOnnxOptions = {}): Promise<Uint8Array> {
+  const fn = 'toOnnx';
+  if (!(model instanceof sn.Sequential)) fail(fn, `argument 'model' must be a simdnet Sequential model`);
+  if (options === null || typeof options !== 'object') fail(fn, `argument 'options' must be an object`);
+  const known = ['opset', 'inputLayout', 'inputName', 'outputName'];
+  for (const k of Object.keys(options))
+    if (!known.includes(k)) fail(fn, `unknown option '${k}'; known options: ${known.join(', ')}`);
+  const opset = options.opset ?? 13;
+  if (!Number.isInteger(opset) || opset < 11 || opset > 23)
+    fail(fn, `option 'opset' must be an integer from 11 to 23; got ${JSON.stringify(opset)}`);
+  const layout = options.inputLayout ?? 'nchw';
+  if (layout !== 'nchw' && layout !== 'nhwc')
+    fail(fn, `option 'inputLayout' must be 'nchw' or 'nhwc'; got ${JSON.stringify(layout)}`);
+  const inputName = options.inputName ?? 'input';
+  const outputName = options.outputName ?? 'output';
+  const layers = model.layers;
+  if (layers.length === 0) fail(fn, 'the model has no layers');
+
+  const w = new Writer(opset);
+  const inShape = model.inputShape;
+  // A 4-D input is an NHWC image; by default the file takes it NCHW, which the graph reads as is.
+  let flow: Flow = {
+    name: inputName,
+    layout: inShape.length === 4 && layout === 'nchw' ? 'nchw' : 'plain',
+    shape: inShape,
+  };
+  let start = 0;
+  let declared = inShape.slice(1) as number[];
+  if (flow.layout === 'nchw') {
+    const first = layers[0];
+    if (first.className === 'Permute' && (first.getConfig().dims as number[]).join() === '2,3,1') {
+      // The model already takes NCHW (a model that loadOnnx made): the ONNX input is its own input.
+      flow = { name: inputName, layout: 'nchw', shape: first.outputShape };
+      start = 1;
+    } else declared = [declared[2], declared[0], declared[1]];
+  }
+  for (const layer of layers.slice(start)) flow = await convert(w, layer, flow);
+  if (flow.shape.length === 4 && layout === 'nhwc') flow = w.toPlain(flow, 'output');
+  const outDims = flow.shape.slice(1) as number[];
+  const outShape = flow.layout === 'nchw' ? [outDims[2], outDims[0], outDims[1]] : outDims;
+  const last = w.nodes[w.nodes.length - 1];
+  if (last && last.outputs[0] === flow.name) last.outputs[0] = outputName;
+  else w.nodes.push({ opType: 'Identity', name: 'output/Identity', inputs: [flow.name], outputs: [outputName] });
+
+  return writeModel({
+    irVersion: irVersionFor(opset),
+    opset,
+    producerName: 'simdnet',
+    producerVersion: '0.1.0',
+    graphName: model.name,
+    nodes: w.nodes,
+    initializers: w.initializers,
+    inputs: [{ name: inputName, dims: ['batch', ...declared] }],
+    outputs: [{ name: outputName, dims: ['batch', ...outShape] }],
+  });
+}

@@ -1,0 +1,121 @@
+// loadOnnx: an ONNX file to a simdnet model. Parse, check the whole model, plan the layers in JS, and
+// only then create layers and weights in WASM memory (and free them again if anything fails).
+import * as sn from '../index.js';
+import { readModel } from './proto.js';
+import { OnnxError, fail } from './errors.js';
+import { checkModel } from './checks.js';
+import { Planner, type Spec } from './plan.js';
+
+export interface LoadOnnxOptions {
+  /**
+   * 'nchw' (default): predict takes the graph's input as declared (NCHW for PyTorch exports) and the
+   * model transposes it at its edge. 'nhwc': the caller already holds NHWC data, and the edge transpose
+   * is left out.
+   */
+  inputLayout?: 'nchw' | 'nhwc';
+  /** The model's name (default: simdnet's 'sequential_N'). */
+  name?: string;
+}
+
+function toBytes(data: unknown, fn: string): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  fail(
+    fn,
+    `argument 'bytes' must be a Uint8Array or ArrayBuffer with the .onnx file's contents; got ${data === null ? 'null' : typeof data}`,
+  );
+}
+
+function layerOf(spec: Spec, inputShape: number[] | undefined): sn.Layer {
+  const first = inputShape ? { inputShape } : {};
+  switch (spec.kind) {
+    case 'permute':
+      return sn.layers.permute({ dims: spec.dims, ...first });
+    case 'conv2d':
+      return sn.layers.conv2d({
+        filters: spec.filters,
+        kernelSize: spec.kernelSize,
+        strides: spec.strides,
+        dilationRate: spec.dilationRate,
+        padding: spec.padding,
+        activation: spec.activation,
+        useBias: spec.bias !== null,
+        kernelInitializer: 'zeros',
+        ...first,
+      });
+    case 'maxPooling2d':
+    case 'averagePooling2d':
+      return sn.layers[spec.kind]({ poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding, ...first });
+    case 'globalAveragePooling2d':
+      return sn.layers.globalAveragePooling2d(first);
+    case 'flatten':
+      return sn.layers.flatten(first);
+    case 'dense':
+      return sn.layers.dense({
+        units: spec.units,
+        activation: spec.activation,
+        useBias: spec.bias !== null,
+        kernelInitializer: 'zeros',
+        ...first,
+      });
+    case 'activation':
+      return sn.layers.activation({ activation: spec.activation, ...first });
+  }
+}
+
+/** The weights a spec carries, as tensors in the layer's order (kernel, bias). */
+function weightsOf(spec: Spec, layer: sn.Layer): sn.Tensor[] {
+  if (spec.kind !== 'conv2d' && spec.kind !== 'dense') return [];
+  const shapes = layer.weights.map((w) => w.shape);
+  const out = [sn.tensor(spec.kernel, shapes[0].slice())];
+  if (spec.bias) out.push(sn.tensor(spec.bias, shapes[1].slice()));
+  return out;
+}
+
+/**
+ * Loads an ONNX model (opset 11 to 23) as a simdnet model whose predict takes the graph's input as
+ * declared and returns its output. Throws before creating anything when the file is malformed, uses an
+ * unsupported operator, or has a feature simdnet cannot represent.
+ */
+export async function loadOnnx(bytes: Uint8Array | ArrayBuffer, options: LoadOnnxOptions = {}): Promise<sn.Sequential> {
+  const fn = 'loadOnnx';
+  const data = toBytes(bytes, fn);
+  if (options === null || typeof options !== 'object') fail(fn, `argument 'options' must be an object`);
+  const known = ['inputLayout', 'name'];
+  for (const k of Object.keys(options))
+    if (!known.includes(k)) fail(fn, `unknown option '${k}'; known options: ${known.join(', ')}`);
+  const inputLayout = options.inputLayout ?? 'nchw';
+  if (inputLayout !== 'nchw' && inputLayout !== 'nhwc')
+    fail(fn, `option 'inputLayout' must be 'nchw' or 'nhwc'; got ${JSON.stringify(inputLayout)}`);
+  await sn.ready();
+
+  let model;
+  try {
+    model = readModel(data);
+  } catch (e) {
+    if (e instanceof OnnxError) throw e;
+    fail(fn, `the file is not a valid ONNX protobuf (${(e as Error).message}); is it truncated or corrupt?`);
+  }
+  checkModel(model, fn);
+  const plan = new Planner(model, { inputLayout }, fn).plan();
+
+  const layers: sn.Layer[] = [];
+  let result: sn.Sequential | null = null;
+  try {
+    plan.specs.forEach((spec, i) => layers.push(layerOf(spec, i === 0 ? plan.inputShape : undefined)));
+    result = sn.sequential({ layers, ...(options.name ? { name: options.name } : {}) });
+    for (let i = 0; i < layers.length; i++) {
+      const weights = weightsOf(plan.specs[i], layers[i]);
+      try {
+        if (weights.length) layers[i].setWeights(weights);
+      } finally {
+        for (const w of weights) w.dispose();
+      }
+    }
+    return result;
+  } catch (e) {
+    for (const l of layers) l.dispose();
+    throw e;
+  }
+}

@@ -1,0 +1,568 @@
+// Turns a checked ONNX graph into a list of simdnet layer specs with their weights in JS arrays. ONNX
+// tensors are NCHW; simdnet's are NHWC. Each value keeps its ONNX shape and a layout saying how simdnet
+// holds it, so that layout changes cost nothing inside the graph:
+//  - 'plain': simdnet holds the ONNX tensor as it is (the graph input, 2-D activations);
+//  - 'nchw': an ONNX NCHW tensor held as NHWC (everything between convolutions);
+//  - 'pooled': ONNX [N, C, 1, 1] after global pooling, held as [N, C];
+//  - 'flat-chw': ONNX [N, C*H*W] flattened in C,H,W order, held flattened in H,W,C order. The next Gemm or
+//    MatMul absorbs the difference by permuting its weight rows; a graph output in this layout gets a
+//    Permute inserted before its Flatten instead.
+// Conv and Gemm absorb BatchNormalization, Add/Sub/Mul by constants and a following activation.
+import type { ModelProto, NodeProto, TensorProto } from './proto.js';
+import { Attributes, nodeLabel } from './attributes.js';
+import { fail } from './errors.js';
+import { decodeTensor, type Constant } from './tensors.js';
+
+export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
+
+export type Spec =
+  | { kind: 'permute'; dims: number[] }
+  | {
+      kind: 'conv2d';
+      filters: number;
+      kernelSize: [number, number];
+      strides: [number, number];
+      dilationRate: [number, number];
+      padding: 'valid' | 'same';
+      activation: Activation;
+      /** [kh, kw, cin, cout] */
+      kernel: Float32Array;
+      bias: Float32Array | null;
+    }
+  | {
+      kind: 'maxPooling2d' | 'averagePooling2d';
+      poolSize: [number, number];
+      strides: [number, number];
+      padding: 'valid' | 'same';
+    }
+  | { kind: 'globalAveragePooling2d' }
+  | { kind: 'flatten' }
+  | { kind: 'dense'; units: number; activation: Activation; kernel: Float32Array; bias: Float32Array | null }
+  | { kind: 'activation'; activation: Activation };
+
+type Layout = 'plain' | 'nchw' | 'pooled' | 'flat-chw';
+
+interface Value {
+  /** The ONNX shape, batch first (null: any batch). */
+  shape: (number | null)[];
+  layout: Layout;
+  /** For 'flat-chw': the C, H, W that were flattened, and the index of the flatten spec. */
+  chw?: [number, number, number];
+  flattenAt?: number;
+  /** The index of the spec whose output this value is, when no layer ran after it. */
+  producer?: number;
+}
+
+export interface Plan {
+  specs: Spec[];
+  /** The model's input shape without the batch, as simdnet sees it. */
+  inputShape: number[];
+  inputName: string;
+  outputName: string;
+}
+
+export interface PlanOptions {
+  inputLayout: 'nchw' | 'nhwc';
+}
+
+/** The operators loadOnnx knows, checked over the whole graph before anything else happens. */
+export const SUPPORTED_OPS = [
+  'Conv',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'Gemm',
+  'MatMul',
+  'Add',
+  'Sub',
+  'Mul',
+  'Relu',
+  'Sigmoid',
+  'Tanh',
+  'Softmax',
+  'Flatten',
+  'Reshape',
+  'Transpose',
+  'BatchNormalization',
+  'Dropout',
+  'Identity',
+  'Constant',
+] as const;
+
+const FOLDABLE = new Set(['conv2d', 'dense']);
+
+/** TensorFlow's 'same' padding [before, after] for one axis, which simdnet's 'same' implements. */
+function sameAmounts(size: number, k: number, stride: number, dilation: number): [number, number] {
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+export class Planner {
+  private readonly constants = new Map<string, TensorProto | Constant>();
+  private readonly values = new Map<string, Value>();
+  private readonly uses = new Map<string, number>();
+  private readonly specs: Spec[] = [];
+  private readonly opset: number;
+  private node!: NodeProto;
+
+  constructor(
+    private readonly model: ModelProto,
+    private readonly options: PlanOptions,
+    private readonly fn: string,
+  ) {
+    this.opset = model.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')!.version;
+  }
+
+  private err(message: string): never {
+    fail(this.fn, `${nodeLabel(this.node)} (opset ${this.opset}): ${message}`);
+  }
+
+  plan(): Plan {
+    const g = this.model.graph!;
+    for (const t of g.initializers) this.constants.set(t.name, t);
+    const input = g.inputs.find((v) => !this.constants.has(v.name))!;
+    const output = g.outputs[0];
+    // Graph inputs were checked to have a static shape apart from the batch.
+    const dims = input.dims!.slice(1) as number[];
+    let inputShape = dims;
+    if (dims.length === 3 && this.options.inputLayout === 'nhwc') {
+      this.values.set(input.name, { shape: [null, ...dims], layout: 'nchw' });
+      inputShape = [dims[1], dims[2], dims[0]];
+    } else this.values.set(input.name, { shape: [null, ...dims], layout: 'plain' });
+
+    for (const node of g.nodes)
+      for (const i of node.inputs) if (i !== '') this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
+    this.uses.set(output.name, (this.uses.get(output.name) ?? 0) + 1);
+
+    for (const node of g.nodes) {
+      this.node = node;
+      this.convert(node);
+    }
+    const last = this.values.get(output.name);
+    if (!last) fail(this.fn, `the graph output '${output.name}' is not produced by any node`);
+    this.finishOutput(last);
+    if (this.specs.length === 0) fail(this.fn, 'the graph has no layers (it returns its input)');
+    return { specs: this.specs, inputShape, inputName: input.name, outputName: output.name };
+  }
+
+  /** The output in ONNX's layout: NCHW outputs are transposed back; CHW-flattened ones flattened so. */
+  private finishOutput(v: Value): void {
+    if (v.layout === 'nchw') this.specs.push({ kind: 'permute', dims: [3, 1, 2] });
+    else if (v.layout === 'flat-chw') this.specs.splice(v.flattenAt!, 0, { kind: 'permute', dims: [3, 1, 2] });
+    else if (v.layout === 'pooled') {
+      fail(this.fn, `the graph output has shape [N, C, 1, 1] after global pooling; flatten it before returning it`);
+    }
+  }
+
+  // ---- inputs and constants ----
+
+  private dynamicInputs(node: NodeProto): string[] {
+    return node.inputs.filter((i) => i !== '' && !this.constants.has(i));
+  }
+
+  /** The single tensor flowing through this node; a second one means a branch (functional model). */
+  private flowing(node: NodeProto): Value {
+    const dyn = this.dynamicInputs(node);
+    if (dyn.length !== 1) {
+      this.err(
+        dyn.length === 0
+          ? 'all its inputs are constants; constant subgraphs are not folded'
+          : `it reads ${dyn.length} computed tensors (${dyn.map((d) => `'${d}'`).join(', ')}); graphs with branches or residual connections are not supported yet`,
+      );
+    }
+    const v = this.values.get(dyn[0]);
+    if (!v) this.err(`it reads '${dyn[0]}' before any node produces it (nodes must be in topological order)`);
+    if ((this.uses.get(dyn[0]) ?? 0) > 1)
+      this.err(`'${dyn[0]}' feeds several nodes; graphs with branches are not supported yet`);
+    return v;
+  }
+
+  private constant(name: string | undefined, what: string): Constant {
+    if (name === undefined || name === '') this.err(`its input '${what}' is missing`);
+    const c = this.constants.get(name);
+    if (!c) this.err(`its input '${what}' ('${name}') must be a constant (an initializer)`);
+    if ('values' in c) return c;
+    const decoded = { dims: c.dims.slice(), values: decodeTensor(c) };
+    this.constants.set(name, decoded);
+    return decoded;
+  }
+
+  private optionalConstant(name: string | undefined, what: string): Constant | null {
+    return name === undefined || name === '' ? null : this.constant(name, what);
+  }
+
+  private setOutput(node: NodeProto, v: Value): void {
+    node.outputs.slice(1).forEach((o) => {
+      if (o !== '' && this.uses.has(o)) this.err(`its extra output '${o}' is used, which is not supported`);
+    });
+    this.values.set(node.outputs[0], v);
+  }
+
+  private push(spec: Spec): number {
+    this.specs.push(spec);
+    return this.specs.length - 1;
+  }
+
+  /** Makes a 4-D value NCHW-in-NHWC (a Permute at the input for PyTorch exports). */
+  private spatial(v: Value): Value {
+    if (v.layout === 'nchw') return v;
+    if (v.layout === 'plain' && v.shape.length === 4) {
+      this.push({ kind: 'permute', dims: [2, 3, 1] });
+      return { shape: v.shape, layout: 'nchw' };
+    }
+    this.err(`expects a 4-D NCHW input; got shape [${v.shape.map((d) => d ?? 'N').join(', ')}]`);
+  }
+
+  // ---- padding ----
+
+  /** simdnet's padding for ONNX's auto_pad/pads, or an error when simdnet has no equivalent yet. */
+  private padding(
+    at: Attributes,
+    hw: [number, number],
+    k: [number, number],
+    s: [number, number],
+    d: [number, number],
+  ): 'valid' | 'same' {
+    const autoPad = at.string('auto_pad', 'NOTSET');
+    if (autoPad === 'VALID') return 'valid';
+    const same = [sameAmounts(hw[0], k[0], s[0], d[0]), sameAmounts(hw[1], k[1], s[1], d[1])];
+    if (autoPad === 'SAME_UPPER') return 'same';
+    let pads: number[];
+    if (autoPad === 'SAME_LOWER') pads = [same[0][1], same[1][1], same[0][0], same[1][0]];
+    else if (autoPad === 'NOTSET') pads = at.ints('pads', [0, 0, 0, 0]);
+    else this.err(`auto_pad '${autoPad}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
+    if (pads.length !== 4 || pads.some((p) => !Number.isInteger(p) || p < 0))
+      this.err(`pads must be 4 non-negative integers; got [${pads.join(', ')}]`);
+    if (pads.every((p) => p === 0)) return 'valid';
+    const [t, l, b, r] = pads;
+    if (t === same[0][0] && b === same[0][1] && l === same[1][0] && r === same[1][1]) return 'same';
+    this.err(
+      `pads [${pads.join(', ')}] on a ${hw[0]}x${hw[1]} input are neither 'valid' nor TensorFlow's 'same' (${same[0][0]}, ${same[1][0]}, ${same[0][1]}, ${same[1][1]}); explicit padding is not supported yet`,
+    );
+  }
+
+  private pair(at: Attributes, name: string, fallback: number): [number, number] {
+    const v = at.ints(name, [fallback, fallback]);
+    if (v.length !== 2 || v.some((x) => !Number.isInteger(x) || x < 1))
+      this.err(`${name} must be 2 positive integers (2-D only); got [${v.join(', ')}]`);
+    return [v[0], v[1]];
+  }
+
+  // ---- operators ----
+
+  private convert(node: NodeProto): void {
+    const at = new Attributes(node, this.fn);
+    switch (node.opType) {
+      case 'Constant':
+        return this.constantNode(node, at);
+      case 'Identity':
+      case 'Dropout':
+        if (node.opType === 'Dropout' && node.inputs.length > 2 && node.inputs[2] !== '') {
+          const training = this.constant(node.inputs[2], 'training_mode').values[0];
+          if (training) this.err('training_mode is true; export the model in eval mode');
+        }
+        return this.setOutput(node, this.flowing(node));
+      case 'Conv':
+        return this.conv(node, at);
+      case 'MaxPool':
+      case 'AveragePool':
+        return this.pool(node, at);
+      case 'GlobalAveragePool': {
+        const v = this.spatial(this.flowing(node));
+        this.push({ kind: 'globalAveragePooling2d' });
+        return this.setOutput(node, { shape: [null, v.shape[1], 1, 1], layout: 'pooled' });
+      }
+      case 'Flatten':
+        return this.flatten(node, this.flowing(node), at.int('axis', 1));
+      case 'Reshape':
+        return this.reshape(node);
+      case 'Transpose':
+        return this.transpose(node, at);
+      case 'Gemm':
+      case 'MatMul':
+        return this.gemm(node, at);
+      case 'Add':
+      case 'Sub':
+      case 'Mul':
+        return this.affine(node);
+      case 'BatchNormalization':
+        return this.batchNorm(node, at);
+      case 'Relu':
+      case 'Sigmoid':
+      case 'Tanh':
+        return this.activation(node, node.opType.toLowerCase() as Activation, this.flowing(node));
+      case 'Softmax': {
+        const v = this.flowing(node);
+        const axis = at.int('axis', this.opset >= 13 ? -1 : 1);
+        if (v.shape.length !== 2 || (axis !== 1 && axis !== -1))
+          this.err(
+            `only softmax over the features of a 2-D tensor is supported; got axis ${axis} on rank ${v.shape.length}`,
+          );
+        // Softmax over all features commutes with the C,H,W -> H,W,C reordering of 'flat-chw'.
+        return this.activation(node, 'softmax', v);
+      }
+      default:
+        this.err('unsupported operator');
+    }
+  }
+
+  private constantNode(node: NodeProto, at: Attributes): void {
+    const attr = node.attributes[0];
+    if (node.attributes.length !== 1 || !attr) this.err('expected exactly one value attribute');
+    if (attr.name === 'value' && attr.t) {
+      this.constants.set(node.outputs[0], { dims: attr.t.dims.slice(), values: decodeTensor(attr.t) });
+    } else if (attr.name === 'value_float') {
+      this.constants.set(node.outputs[0], { dims: [], values: Float32Array.of(at.float('value_float', 0)) });
+    } else if (attr.name === 'value_floats') {
+      this.constants.set(node.outputs[0], { dims: [attr.floats.length], values: Float32Array.from(attr.floats) });
+    } else if (attr.name === 'value_int') {
+      this.constants.set(node.outputs[0], { dims: [], values: Float64Array.of(attr.i) });
+    } else if (attr.name === 'value_ints') {
+      this.constants.set(node.outputs[0], { dims: [attr.ints.length], values: Float64Array.from(attr.ints) });
+    } else this.err(`constant attribute '${attr.name}' is not supported`);
+  }
+
+  private conv(node: NodeProto, at: Attributes): void {
+    const v = this.spatial(this.flowing(node));
+    const w = this.constant(node.inputs[1], 'W');
+    const b = this.optionalConstant(node.inputs[2], 'B');
+    if (w.dims.length !== 4) this.err(`W must be 4-D [M, C, kh, kw] (2-D convolution); got [${w.dims.join(', ')}]`);
+    const [cout, cinG, kh, kw] = w.dims;
+    const [, cin, h, wd] = v.shape as number[];
+    const group = at.int('group', 1);
+    if (group !== 1)
+      this.err(`group ${group} (grouped or depthwise convolution) is not supported yet; only group 1 is`);
+    if (cinG !== cin) this.err(`W has ${cinG} input channels; the input has ${cin}`);
+    const ks = at.ints('kernel_shape', [kh, kw]);
+    if (ks[0] !== kh || ks[1] !== kw)
+      this.err(`kernel_shape [${ks.join(', ')}] does not match W [${w.dims.join(', ')}]`);
+    if (b && b.values.length !== cout) this.err(`B has ${b.values.length} values; W has ${cout} output channels`);
+    const strides = this.pair(at, 'strides', 1);
+    const dilations = this.pair(at, 'dilations', 1);
+    if ((strides[0] > 1 || strides[1] > 1) && (dilations[0] > 1 || dilations[1] > 1))
+      this.err('strides and dilations both above 1 are not supported');
+    const padding = this.padding(at, [h, wd], [kh, kw], strides, dilations);
+    const out = (size: number, k: number, s: number, d: number): number =>
+      padding === 'same' ? Math.ceil(size / s) : Math.floor((size - (k - 1) * d - 1) / s) + 1;
+    const oh = out(h, kh, strides[0], dilations[0]);
+    const ow = out(wd, kw, strides[1], dilations[1]);
+    if (oh < 1 || ow < 1) this.err(`the ${kh}x${kw} kernel does not fit the ${h}x${wd} input`);
+    const kernel = new Float32Array(kh * kw * cin * cout);
+    const src = w.values;
+    for (let o = 0; o < cout; o++)
+      for (let c = 0; c < cin; c++)
+        for (let y = 0; y < kh; y++)
+          for (let x = 0; x < kw; x++)
+            kernel[((y * kw + x) * cin + c) * cout + o] = src[((o * cin + c) * kh + y) * kw + x];
+    const producer = this.push({
+      kind: 'conv2d',
+      filters: cout,
+      kernelSize: [kh, kw],
+      strides,
+      dilationRate: dilations,
+      padding,
+      activation: 'linear',
+      kernel,
+      bias: b ? Float32Array.from(b.values) : null,
+    });
+    this.setOutput(node, { shape: [null, cout, oh, ow], layout: 'nchw', producer });
+  }
+
+  private pool(node: NodeProto, at: Attributes): void {
+    const v = this.spatial(this.flowing(node));
+    const [, c, h, w] = v.shape as number[];
+    const k = this.pair(at, 'kernel_shape', 0);
+    const strides = this.pair(at, 'strides', 1);
+    if (at.has('dilations') && at.ints('dilations', []).some((d) => d !== 1))
+      this.err('dilated pooling is not supported');
+    if (at.int('storage_order', 0) !== 0) this.err('storage_order 1 is not supported');
+    const padding = this.padding(at, [h, w], k, strides, [1, 1]);
+    const max = node.opType === 'MaxPool';
+    if (!max && padding === 'same' && at.int('count_include_pad', 0) !== 0)
+      this.err(
+        'count_include_pad 1 with padding is not supported yet (simdnet averages over the cells inside the input)',
+      );
+    const floorOut = (size: number, kk: number, s: number) =>
+      padding === 'same' ? Math.ceil(size / s) : Math.floor((size - kk) / s) + 1;
+    const oh = floorOut(h, k[0], strides[0]);
+    const ow = floorOut(w, k[1], strides[1]);
+    if (at.int('ceil_mode', 0) === 1 && padding === 'valid') {
+      const ceilOut = (size: number, kk: number, s: number) => Math.ceil((size - kk) / s) + 1;
+      if (ceilOut(h, k[0], strides[0]) !== oh || ceilOut(w, k[1], strides[1]) !== ow)
+        this.err(`ceil_mode 1 changes the output size on a ${h}x${w} input; it is not supported yet`);
+    }
+    if (oh < 1 || ow < 1) this.err(`the ${k[0]}x${k[1]} window does not fit the ${h}x${w} input`);
+    this.push({ kind: max ? 'maxPooling2d' : 'averagePooling2d', poolSize: k, strides, padding });
+    this.setOutput(node, { shape: [null, c, oh, ow], layout: 'nchw' });
+  }
+
+  private flatten(node: NodeProto, v: Value, axis: number): void {
+    const rank = v.shape.length;
+    if (axis !== 1 && axis !== 1 - rank) this.err(`only axis 1 (keep the batch) is supported; got axis ${axis}`);
+    const features = (v.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
+    const shape = [null, features];
+    if (v.layout === 'pooled' || v.layout === 'flat-chw' || (v.layout === 'plain' && rank === 2)) {
+      return this.setOutput(node, { ...v, shape, layout: v.layout === 'flat-chw' ? 'flat-chw' : 'plain' });
+    }
+    const flattenAt = this.push({ kind: 'flatten' });
+    if (v.layout === 'nchw') {
+      const [, c, h, w] = v.shape as number[];
+      // With one channel, or one pixel, C,H,W order and H,W,C order are the same order.
+      if (c > 1 && h * w > 1) return this.setOutput(node, { shape, layout: 'flat-chw', chw: [c, h, w], flattenAt });
+    }
+    this.setOutput(node, { shape, layout: 'plain' });
+  }
+
+  private reshape(node: NodeProto): void {
+    const v = this.flowing(node);
+    const target = Array.from(this.constant(node.inputs[1], 'shape').values);
+    const features = (v.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
+    const flattening =
+      target.length === 2 &&
+      (target[0] === 0 || target[0] === -1) &&
+      (target[1] === features || (target[1] === -1 && target[0] === 0));
+    const flatteningBatch = target.length === 2 && target[1] === features && target[0] === -1;
+    if (!flattening && !flatteningBatch)
+      this.err(
+        `only reshapes that flatten all but the batch are supported; got shape [${target.join(', ')}] for an input of [N, ${v.shape.slice(1).join(', ')}]`,
+      );
+    this.flatten(node, v, 1);
+  }
+
+  private transpose(node: NodeProto, at: Attributes): void {
+    const v = this.flowing(node);
+    const rank = v.shape.length;
+    const perm = at.ints(
+      'perm',
+      v.shape.map((_, i) => rank - 1 - i),
+    );
+    const is = (p: number[]) => perm.length === p.length && perm.every((x, i) => x === p[i]);
+    const shape = perm.map((p) => v.shape[p]);
+    if (perm.every((p, i) => p === i)) return this.setOutput(node, v);
+    if (rank === 4 && v.layout === 'plain' && is([0, 3, 1, 2])) return this.setOutput(node, { shape, layout: 'nchw' });
+    if (rank === 4 && v.layout === 'nchw' && is([0, 2, 3, 1])) return this.setOutput(node, { shape, layout: 'plain' });
+    this.err(`perm [${perm.join(', ')}] is not a layout change between NCHW and NHWC`);
+  }
+
+  /** The spec this value came straight out of, if it can still absorb an affine map or activation. */
+  private foldTarget(v: Value): Extract<Spec, { kind: 'conv2d' | 'dense' }> | null {
+    if (v.producer === undefined || v.producer !== this.specs.length - 1) return null;
+    const s = this.specs[v.producer];
+    return FOLDABLE.has(s.kind) && (s as { activation: Activation }).activation === 'linear'
+      ? (s as Extract<Spec, { kind: 'conv2d' | 'dense' }>)
+      : null;
+  }
+
+  private gemm(node: NodeProto, at: Attributes): void {
+    const v = this.flowing(node);
+    const gemm = node.opType === 'Gemm';
+    if (v.shape.length !== 2) this.err(`expects a 2-D input [N, K]; got rank ${v.shape.length}`);
+    if (gemm && at.int('transA', 0) !== 0) this.err('transA 1 is not supported');
+    if (node.inputs[0] !== this.dynamicInputs(node)[0]) this.err('the constant must be the second operand');
+    const b = this.constant(node.inputs[1], 'B');
+    if (b.dims.length !== 2) this.err(`B must be 2-D; got [${b.dims.join(', ')}]`);
+    const transB = gemm && at.int('transB', 0) === 1;
+    const [k, m] = transB ? [b.dims[1], b.dims[0]] : b.dims;
+    const kIn = v.shape[1] as number;
+    if (k !== kIn) this.err(`B has ${k} rows (after transB); the input has ${kIn} features`);
+    const alpha = gemm ? at.float('alpha', 1) : 1;
+    const beta = gemm ? at.float('beta', 1) : 1;
+    // Row r of simdnet's kernel multiplies simdnet's feature r, which for 'flat-chw' is ONNX's row rowOf(r).
+    const rowOf = (r: number): number => {
+      if (v.layout !== 'flat-chw') return r;
+      const [c, h, w] = v.chw!;
+      const ch = r % c;
+      const pix = (r - ch) / c;
+      return ch * h * w + pix;
+    };
+    const kernel = new Float32Array(k * m);
+    for (let r = 0; r < k; r++) {
+      const src = rowOf(r);
+      for (let j = 0; j < m; j++) kernel[r * m + j] = alpha * (transB ? b.values[j * k + src] : b.values[src * m + j]);
+    }
+    let bias: Float32Array | null = null;
+    const c = gemm ? this.optionalConstant(node.inputs[2], 'C') : null;
+    if (c) {
+      const n = c.values.length;
+      if (n !== 1 && (n !== m || c.dims.some((d, i) => i < c.dims.length - 1 && d !== 1)))
+        this.err(`C must broadcast as a bias of ${m} values; got dims [${c.dims.join(', ')}]`);
+      bias = new Float32Array(m);
+      for (let j = 0; j < m; j++) bias[j] = beta * c.values[n === 1 ? 0 : j];
+    }
+    const producer = this.push({ kind: 'dense', units: m, activation: 'linear', kernel, bias });
+    this.setOutput(node, { shape: [null, m], layout: 'plain', producer });
+  }
+
+  /** Add, Sub or Mul by a constant, folded into the conv or dense layer that produced the input. */
+  private affine(node: NodeProto): void {
+    const v = this.flowing(node);
+    const dynFirst = node.inputs[0] === this.dynamicInputs(node)[0];
+    const c = this.constant(node.inputs[dynFirst ? 1 : 0], 'constant operand');
+    if (node.opType === 'Sub' && !dynFirst) this.err('constant - x is not supported (only x - constant)');
+    const target = this.foldTarget(v);
+    const channels =
+      v.layout === 'nchw' || v.layout === 'pooled' ? (v.shape[1] as number) : (v.shape[v.shape.length - 1] as number);
+    // Per-channel constants: [C, 1, 1] or [1, C, 1, 1] on NCHW values, [C] or [1, C] on 2-D ones.
+    const perChannel =
+      c.values.length === channels &&
+      (v.shape.length === 4
+        ? c.dims.length >= 3 && c.dims[c.dims.length - 3] === channels && c.dims.slice(-2).every((d) => d === 1)
+        : c.dims[c.dims.length - 1] === channels);
+    if (!target || v.layout === 'flat-chw' || (c.values.length !== 1 && !perChannel)) {
+      this.err(
+        `only ${node.opType} by a scalar or a per-channel constant directly after a Conv, Gemm or MatMul is supported; got constant dims [${c.dims.join(', ')}]`,
+      );
+    }
+    const value = (ch: number) => c.values[c.values.length === 1 ? 0 : ch];
+    const cout = target.kind === 'conv2d' ? target.filters : target.units;
+    if (node.opType === 'Mul') {
+      for (let i = 0; i < target.kernel.length; i++) target.kernel[i] *= value(i % cout);
+      if (target.bias) for (let o = 0; o < cout; o++) target.bias[o] *= value(o);
+    } else {
+      target.bias ??= new Float32Array(cout);
+      const sign = node.opType === 'Sub' ? -1 : 1;
+      for (let o = 0; o < cout; o++) target.bias[o] += sign * value(o);
+    }
+    this.setOutput(node, v);
+  }
+
+  private batchNorm(node: NodeProto, at: Attributes): void {
+    const v = this.flowing(node);
+    if (at.int('training_mode', 0) !== 0) this.err('training_mode 1; export the model in eval mode');
+    const target = this.foldTarget(v);
+    if (!target || target.kind !== 'conv2d')
+      this.err('only batch normalization directly after a Conv (folded into it) is supported yet');
+    const [scale, offset, mean, variance] = [1, 2, 3, 4].map((i) =>
+      this.constant(node.inputs[i], ['', 'scale', 'B', 'input_mean', 'input_var'][i]),
+    );
+    const cout = target.filters;
+    for (const [t, name] of [
+      [scale, 'scale'],
+      [offset, 'B'],
+      [mean, 'input_mean'],
+      [variance, 'input_var'],
+    ] as const) {
+      if (t.values.length !== cout) this.err(`${name} has ${t.values.length} values; the input has ${cout} channels`);
+    }
+    const eps = at.float('epsilon', 1e-5);
+    const bias = (target.bias ??= new Float32Array(cout));
+    const factor = new Float64Array(cout);
+    for (let o = 0; o < cout; o++) {
+      factor[o] = scale.values[o] / Math.sqrt(variance.values[o] + eps);
+      bias[o] = (bias[o] - mean.values[o]) * factor[o] + offset.values[o];
+    }
+    for (let i = 0; i < target.kernel.length; i++) target.kernel[i] *= factor[i % cout];
+    this.setOutput(node, v);
+  }
+
+  private activation(node: NodeProto, activation: Activation, v: Value): void {
+    const target = this.foldTarget(v);
+    if (target && (activation !== 'softmax' || target.kind === 'dense')) {
+      target.activation = activation;
+      return this.setOutput(node, { ...v, producer: undefined });
+    }
+    this.push({ kind: 'activation', activation });
+    this.setOutput(node, { ...v, producer: undefined });
+  }
+}
