@@ -10,6 +10,7 @@ import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { checkFloat, checkTensor, fmtShape } from '../util/validate.js';
+import { forElements } from '../backend/threads/split.js';
 
 type Op = 'add' | 'sub' | 'mul';
 
@@ -53,7 +54,7 @@ function broadcastScratch(cols: number): number {
 function apply(op: Op, a: Tensor, b: Tensor, layout: Layout): Tensor {
   const out = empty(a.shape);
   if (layout.kind === 'same') {
-    kernels()[ARRAY_KERNEL[op]](a.offset, b.offset, out.offset, a.size);
+    forElements(a.size, (i, n) => [ARRAY_KERNEL[op], a.offset + i * 4, b.offset + i * 4, out.offset + i * 4, n]);
   } else {
     const work = broadcastScratch(layout.cols);
     kernels()[BROADCAST_KERNEL[op]](a.offset, b.offset, out.offset, layout.rows, layout.cols, work);

@@ -63,8 +63,38 @@ function computeAll() {
     out['dense y'] = bitsOf(f(x, w, b));
     sn.grads(f)([x, w, b], dy).forEach((g, j) => (out[`dense d${j}`] = bitsOf(g)));
   });
+  // Pooling (split by images), elementwise ops and optimizer updates (split by 16-float blocks): big
+  // enough for 4 threads, with an odd size so the last range has a scalar tail.
+  sn.tidy(() => {
+    const x = randomTensor(r, [8, 40, 40, 49]);
+    const pools = {
+      max: (x) => sn.maxPool2d(x, { poolSize: 3, strides: 1, padding: 'same' }),
+      avg: (x) => sn.avgPool2d(x, { poolSize: 3, strides: 2, padding: 'same' }),
+    };
+    for (const [name, f] of Object.entries(pools)) {
+      const y = f(x);
+      out[`${name}Pool y`] = bitsOf(y);
+      out[`${name}Pool dx`] = bitsOf(sn.grads(f)([x], randomTensor(r, y.shape))[0]);
+    }
+    const big = randomTensor(r, [700_001]);
+    const other = randomTensor(r, [700_001]);
+    out['add'] = bitsOf(sn.add(big, other));
+    const f = (a) => sn.sigmoid(sn.mul(a, other));
+    out['sigmoid(a*b)'] = bitsOf(f(big));
+    out['d sigmoid(a*b)'] = bitsOf(sn.grads(f)([big])[0]);
+    for (const [name, opt] of [
+      ['adam', sn.train.adam({ learningRate: 0.01 })],
+      ['sgd', sn.train.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true })],
+    ]) {
+      const v = sn.variable(big, { name: `threads_test_${name}_${++variables}` });
+      for (let step = 0; step < 2; step++) opt.applyGradients({ [v.name]: other });
+      out[`${name} update`] = bitsOf(v);
+      v.dispose();
+    }
+  });
   return out;
 }
+let variables = 0;
 
 /** Trained weights after a few Adam steps of a small CNN. */
 async function trainAll() {

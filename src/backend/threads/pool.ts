@@ -278,7 +278,12 @@ function waitDone(count: number): void {
  */
 export function runParallel(tasks: Call[][]): void {
   const n = Math.min(tasks.length, workers.length + 1);
-  if (tasks.length > n) throw new Error(`internal: ${tasks.length} tasks for ${workers.length + 1} threads`);
+  if (tasks.length > n) {
+    // More tasks than threads (a split made for more threads than now run): consecutive ones share a thread.
+    const merged: Call[][] = Array.from({ length: n }, () => []);
+    tasks.forEach((t, i) => merged[Math.floor((i * n) / tasks.length)].push(...t));
+    tasks = merged;
+  }
   if (n <= 1) {
     if (tasks.length === 1) runLocal(tasks[0]);
     return;

@@ -1,6 +1,6 @@
 // How an op's work is divided between threads. Every split keeps each output element computed by one
 // thread in the same order as on one thread, so results are bit-identical for any number of threads.
-import { threadsInUse } from './pool.js';
+import { runParallel, threadsInUse, type Call } from './pool.js';
 
 /**
  * Multiply-adds (or element updates, for memory-bound ops) a share must have before another thread is worth
@@ -29,4 +29,19 @@ export function splitRange(total: number, parts: number, align = 1): [number, nu
     from = Math.max(from, to);
   }
   return out;
+}
+
+/**
+ * Floats per unit of an elementwise split: inner bounds fall on whole 16-float (64-byte) blocks, so every
+ * thread runs the kernels' SIMD loops where one thread would, and only the last range has the scalar tail.
+ */
+const ELEMENT_ALIGN = 16;
+
+/**
+ * Runs an elementwise kernel over n floats, split into ranges when large enough: `call(from, count)` gives
+ * the call for floats [from, from + count) (the caller offsets its pointers by from * 4 bytes).
+ */
+export function forElements(n: number, call: (from: number, count: number) => Call): void {
+  const threads = threadsFor(n, Math.ceil(n / ELEMENT_ALIGN));
+  runParallel(splitRange(n, threads, ELEMENT_ALIGN).map(([a, b]) => [call(a, b - a)]));
 }
