@@ -9,6 +9,7 @@
 //   --no-alone         skip the child process that times simdnet (relaxed) without TF.js loaded
 //   --simd relaxed|plain   the build this process loads (default: relaxed where supported)
 //   --render FILE      only rewrite bench/RESULTS.md from a full run's --json FILE (no timing)
+//   --no-threads       skip the threads table (bench/threads.mjs, run after the rest unless --only/--impls)
 //
 // One process times simdnet, the naive JavaScript kernels and TF.js (wasm and cpu backends) case by case,
 // so that machine noise hits every implementation of a case alike. A process can load only one simdnet
@@ -44,6 +45,7 @@ function parseArgs(argv) {
     alone: true,
     simd: undefined,
     worker: false,
+    threads: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -61,6 +63,7 @@ function parseArgs(argv) {
     else if (a === '--simd') opts.simd = value();
     else if (a === '--worker') opts.worker = true;
     else if (a === '--render') opts.render = value();
+    else if (a === '--no-threads') opts.threads = false;
     else if (a === '--help' || a === '-h') {
       console.log(
         readFileSync(fileURLToPath(import.meta.url), 'utf8')
@@ -195,7 +198,8 @@ async function main() {
 
   await bundleSimdnet();
   const sn = await import(BUNDLE);
-  await sn.ready(opts.simd ? { simd: opts.simd } : {});
+  // These tables compare one thread against one-threaded TF.js; bench/threads.mjs times the threads.
+  await sn.ready({ ...(opts.simd ? { simd: opts.simd } : {}), threads: 1 });
   const simd = sn.backendInfo().simd;
   const machine = { ...machineInfo(), simd, loadAverageStart: loadAverage() };
 
@@ -302,6 +306,16 @@ async function main() {
     writeResultsMarkdown(file, report);
     console.log(`wrote ${path.relative(process.cwd(), file)}`);
   }
+  if (opts.threads && !opts.only && opts.impls.length === ALL_IMPLS.length) await runThreadsTable(opts);
+}
+
+/** The threads table (bench/threads.mjs) in its own process, once this one's timing is done. */
+function runThreadsTable(opts) {
+  console.log('');
+  const child = fork(path.join(here, 'threads.mjs'), opts.quick ? ['--quick'] : [], { stdio: 'inherit' });
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench/threads.mjs exited with ${code}`)))),
+  );
 }
 
 /**
@@ -374,7 +388,7 @@ async function startWorker(name, simd, opts) {
 async function serveWorker(opts, budget) {
   try {
     const sn = await import(BUNDLE);
-    await sn.ready({ simd: opts.simd });
+    await sn.ready({ simd: opts.simd, threads: 1 });
     const impl = simdnetImpl(sn);
     const byId = new Map(allCases().map((c) => [c.id, c]));
     process.on('message', async (m) => {

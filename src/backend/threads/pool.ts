@@ -1,11 +1,12 @@
-// The worker pool and its dispatch. `runParallel(tasks)` runs tasks[0] on the calling thread and tasks[i]
-// on worker i at the same time, and returns once all are done: ops stay synchronous. A task is a list of
-// kernel calls run in order; tasks of different threads must not write where another reads or writes.
+// The worker pool and its dispatch. `runParallel(tasks)` runs the tasks on the calling thread and the
+// workers at the same time, and returns once all are done: ops stay synchronous. A task is a list of
+// kernel calls run in order; different tasks must not write where another reads or writes, and must not
+// depend on which thread runs them (a task's scratch memory belongs to the task, not to a thread).
 //
 // Workers each instantiate the same compiled module over the same shared memory, and wait on their word
-// of the control block (./control.ts). The caller writes the calls into the workers' slots, bumps and
-// notifies their words, runs its own share, then waits for DONE (spinning where the thread may not block,
-// as a browser's main thread).
+// of the control block (./control.ts). The caller writes the tasks into the slots, publishes the round,
+// wakes as many workers as there are other tasks, claims tasks itself like any worker, then waits for
+// DONE (spinning where the thread may not block, as a browser's main thread).
 import * as C from './control.js';
 import { workerMain, type WorkerInit } from './worker-main.js';
 import type { Kernels } from '../kernels.generated.js';
@@ -29,6 +30,7 @@ const g = globalThis as any;
 let ctl: Int32Array | null = null;
 let message: Uint16Array;
 let slots: Float64Array[] = [];
+let round = 0;
 let workers: Handle[] = [];
 let inUse = 1;
 let ids = new Map<string, number>();
@@ -148,8 +150,8 @@ export function attachPool(s: PoolSource): void {
   ctl = new Int32Array(s.memory.buffer, s.control, C.HEADER_INTS);
   message = new Uint16Array(s.memory.buffer, s.control + C.MESSAGE_BYTES_AT, C.MESSAGE_CHARS);
   slots = [];
-  for (let w = 1; w < C.MAX_THREADS; w++)
-    slots.push(new Float64Array(s.memory.buffer, s.control + C.SLOTS_AT + (w - 1) * C.SLOT_BYTES, C.SLOT_F64));
+  for (let t = 0; t < C.MAX_TASKS; t++)
+    slots.push(new Float64Array(s.memory.buffer, s.control + C.SLOTS_AT + t * C.SLOT_BYTES, C.SLOT_F64));
   const exports = s.kernels as unknown as Record<string, unknown>;
   const names = Object.keys(exports)
     .filter((n) => typeof exports[n] === 'function')
@@ -181,6 +183,8 @@ export async function useThreads(threads: number): Promise<string | null> {
             id,
             names,
             layout: {
+              claim: C.CLAIM,
+              total: C.TOTAL,
               done: C.DONE,
               error: C.ERROR,
               stop: C.STOP,
@@ -240,6 +244,22 @@ function runLocal(calls: Call[]): void {
   for (const c of calls) k[c[0]](...(c.slice(1) as number[]));
 }
 
+let names: string[] = [];
+
+/** Runs the calls of a slot (the caller's side of a worker's loop). */
+function runSlot(slot: Float64Array): void {
+  if (names.length === 0) names = [...ids.keys()];
+  const k = local as unknown as Record<string, (...args: number[]) => unknown>;
+  const calls = slot[0];
+  let at = 1;
+  for (let c = 0; c < calls; c++) {
+    const fn = k[names[slot[at]]];
+    const n = slot[at + 1];
+    fn(...(slot.subarray(at + 2, at + 2 + n) as unknown as number[]));
+    at += 2 + n;
+  }
+}
+
 /** Writes calls[from..] into a slot as far as they fit; returns the index of the first call left out. */
 function encode(slot: Float64Array, calls: Call[], from: number): number {
   let at = 1;
@@ -272,42 +292,54 @@ function waitDone(count: number): void {
 }
 
 /**
- * Runs tasks[0] here and tasks[i] on worker i, concurrently; returns when every task is done. A task too
- * long for a slot is sent over several rounds (each thread's calls still run in their order). An error
- * in a worker is thrown here as an Error naming the worker.
+ * Runs the tasks concurrently on the calling thread and the workers; returns when every task is done.
+ * A task too long for a slot is sent over several rounds (each task's calls still run in their order).
+ * An error in a task is thrown here, as an Error naming the worker when a worker ran it.
  */
 export function runParallel(tasks: Call[][]): void {
-  const n = Math.min(tasks.length, workers.length + 1);
-  if (tasks.length > n) {
-    // More tasks than threads (a split made for more threads than now run): consecutive ones share a thread.
-    const merged: Call[][] = Array.from({ length: n }, () => []);
-    tasks.forEach((t, i) => merged[Math.floor((i * n) / tasks.length)].push(...t));
+  if (tasks.length > C.MAX_TASKS) {
+    // More tasks than slots: consecutive ones become one task.
+    const merged: Call[][] = Array.from({ length: C.MAX_TASKS }, () => []);
+    tasks.forEach((t, i) => merged[Math.floor((i * C.MAX_TASKS) / tasks.length)].push(...t));
     tasks = merged;
   }
-  if (n <= 1) {
-    if (tasks.length === 1) runLocal(tasks[0]);
+  if (tasks.length <= 1 || workers.length === 0 || inUse <= 1) {
+    for (const t of tasks) runLocal(t);
     return;
   }
   const c = ctl!;
+  const n = tasks.length;
   const next = new Array<number>(n).fill(0);
-  let pending = true;
-  while (pending) {
+  for (;;) {
+    let total = 0;
+    for (let t = 0; t < n; t++) {
+      if (next[t] >= tasks[t].length) continue;
+      next[t] = encode(slots[total++], tasks[t], next[t]);
+    }
+    if (total === 0) return;
+    Atomics.store(c, C.TOTAL, total);
     Atomics.store(c, C.DONE, 0);
-    for (let w = 1; w < n; w++) {
-      next[w] = encode(slots[w - 1], tasks[w], next[w]);
+    round = (round + 1) & 0xffffff;
+    Atomics.store(c, C.CLAIM, round << 8);
+    const wake = Math.min(total - 1, inUse - 1, workers.length);
+    for (let w = 1; w <= wake; w++) {
       Atomics.add(c, C.WAKE + w, 1);
       Atomics.notify(c, C.WAKE + w);
     }
     let localError: unknown = null;
-    try {
-      // The caller's own share runs in the first round.
-      if (next[0] === 0) runLocal(tasks[0]);
-      next[0] = tasks[0].length;
-    } catch (e) {
-      localError = e;
-      next[0] = tasks[0].length;
+    for (;;) {
+      const claim = Atomics.load(c, C.CLAIM);
+      const task = claim & 0xff;
+      if (task >= total) break;
+      if (Atomics.compareExchange(c, C.CLAIM, claim, claim + 1) !== claim) continue;
+      try {
+        runSlot(slots[task]);
+      } catch (e) {
+        localError ??= e;
+      }
+      Atomics.add(c, C.DONE, 1);
     }
-    waitDone(n - 1);
+    waitDone(total);
     const failed = Atomics.load(c, C.ERROR);
     if (failed !== 0) {
       let text = '';
@@ -316,7 +348,5 @@ export function runParallel(tasks: Call[][]): void {
       throw new Error(`simdnet: a kernel failed in worker thread ${failed - 1}: ${text}`);
     }
     if (localError) throw localError;
-    pending = false;
-    for (let w = 1; w < n; w++) if (next[w] < tasks[w].length) pending = true;
   }
 }

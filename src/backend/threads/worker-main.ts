@@ -5,7 +5,8 @@
 //
 // A worker instantiates the kernel module over the shared memory, says it is ready, then loops for ever:
 // wait on its WAKE word (spinning briefly first: a wake-up through Atomics.wait costs tens of
-// microseconds, a spin a fraction of one), run the calls in its slot, count itself in DONE and notify.
+// microseconds, a spin a fraction of one), then claim and run tasks of the current round until none is
+// left (see ./control.ts), counting each in DONE.
 
 export interface WorkerInit {
   module?: WebAssembly.Module;
@@ -16,6 +17,8 @@ export interface WorkerInit {
   id: number;
   names: string[];
   layout: {
+    claim: number;
+    total: number;
     done: number;
     error: number;
     stop: number;
@@ -47,7 +50,8 @@ export function workerMain(port: any): void {
     const buffer = init.memory.buffer;
     const ctl = new Int32Array(buffer, init.control, L.headerInts);
     const message = new Uint16Array(buffer, init.control + L.messageAt, L.messageChars);
-    const slot = new Float64Array(buffer, init.control + L.slotsAt + (init.id - 1) * L.slotF64 * 8, L.slotF64);
+    const slotsAt = (init.control + L.slotsAt) / 8;
+    const all = new Float64Array(buffer);
     const fns = init.names.map((n) => exports[n]);
     const wake = L.wake + init.id;
     const args: number[] = [];
@@ -61,27 +65,34 @@ export function workerMain(port: any): void {
       }
       round = Atomics.load(ctl, wake);
       if (Atomics.load(ctl, L.stop) !== 0) break;
-      try {
-        const calls = slot[0];
-        let at = 1;
-        for (let c = 0; c < calls; c++) {
-          const fn = fns[slot[at]];
-          const n = slot[at + 1];
-          args.length = n;
-          for (let i = 0; i < n; i++) args[i] = slot[at + 2 + i];
-          at += 2 + n;
-          fn(...args);
+      for (;;) {
+        const claim = Atomics.load(ctl, L.claim);
+        const task = claim & 0xff;
+        if (task >= Atomics.load(ctl, L.total)) break;
+        if (Atomics.compareExchange(ctl, L.claim, claim, claim + 1) !== claim) continue;
+        try {
+          const base = slotsAt + task * L.slotF64;
+          const calls = all[base];
+          let at = base + 1;
+          for (let c = 0; c < calls; c++) {
+            const fn = fns[all[at]];
+            const n = all[at + 1];
+            args.length = n;
+            for (let i = 0; i < n; i++) args[i] = all[at + 2 + i];
+            at += 2 + n;
+            fn(...args);
+          }
+        } catch (e) {
+          if (Atomics.compareExchange(ctl, L.error, 0, 1 + init.id) === 0) {
+            const text = `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? e}`;
+            const n = Math.min(text.length, L.messageChars - 1);
+            for (let i = 0; i < n; i++) message[i] = text.charCodeAt(i);
+            message[n] = 0;
+          }
         }
-      } catch (e) {
-        if (Atomics.compareExchange(ctl, L.error, 0, 1 + init.id) === 0) {
-          const text = `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? e}`;
-          const n = Math.min(text.length, L.messageChars - 1);
-          for (let i = 0; i < n; i++) message[i] = text.charCodeAt(i);
-          message[n] = 0;
-        }
+        Atomics.add(ctl, L.done, 1);
+        Atomics.notify(ctl, L.done);
       }
-      Atomics.add(ctl, L.done, 1);
-      Atomics.notify(ctl, L.done);
     }
     if (port) port.close();
     else g.close?.();
