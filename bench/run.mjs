@@ -11,6 +11,9 @@
 //   --render FILE      only rewrite bench/RESULTS.md from a full run's --json FILE (no timing)
 //   --no-threads       skip the threads table (bench/threads.mjs, run after the rest unless --only/--impls)
 //
+// Then, unless --only is given, bench/onnx.mjs times ONNX inference (simdnet vs ONNX Runtime Web); a full
+// run writes its table to bench/ONNX.md.
+//
 // One process times simdnet, the naive JavaScript kernels and TF.js (wasm and cpu backends) case by case,
 // so that machine noise hits every implementation of a case alike. A process can load only one simdnet
 // build, so the plain build runs in a worker process; another worker runs the relaxed build with no
@@ -18,7 +21,7 @@
 // each case when the main process asks, right after its own simdnet row, so all three simdnet rows of a
 // case are measured within seconds of each other.
 // A full run (no --quick/--only/--impls) rewrites bench/RESULTS.md.
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -305,6 +308,12 @@ async function main() {
     const file = path.join(here, 'RESULTS.md');
     writeResultsMarkdown(file, report);
     console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  }
+  // The ONNX inference table runs in processes of its own (ONNX Runtime fixes its threads per process).
+  if (!opts.only && !opts.worker) {
+    const args = [path.join(here, 'onnx.mjs'), ...(opts.quick ? ['--quick'] : [])];
+    if (full) args.push('--markdown', path.join(here, 'ONNX.md'));
+    spawnSync(process.execPath, args, { stdio: 'inherit' });
   }
   if (opts.threads && !opts.only && opts.impls.length === ALL_IMPLS.length) await runThreadsTable(opts);
 }

@@ -3,7 +3,7 @@
 // (for `require` on every Node version in `engines`), and bundles the type declarations into one file.
 // Usage: node scripts/build.mjs [--no-types]
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -55,17 +55,17 @@ const coreAsExternal = {
     );
   },
 };
-await esbuild.build({
+const onnx = {
   entryPoints: [path.join(root, 'src/onnx/index.ts')],
-  outfile: path.join(root, 'dist/onnx.js'),
   bundle: true,
-  format: 'esm',
-  platform: 'neutral',
   target: 'es2022',
   sourcemap: true,
   logLevel: 'warning',
   plugins: [coreAsExternal],
-});
+};
+await esbuild.build({ ...onnx, outfile: path.join(root, 'dist/onnx.js'), format: 'esm', platform: 'neutral' });
+// require('simdnet/onnx') gets require('simdnet'), i.e. the same CommonJS instance as the user's own require.
+await esbuild.build({ ...onnx, outfile: path.join(root, 'dist/onnx.cjs'), format: 'cjs', platform: 'node' });
 
 if (!process.argv.includes('--no-types')) {
   // One declaration file with no relative imports resolves the same under every moduleResolution
@@ -83,4 +83,42 @@ if (!process.argv.includes('--no-types')) {
     'src/index.ts',
   ]);
   copyFileSync(types, path.join(root, 'dist/simdnet.d.cts'));
+  writeOnnxTypes();
+}
+
+/**
+ * simdnet/onnx's declarations: tsc's per-file output for src/onnx, whose one import of the core
+ * ('../index.js') becomes the package's own name, so that its types are the very types of 'simdnet'
+ * (a bundled copy would make a second, incompatible Tensor class). The .d.cts twins type `require`.
+ */
+function writeOnnxTypes() {
+  const emitted = path.join(root, 'build/declarations');
+  rmSync(emitted, { recursive: true, force: true });
+  run(bin('tsc'), [
+    '-p',
+    'tsconfig.json',
+    '--noEmit',
+    'false',
+    '--declaration',
+    '--emitDeclarationOnly',
+    '--declarationDir',
+    emitted,
+  ]);
+  const out = path.join(root, 'dist/onnx');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  for (const file of readdirSync(path.join(emitted, 'onnx'))) {
+    const text = readFileSync(path.join(emitted, 'onnx', file), 'utf8').replaceAll(
+      `from '../index.js'`,
+      `from 'simdnet'`,
+    );
+    const outside = text.match(/from '\.\.\/[^']*'/);
+    if (outside)
+      throw new Error(
+        `build: src/onnx/${file} declares an import of ${outside[0]}; import the core only through '../index.js'`,
+      );
+    writeFileSync(path.join(out, file), text);
+    const cjs = text.replace(/from '(\.\/[^']*)\.js'/g, `from '$1.cjs'`);
+    writeFileSync(path.join(out, file.replace(/\.d\.ts$/, '.d.cts')), cjs);
+  }
 }

@@ -19,6 +19,7 @@ export type {
   LayerConfig,
   Conv2DArgs,
   Pooling2DArgs,
+  AveragePooling2DArgs,
   DenseArgs,
   DropoutArgs,
   ActivationName,

@@ -1,7 +1,13 @@
 // sn.layers: factories with Keras's layer names in camelCase, and (de)serialisation of layer configs.
 import { describe } from '../util/validate.js';
 import { Conv2D, type Conv2DArgs } from './conv2d.js';
-import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type Pooling2DArgs } from './pooling.js';
+import {
+  AveragePooling2D,
+  GlobalAveragePooling2D,
+  MaxPooling2D,
+  type AveragePooling2DArgs,
+  type Pooling2DArgs,
+} from './pooling.js';
 import { Dense, type DenseArgs } from './dense.js';
 import { Activation, Dropout, Flatten, type DropoutArgs } from './core.js';
 import { Permute, type PermuteArgs } from './permute.js';
@@ -20,7 +26,17 @@ export {
   Dropout,
   Permute,
 };
-export type { LayerArgs, LayerConfig, Conv2DArgs, Pooling2DArgs, DenseArgs, DropoutArgs, ActivationName, PermuteArgs };
+export type {
+  LayerArgs,
+  LayerConfig,
+  Conv2DArgs,
+  Pooling2DArgs,
+  AveragePooling2DArgs,
+  DenseArgs,
+  DropoutArgs,
+  ActivationName,
+  PermuteArgs,
+};
 
 const classes: Record<string, new (config: any) => Layer> = {
   Conv2D,
@@ -58,7 +74,7 @@ export function deserialize(serialized: SerializedLayer): Layer {
 export const layers = {
   conv2d: (args: Conv2DArgs): Conv2D => new Conv2D(args),
   maxPooling2d: (args?: Pooling2DArgs): MaxPooling2D => new MaxPooling2D(args),
-  averagePooling2d: (args?: Pooling2DArgs): AveragePooling2D => new AveragePooling2D(args),
+  averagePooling2d: (args?: AveragePooling2DArgs): AveragePooling2D => new AveragePooling2D(args),
   globalAveragePooling2d: (args?: LayerArgs): GlobalAveragePooling2D => new GlobalAveragePooling2D(args),
   flatten: (args?: LayerArgs): Flatten => new Flatten(args),
   dense: (args: DenseArgs): Dense => new Dense(args),

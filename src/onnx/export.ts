@@ -152,8 +152,10 @@ async function convert(w: Writer, layer: sn.Layer, flow: Flow): Promise<Flow> {
         { name: 'strides', ints: c.strides },
         { name: 'pads', ints: pads },
       ];
-      // simdnet's 'same' average is over the cells inside the input.
-      if (layer.className === 'AveragePooling2D') attrs.push({ name: 'count_include_pad', i: 0 });
+      if (c.ceilMode) attrs.push({ name: 'ceil_mode', i: 1 });
+      // simdnet's 'same' average is over the cells inside the input; explicit padding says which.
+      if (layer.className === 'AveragePooling2D')
+        attrs.push({ name: 'count_include_pad', i: c.countIncludePad ? 1 : 0 });
       const op = layer.className === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool';
       return { name: w.node(op, name, [x.name], attrs), layout: 'nchw', shape: out };
     }

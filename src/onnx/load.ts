@@ -44,9 +44,14 @@ function layerOf(spec: Spec, inputShape: number[] | undefined): sn.Layer {
         kernelInitializer: 'zeros',
         ...first,
       });
-    case 'maxPooling2d':
-    case 'averagePooling2d':
-      return sn.layers[spec.kind]({ poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding, ...first });
+    case 'maxPooling2d': {
+      const { poolSize, strides, padding, ceilMode } = spec;
+      return sn.layers.maxPooling2d({ poolSize, strides, padding, ceilMode, ...first });
+    }
+    case 'averagePooling2d': {
+      const { poolSize, strides, padding, ceilMode, countIncludePad } = spec;
+      return sn.layers.averagePooling2d({ poolSize, strides, padding, ceilMode, countIncludePad, ...first });
+    }
     case 'globalAveragePooling2d':
       return sn.layers.globalAveragePooling2d(first);
     case 'flatten':

@@ -14,6 +14,7 @@ import { fail } from './errors.js';
 import { decodeTensor, type Constant } from './tensors.js';
 
 export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
+export type Padding = 'valid' | 'same' | [[number, number], [number, number]];
 
 export type Spec =
   | { kind: 'permute'; dims: number[] }
@@ -23,17 +24,26 @@ export type Spec =
       kernelSize: [number, number];
       strides: [number, number];
       dilationRate: [number, number];
-      padding: 'valid' | 'same';
+      padding: Padding;
       activation: Activation;
       /** [kh, kw, cin, cout] */
       kernel: Float32Array;
       bias: Float32Array | null;
     }
   | {
-      kind: 'maxPooling2d' | 'averagePooling2d';
+      kind: 'maxPooling2d';
       poolSize: [number, number];
       strides: [number, number];
-      padding: 'valid' | 'same';
+      padding: Padding;
+      ceilMode: boolean;
+    }
+  | {
+      kind: 'averagePooling2d';
+      poolSize: [number, number];
+      strides: [number, number];
+      padding: Padding;
+      ceilMode: boolean;
+      countIncludePad: boolean;
     }
   | { kind: 'globalAveragePooling2d' }
   | { kind: 'flatten' }
@@ -216,30 +226,52 @@ export class Planner {
 
   // ---- padding ----
 
-  /** simdnet's padding for ONNX's auto_pad/pads, or an error when simdnet has no equivalent yet. */
-  private padding(
+  /** The pads [top, left, bottom, right] that ONNX's auto_pad/pads stand for on this input. */
+  private pads(
     at: Attributes,
     hw: [number, number],
     k: [number, number],
     s: [number, number],
     d: [number, number],
-  ): 'valid' | 'same' {
+  ): number[] {
     const autoPad = at.string('auto_pad', 'NOTSET');
-    if (autoPad === 'VALID') return 'valid';
+    if (autoPad === 'VALID') return [0, 0, 0, 0];
     const same = [sameAmounts(hw[0], k[0], s[0], d[0]), sameAmounts(hw[1], k[1], s[1], d[1])];
-    if (autoPad === 'SAME_UPPER') return 'same';
-    let pads: number[];
-    if (autoPad === 'SAME_LOWER') pads = [same[0][1], same[1][1], same[0][0], same[1][0]];
-    else if (autoPad === 'NOTSET') pads = at.ints('pads', [0, 0, 0, 0]);
-    else this.err(`auto_pad '${autoPad}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
-    if (pads.length !== 4 || pads.some((p) => !Number.isInteger(p) || p < 0))
-      this.err(`pads must be 4 non-negative integers; got [${pads.join(', ')}]`);
-    if (pads.every((p) => p === 0)) return 'valid';
+    if (autoPad === 'SAME_UPPER') return [same[0][0], same[1][0], same[0][1], same[1][1]];
+    if (autoPad === 'SAME_LOWER') return [same[0][1], same[1][1], same[0][0], same[1][0]];
+    if (autoPad !== 'NOTSET') this.err(`auto_pad '${autoPad}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
+    const pads = at.ints('pads', [0, 0, 0, 0]);
+    if (pads.length !== 4 || pads.some((p) => !Number.isInteger(p) || p < 0 || p > 1 << 16))
+      this.err(`pads must be 4 non-negative integers (2-D); got [${pads.join(', ')}]`);
+    return pads;
+  }
+
+  /** simdnet's padding option for ONNX pads: 'valid', TensorFlow's 'same' when they are that, else explicit. */
+  private padding(
+    pads: number[],
+    hw: [number, number],
+    k: [number, number],
+    s: [number, number],
+    d: [number, number],
+  ): Padding {
     const [t, l, b, r] = pads;
+    if (pads.every((p) => p === 0)) return 'valid';
+    const same = [sameAmounts(hw[0], k[0], s[0], d[0]), sameAmounts(hw[1], k[1], s[1], d[1])];
     if (t === same[0][0] && b === same[0][1] && l === same[1][0] && r === same[1][1]) return 'same';
-    this.err(
-      `pads [${pads.join(', ')}] on a ${hw[0]}x${hw[1]} input are neither 'valid' nor TensorFlow's 'same' (${same[0][0]}, ${same[1][0]}, ${same[0][1]}, ${same[1][1]}); explicit padding is not supported yet`,
-    );
+    return [
+      [t, b],
+      [l, r],
+    ];
+  }
+
+  /** Output size along one axis (see src/ops/geometry.ts: PyTorch's ceil mode drops a window starting in the padding). */
+  private outSize(size: number, k: number, s: number, d: number, before: number, after: number, ceil: boolean): number {
+    const span = size + before + after - ((k - 1) * d + 1);
+    if (span < 0) return 0;
+    if (!ceil) return Math.floor(span / s) + 1;
+    let out = Math.ceil(span / s) + 1;
+    if ((out - 1) * s >= size + before) out--;
+    return out;
   }
 
   private pair(at: Attributes, name: string, fallback: number): [number, number] {
@@ -342,11 +374,10 @@ export class Planner {
     const dilations = this.pair(at, 'dilations', 1);
     if ((strides[0] > 1 || strides[1] > 1) && (dilations[0] > 1 || dilations[1] > 1))
       this.err('strides and dilations both above 1 are not supported');
-    const padding = this.padding(at, [h, wd], [kh, kw], strides, dilations);
-    const out = (size: number, k: number, s: number, d: number): number =>
-      padding === 'same' ? Math.ceil(size / s) : Math.floor((size - (k - 1) * d - 1) / s) + 1;
-    const oh = out(h, kh, strides[0], dilations[0]);
-    const ow = out(wd, kw, strides[1], dilations[1]);
+    const pads = this.pads(at, [h, wd], [kh, kw], strides, dilations);
+    const padding = this.padding(pads, [h, wd], [kh, kw], strides, dilations);
+    const oh = this.outSize(h, kh, strides[0], dilations[0], pads[0], pads[2], false);
+    const ow = this.outSize(wd, kw, strides[1], dilations[1], pads[1], pads[3], false);
     if (oh < 1 || ow < 1) this.err(`the ${kh}x${kw} kernel does not fit the ${h}x${wd} input`);
     const kernel = new Float32Array(kh * kw * cin * cout);
     const src = w.values;
@@ -377,23 +408,24 @@ export class Planner {
     if (at.has('dilations') && at.ints('dilations', []).some((d) => d !== 1))
       this.err('dilated pooling is not supported');
     if (at.int('storage_order', 0) !== 0) this.err('storage_order 1 is not supported');
-    const padding = this.padding(at, [h, w], k, strides, [1, 1]);
+    const pads = this.pads(at, [h, w], k, strides, [1, 1]);
+    const ceilMode = at.int('ceil_mode', 0) === 1;
+    let padding = this.padding(pads, [h, w], k, strides, [1, 1]);
     const max = node.opType === 'MaxPool';
-    if (!max && padding === 'same' && at.int('count_include_pad', 0) !== 0)
-      this.err(
-        'count_include_pad 1 with padding is not supported yet (simdnet averages over the cells inside the input)',
-      );
-    const floorOut = (size: number, kk: number, s: number) =>
-      padding === 'same' ? Math.ceil(size / s) : Math.floor((size - kk) / s) + 1;
-    const oh = floorOut(h, k[0], strides[0]);
-    const ow = floorOut(w, k[1], strides[1]);
-    if (at.int('ceil_mode', 0) === 1 && padding === 'valid') {
-      const ceilOut = (size: number, kk: number, s: number) => Math.ceil((size - kk) / s) + 1;
-      if (ceilOut(h, k[0], strides[0]) !== oh || ceilOut(w, k[1], strides[1]) !== ow)
-        this.err(`ceil_mode 1 changes the output size on a ${h}x${w} input; it is not supported yet`);
-    }
+    // simdnet's 'same' average leaves the padding out, as count_include_pad 0 does; ceil mode needs explicit pads.
+    const countIncludePad = !max && at.int('count_include_pad', 0) === 1;
+    if (padding === 'same' && (ceilMode || countIncludePad))
+      padding = [
+        [pads[0], pads[2]],
+        [pads[1], pads[3]],
+      ];
+    if (pads[0] + pads[2] >= k[0] || pads[1] + pads[3] >= k[1])
+      this.err(`pads [${pads.join(', ')}] leave whole windows of padding for a ${k[0]}x${k[1]} window`);
+    const oh = this.outSize(h, k[0], strides[0], 1, pads[0], pads[2], ceilMode);
+    const ow = this.outSize(w, k[1], strides[1], 1, pads[1], pads[3], ceilMode);
     if (oh < 1 || ow < 1) this.err(`the ${k[0]}x${k[1]} window does not fit the ${h}x${w} input`);
-    this.push({ kind: max ? 'maxPooling2d' : 'averagePooling2d', poolSize: k, strides, padding });
+    const pool = { poolSize: k, strides, padding, ceilMode };
+    this.push(max ? { kind: 'maxPooling2d', ...pool } : { kind: 'averagePooling2d', ...pool, countIncludePad });
     this.setOutput(node, { shape: [null, c, oh, ow], layout: 'nchw' });
   }
 

@@ -120,15 +120,12 @@ export function windowAxis(
     return { in: size, kernel, stride, dilation, effective, before, after: total - before, out };
   }
   const [before, after] = padding === 'valid' ? [0, 0] : padding;
+  // As PyTorch, ceil mode admits a last window that reaches past the padding (it is clipped), even when the
+  // window is larger than the padded input, as long as it starts inside the input or the padding before it.
   const span = size + before + after - effective;
-  let out: number;
-  if (span < 0) out = 0;
-  else if (!ceilMode) out = Math.floor(span / stride) + 1;
-  else {
-    out = Math.ceil(span / stride) + 1;
-    if ((out - 1) * stride >= size + before) out--;
-  }
-  return { in: size, kernel, stride, dilation, effective, before, after, out };
+  let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  if (ceilMode && (out - 1) * stride >= size + before) out--;
+  return { in: size, kernel, stride, dilation, effective, before, after, out: Math.max(out, 0) };
 }
 
 export interface WindowOptions {

@@ -2,37 +2,71 @@
 // straight from the definitions (no tricks shared with the kernels), plus central finite differences.
 // Arrays are flat and row-major; images NHWC.
 
-/** Output size and padding before the first cell along one axis ('same' is TensorFlow's rule). */
-export function poolAxis(size, pool, stride, padding) {
-  if (padding === 'valid') return { out: Math.floor((size - pool) / stride) + 1, before: 0 };
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + pool - size, 0);
-  return { out, before: Math.floor(total / 2) };
+/** A padding option as [[top, bottom], [left, right]], or the string 'valid' / 'same'. */
+function explicitSides(padding) {
+  if (padding === undefined || padding === 'valid' || padding === 'same') return padding ?? 'valid';
+  if (typeof padding === 'number')
+    return [
+      [padding, padding],
+      [padding, padding],
+    ];
+  if (typeof padding[0] === 'number')
+    return [
+      [padding[0], padding[0]],
+      [padding[1], padding[1]],
+    ];
+  return padding;
 }
 
-/** Visits every window: fn(outIndex, channel, cells) with the flat x indices of the cells inside the input, row-major. */
-function forEachWindow(shape, { poolSize, strides, padding }, fn) {
+/**
+ * Output size and padding before/after along one axis. 'same' is TensorFlow's rule; explicit padding
+ * [before, after] follows PyTorch, with ceilMode rounding up as long as the last window starts inside the
+ * input or the padding before it.
+ */
+export function poolAxis(size, pool, stride, padding, ceilMode = false) {
+  if (padding === 'valid') padding = [0, 0];
+  if (padding === 'same') {
+    const out = Math.ceil(size / stride);
+    const total = Math.max((out - 1) * stride + pool - size, 0);
+    return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
+  }
+  const [before, after] = padding;
+  const span = size + before + after - pool;
+  let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  if (ceilMode && (out - 1) * stride >= size + before) out -= 1;
+  return { out, before, after };
+}
+
+/**
+ * Visits every window: fn(outIndex, channel, cells, padded) with the flat x indices of the cells inside the
+ * input (row-major) and the number of window cells inside the input or its padding.
+ */
+function forEachWindow(shape, { poolSize, strides, padding, ceilMode }, fn) {
   const [n, h, w, c] = shape;
-  const [ph, pw] = poolSize;
-  const [sh, sw] = strides;
-  const ay = poolAxis(h, ph, sh, padding);
-  const ax = poolAxis(w, pw, sw, padding);
+  const [ph, pw] = typeof poolSize === 'number' ? [poolSize, poolSize] : poolSize;
+  const [sh, sw] = strides === undefined ? [ph, pw] : typeof strides === 'number' ? [strides, strides] : strides;
+  const sides = explicitSides(padding);
+  const ay = poolAxis(h, ph, sh, typeof sides === 'string' ? sides : sides[0], ceilMode);
+  const ax = poolAxis(w, pw, sw, typeof sides === 'string' ? sides : sides[1], ceilMode);
   let o = 0;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < ay.out; oy++) {
       for (let ox = 0; ox < ax.out; ox++) {
         for (let ch = 0; ch < c; ch++) {
           const cells = [];
+          let padded = 0;
           for (let ky = 0; ky < ph; ky++) {
             const iy = oy * sh - ay.before + ky;
-            if (iy < 0 || iy >= h) continue;
+            if (iy >= h + ay.after) continue;
             for (let kx = 0; kx < pw; kx++) {
               const ix = ox * sw - ax.before + kx;
-              if (ix < 0 || ix >= w) continue;
+              if (ix >= w + ax.after) continue;
+              padded++;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
               cells.push(((b * h + iy) * w + ix) * c + ch);
             }
           }
-          fn(o++, ch, cells);
+          fn(o++, ch, cells, padded);
         }
       }
     }
@@ -40,7 +74,7 @@ function forEachWindow(shape, { poolSize, strides, padding }, fn) {
   return [n, ay.out, ax.out, c];
 }
 
-/** { y, shape, argmax } where argmax is the flat x index of each window's first maximum. */
+/** { y, shape, argmax } where argmax is the flat x index of each window's first maximum (padding is -Infinity). */
 export function maxPoolRef(x, shape, params) {
   const out = [];
   const argmax = [];
@@ -53,12 +87,18 @@ export function maxPoolRef(x, shape, params) {
   return { y: Float64Array.from(out), shape: outShape, argmax };
 }
 
+/**
+ * Average over each window: padded cells count (as zeros) with explicit padding unless countIncludePad is
+ * false; with 'same' they count only when countIncludePad is true.
+ */
 export function avgPoolRef(x, shape, params) {
   const out = [];
-  const outShape = forEachWindow(shape, params, (o, _ch, cells) => {
+  const explicit = typeof explicitSides(params.padding) !== 'string';
+  const countPad = params.countIncludePad ?? explicit;
+  const outShape = forEachWindow(shape, params, (o, _ch, cells, padded) => {
     let s = 0;
     for (const i of cells) s += x[i];
-    out[o] = s / cells.length;
+    out[o] = s / (countPad ? padded : cells.length);
   });
   return { y: Float64Array.from(out), shape: outShape };
 }

@@ -57,7 +57,13 @@ test.after(() => removeTempDir(work));
 
 test('the tarball holds the build and no repository-only files', () => {
   const listed = runIn(work, 'tar', ['-tzf', tarball]).trim().split('\n').sort();
-  for (const f of ['package/dist/simdnet.js', 'package/dist/simdnet.cjs', 'package/dist/simdnet.d.ts'])
+  for (const f of [
+    'package/dist/simdnet.js',
+    'package/dist/simdnet.cjs',
+    'package/dist/simdnet.d.ts',
+    'package/dist/onnx.js',
+    'package/dist/onnx/index.d.ts',
+  ])
     assert.ok(listed.includes(f), `${f} is in the tarball (${listed.join(', ')})`);
   const unexpected = listed.filter((f) => /^package\/(src|assembly|tests|bench|data|examples)\//.test(f));
   assert.equal(unexpected, [], 'no sources, tests or data in the tarball');
@@ -71,6 +77,11 @@ test('Node, import (ESM)', () => {
 
 test('Node, require (CommonJS)', () => {
   assert.is(lastLine(runIn(project, process.execPath, ['xcorr.cjs'])), EXPECTED);
+});
+
+test('simdnet/onnx, import and require: toOnnx then loadOnnx on the same instance', () => {
+  assert.is(lastLine(runIn(project, process.execPath, ['onnx.mjs'])), EXPECTED);
+  assert.is(lastLine(runIn(project, process.execPath, ['onnx.cjs'])), EXPECTED);
 });
 
 for (const resolution of ['node16', 'bundler']) {

@@ -333,6 +333,77 @@ test('loadOnnx: a TensorFlow-style graph (NHWC input, Transposes around the conv
   for (const l of model.layers) l.dispose();
 });
 
+test('loadOnnx: PyTorch-style explicit pads, ceil_mode and count_include_pad match ONNX Runtime', async () => {
+  const r = rng(44);
+  const f = (n) => Float32Array.from(r.array(n));
+  for (const [countIncludePad, ceil] of [
+    [1, 1],
+    [0, 1],
+    [1, 0],
+  ]) {
+    const bytes = craftModel({
+      nodes: [
+        {
+          op: 'Conv',
+          name: 'down',
+          inputs: ['input', 'W', 'B'],
+          outputs: ['c'],
+          attrs: [
+            { name: 'pads', ints: [1, 1, 1, 1] },
+            { name: 'strides', ints: [2, 2] },
+          ],
+        },
+        { op: 'Relu', name: 'relu', inputs: ['c'], outputs: ['r'] },
+        {
+          op: 'MaxPool',
+          name: 'maxpool',
+          inputs: ['r'],
+          outputs: ['m'],
+          attrs: [
+            { name: 'kernel_shape', ints: [3, 3] },
+            { name: 'strides', ints: [2, 2] },
+            { name: 'pads', ints: [1, 0, 1, 1] },
+            { name: 'ceil_mode', i: ceil },
+          ],
+        },
+        {
+          op: 'AveragePool',
+          name: 'avgpool',
+          inputs: ['m'],
+          outputs: ['output'],
+          attrs: [
+            { name: 'kernel_shape', ints: [3, 2] },
+            { name: 'strides', ints: [2, 1] },
+            { name: 'pads', ints: [1, 1, 1, 0] },
+            { name: 'count_include_pad', i: countIncludePad },
+            { name: 'ceil_mode', i: ceil },
+          ],
+        },
+      ],
+      initializers: [
+        { name: 'W', dims: [3, 2, 3, 3], data: f(54) },
+        { name: 'B', dims: [3], data: f(3) },
+      ],
+      inputs: [{ name: 'input', dims: ['N', 2, 14, 13] }],
+      outputs: [{ name: 'output', dims: ['N', 3, 'h', 'w'] }],
+    });
+    const dims = [2, 2, 14, 13];
+    const x = randomData(dims, 9);
+    const ref = await ortRun(bytes, x, dims);
+    const model = await loadOnnx(bytes);
+    const got = sn.tidy(() => {
+      const y = model.predict(sn.tensor(x, dims));
+      return { shape: y.shape, data: y.dataSync() };
+    });
+    assert.equal(got.shape, ref.dims, `count_include_pad ${countIncludePad}, ceil_mode ${ceil}`);
+    assert.ok(maxAbsDiff(got.data, ref.data) <= 1e-5, `count_include_pad ${countIncludePad}, ceil_mode ${ceil}`);
+    // And written back: ONNX Runtime runs simdnet's explicit padding, ceil mode and counting rule alike.
+    const back = await ortRun(await toOnnx(model), x, dims);
+    assert.ok(maxAbsDiff(got.data, back.data) <= 1e-5, 'toOnnx');
+    for (const l of model.layers) l.dispose();
+  }
+});
+
 test('loadOnnx: an unsupported operator is named with its node and opset, before anything is created', async () => {
   const before = sn.memory();
   const bytes = tinyModel({

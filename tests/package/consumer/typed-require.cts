@@ -2,3 +2,6 @@
 import sn = require('simdnet');
 
 export const shape: readonly number[] = sn.zeros([2, 3]).shape;
+
+import onnx = require('simdnet/onnx');
+export const exporter: typeof onnx.toOnnx = onnx.toOnnx;

@@ -1,5 +1,6 @@
 // Type-checked in strict mode against the installed package's declarations: tensors, a model and fit.
 import * as sn from 'simdnet';
+import { loadOnnx, toOnnx } from 'simdnet/onnx';
 
 export async function train(): Promise<number[]> {
   await sn.ready();
@@ -18,4 +19,9 @@ export async function train(): Promise<number[]> {
   const losses: number[] = history.history.loss;
   const shape: readonly number[] = sn.conv2d(x, sn.ones([3, 3, 1, 1])).shape;
   return [...losses, ...shape];
+}
+
+export async function roundTrip(model: sn.Sequential): Promise<sn.Tensor> {
+  const loaded = await loadOnnx(await toOnnx(model, { opset: 13 }), { inputLayout: 'nhwc' });
+  return loaded.predict(sn.zeros([1, 6, 6, 1])) as sn.Tensor;
 }
