@@ -168,9 +168,11 @@ test('a kernel failing in a worker throws an Error in the caller, and the pool k
   // A pointer far beyond the memory's end: the kernel traps. Tasks go to whichever thread claims them
   // first, so the bad one runs on a worker most of the time, on the caller sometimes: both must throw.
   const bad = ['gemmReluMask', 0xfff00000, 0xfff00000, 0xfff00000, 64];
-  const slow = Array.from({ length: 200 }, () => ok);
+  // The caller's own task takes milliseconds, time for a sleeping worker to wake and claim the other.
+  const big = internals.zeros([1 << 20]);
+  const slow = Array.from({ length: 20 }, () => ['gemmReluMask', big.offset, big.offset, big.offset, big.size]);
   let inWorker = 0;
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 30 && inWorker < 3; i++) {
     try {
       internals.runParallel([slow, [bad]]);
       assert.unreachable('runParallel did not throw');
