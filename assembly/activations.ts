@@ -3,12 +3,9 @@
 // evaluated here in SIMD (range reduction + polynomial) instead of calling the scalar Mathf.exp/log per
 // element.
 //
-// Why vectorised: against a scalar loop over AssemblyScript's Mathf.exp / Mathf.tanh / Mathf.log (same
-// build, Node 20, 1M elements, best of 15, on a shared 2-core machine so absolute times are loose), the
-// SIMD kernels here were 1.9-2.7x faster for sigmoid (2.4 vs 4.6 ms plain, 2.6 vs 7.1 ms relaxed), 5.3x for
-// tanh (3.1 vs 16.2 ms) and 1.7-2.0x for log (2.2 vs 3.6 ms), while matching float64 Math.* to <= 2e-7
-// relative (tests/unit/activations.test.mjs asserts 4e-7 element by element over dense grids). relu for
-// comparison: 0.2 ms (memory-bound).
+// Why vectorised: 1.7-5x faster than a scalar loop over AssemblyScript's Mathf.exp / tanh / log
+// (bench/NOTES.md#activations-simd), while matching float64 Math.* to <= 2e-7 relative
+// (tests/unit/activations.test.mjs asserts 4e-7 element by element over dense grids).
 //
 // Tails (sizes not a multiple of 4) reuse the vector code on a splatted lane, so a value gets the same
 // result whatever its position.

@@ -8,7 +8,7 @@
 // (a bias of 3, 6 or 8 channels), so a vector shorter than PATTERN_MAX_COLS is first replicated into a
 // "pattern" of lcm(cols, 4) values in scratch memory, which lines up with a's flat data in whole v128s;
 // the flat data is then walked 4 at a time while the pattern index cycles. Long rows are walked row by row.
-// (Measured on [25088, c] + [c]: c = 8 went from 3.7 to 5+ Gelem/s, like c = 6 or same-shape add.)
+// (Measurements: bench/NOTES.md#elementwise-pattern.)
 //
 // Gradient sums over rows (the gradient of a broadcast b) accumulate in float32 SIMD over blocks of
 // BLOCK_ROWS rows, and each block's partial sum is added into float64 running totals. A plain float32

@@ -12,9 +12,8 @@
 // Why 4x8 and not 6x8: per k step a tile of r rows needs r broadcasts from A, 2 v128 loads from B and 2r
 // multiply-adds. V8's TurboFan (Node 20) schedules all of a step's loads before its arithmetic, so r
 // broadcasts + 2 B vectors + 2r accumulators are live at once, against 15 allocatable xmm registers:
-// 4x8 needs 14, while 6x8 needs 20 and spills four accumulators to the stack every step. Measured on the
-// in-cache kernel (Zen 4, Node 20, relaxed build): 4x8 ~50 GFLOP/s, 6x8 ~25; unrolling k spills too.
-// (JavaScriptCore allocates better and runs 6x8 ~15% faster than 4x8; V8 is the runtime that matters.)
+// 4x8 needs 14, while 6x8 needs 20 and spills four accumulators to the stack every step; unrolling k
+// spills too. Measurements: bench/NOTES.md#gemm-tile.
 import { madd } from './simd';
 
 /** Rows and columns of the micro-kernels' register tile; exported so the facade sizes its buffers by them. */
@@ -151,9 +150,8 @@ export function gemmPackBT(dst: usize, s: usize, K: i32, N: i32, lds: i32): void
  * packs), stored row-major at `rows` when rows != 0 (the A operand of dy · Wᵀ), and summed over m into sums[N]
  * when sums != 0 (the bias gradient; accumulate != 0 adds to the sums there, so that a big dy can be
  * done in blocks of rows); sums run over m in order, as a column-sum pass would.
- * This replaced a mask pass, a column-sum pass and a packing pass (each reading all of dy): on the Keras
- * CNN's first layer (M*N = 21632*32, in cache) 0.39 ms became 0.22 ms (0.30 ms when rows are stored too).
- * Blocks of 64 rows done panel by panel (to read each cache line of dy from memory once) measured no faster.
+ * This replaced a mask pass, a column-sum pass and a packing pass, each reading all of dy
+ * (bench/NOTES.md#gemm-prepare-grad).
  * Rows of dy, y and `rows` are ld floats apart (ld = N, or more when threads each take a range of panels).
  */
 export function gemmPrepareGrad(
@@ -315,12 +313,12 @@ export const WEIGHT_GRAD_CHUNK: i32 = 256;
  * dw[t * chans + c, n] (+)= sum over m < M of A_t[m][c] * D[m][n]: for every tap t, the product of the
  * transpose of the rows behind the indirection (chans floats each) with D, packed by gemmPrepareGrad
  * (K = M; its panels are dStride bytes apart, so a block of rows of a bigger packed D can be passed). The 4
- * tile rows are 4 consecutive channels read at one pointer; in the last tile, channels past `chans` re-read the last channel and are not stored. M is walked in chunks of mChunk so
+ * tile rows are 4 consecutive channels read at one pointer; in the last tile, channels past `chans` re-read
+ * the last channel and are not stored. M is walked in chunks of mChunk so
  * that the A and D rows of a chunk stay in cache while every tile passes over them; accumulate != 0 adds
- * to dw instead of overwriting it. (Moving a last partial tile back to end at the last channel, so that
- * it runs the full-tile loop and skips the rows already done, gained only 3-6% on LeNet's first layer,
- * 5 floats per tap, whose cost is the 5-of-8 row use itself: not kept.) dw rows are ldw floats apart (N, or
- * more when threads each take a range of panels).
+ * to dw instead of overwriting it. (Variants tried and not kept:
+ * bench/NOTES.md#gemm-weight-grad.) dw rows are ldw floats apart (N, or more when threads each take a range of
+ * panels).
  */
 export function gemmWeightGrad(
   ind: usize, mPad: i32, taps: i32, chans: i32, M: i32, packedD: usize, dStride: i32, N: i32, dw: usize, mChunk: i32,
@@ -359,8 +357,7 @@ export function gemmWeightGrad(
           const ipEnd = tapInd + ((<usize>m1) << 2);
           if (rows == MR) {
             // Full tile: the channels are contiguous, so immediate offsets replace the clamped ones.
-            // (Two pixels per iteration, to halve V8's per-back-edge stack check, spilled and measured
-            // slower: n32 13x13x32->64 dw 44 -> 25 GFLOP/s relaxed, 31 -> 26 plain.)
+            // (Two pixels per iteration spilled and ran slower: bench/NOTES.md#gemm-weight-grad.)
             while (ip < ipEnd) {
               const a = <usize>load<u32>(ip) + o0;
               ip += 4;

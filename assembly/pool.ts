@@ -144,8 +144,8 @@ export function maxPool2dForward(
 // first maximum of its window (row-major window order, as PyTorch and TensorFlow).
 //
 // Why save indices rather than recompute them in the backward kernel: a training step runs the forward
-// anyway, and tracking the index there costs a compare and two integer ops per loaded vector (measured:
-// about 1.5x the inference forward), while recomputing would read every input window a second time in
+// anyway, and tracking the index there costs a compare and two integer ops per loaded vector (about 1.5x
+// the inference forward: bench/NOTES.md#pool-argmax), while recomputing would read every input window a second time in
 // the backward, which then costs that same tracking work on top of the forward's plain pass. With saved
 // indices the backward only zero-fills dx and scatters one value per OUTPUT element (a quarter of the
 // input for 2x2 pooling). The price is one int32 per output element, alive until the tape is done.
@@ -342,9 +342,9 @@ export function maxPool2dForwardArgmax(
  * dx = 0, then dx[argmax[i]] += dy[i] for every output element i. Accumulating (not storing) matters
  * when windows overlap (stride < pool): one input cell can be the maximum of several windows.
  * Tried for non-overlapping windows: one write pass over dx (dy where argmax names the cell, else 0)
- * instead of fill + scatter; slower on every LeNet/Keras shape (relaxed, [32,26,26,32]: 0.18 ms against
- * 0.15; [32,24,24,6]: 0.079 against 0.023): memory.fill is a fast bulk store and the scatter touches only
- * a quarter of dx, while the write pass pays a compare per cell and loop overhead for few channels.
+ * instead of fill + scatter; slower on every LeNet/Keras shape (bench/NOTES.md#pool-argmax): memory.fill
+ * is a fast bulk store and the scatter touches only a quarter of dx, while the write pass pays a compare
+ * per cell and loop overhead for few channels.
  */
 export function maxPool2dBackward(dy: usize, argmax: usize, dx: usize, ySize: i32, xSize: i32): void {
   memory.fill(dx, 0, (<usize>xSize) << 2);

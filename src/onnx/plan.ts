@@ -136,7 +136,14 @@ export class Planner {
     // Graph inputs were checked to have a static shape apart from the batch.
     const dims = input.dims!.slice(1) as number[];
     let inputShape = dims;
-    if (dims.length === 3 && this.options.inputLayout === 'nhwc') {
+    // A graph that declares NHWC itself (TensorFlow exports, toOnnx's 'nhwc') starts with a Transpose to
+    // NCHW: its input is then taken as declared, whatever inputLayout says.
+    const first = g.nodes.filter((n) => n.inputs.includes(input.name));
+    const declaresNhwc =
+      first.length === 1 &&
+      first[0].opType === 'Transpose' &&
+      first[0].attributes.some((a) => a.name === 'perm' && a.ints.join() === '0,3,1,2');
+    if (dims.length === 3 && this.options.inputLayout === 'nhwc' && !declaresNhwc) {
       this.values.set(input.name, { shape: [null, ...dims], layout: 'nchw' });
       inputShape = [dims[1], dims[2], dims[0]];
     } else this.values.set(input.name, { shape: [null, ...dims], layout: 'plain' });

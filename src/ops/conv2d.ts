@@ -51,9 +51,8 @@ export interface Conv2dOptions {
 
 /**
  * Below this many input channels, a tap of one pixel is too short to pay for its pointer loads, so (with
- * horizontal dilation 1) the taps become whole kernel rows of kw*cin floats. Measured against im2col, which
- * this replaced: n32 32x32x3->6 5x5 forward 0.8 ms instead of 3.1 ms. Above it row taps gain nothing
- * (n32 13x13x32->64 3x3, the Keras CNN's second layer: 53 GFLOP/s either way, relaxed build).
+ * horizontal dilation 1) the taps become whole kernel rows of kw*cin floats. Above it row taps gain
+ * nothing. Measurements: bench/NOTES.md#conv-row-taps.
  */
 const ROW_TAPS_BELOW_CIN = 8;
 /** Target size of a dCol block: small enough to stay in L2 between its GEMM and its scatter. */
@@ -277,7 +276,7 @@ function backward(
 
   // dx: dCol = dy · Wᵀ per block of pixels, then each tap's floats are added back where they were read
   // (into a padded scratch image first when x was read from its padded copy). Fusing that scatter into the
-  // GEMM's store was measured slower on every bench shape (n32 13x13x32->64: 3.6 ms against 3.1 ms).
+  // GEMM's store was slower on every bench shape (bench/NOTES.md#conv-dx-scatter).
   let dxImage = dx.offset;
   if (p.padded) {
     const bytes = g.n * g.h * p.width * g.cin * 4;

@@ -1,7 +1,7 @@
 // Giving the event loop a turn during fit, so that a browser page keeps painting and handling input and
 // a server keeps answering. A macrotask is needed (a resolved promise would run before any event).
-// Measured in Node 20 on the 2-core dev machine: setImmediate ~12 us a turn, a MessageChannel message
-// ~11 us, setTimeout(0) ~1.4 ms (browsers clamp nested timeouts to 4 ms). So setImmediate where it exists
+// setImmediate and a MessageChannel message take microseconds a turn, setTimeout(0) a millisecond or more
+// (browsers clamp nested timeouts to 4 ms; bench/NOTES.md#fit-yield). So setImmediate where it exists
 // (Node, Bun, Deno), a MessageChannel in browsers, and setTimeout only as a last resort; and at most one
 // turn per 16 ms of training, which costs well under 1% even with setTimeout.
 const g = globalThis as any;

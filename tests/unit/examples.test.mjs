@@ -35,4 +35,14 @@ test('learning a kernel: gradient descent recovers [1, -1] within 0.05', async (
   assert.is(sn.memory().numTensors, start);
 });
 
+test('ONNX example: the PyTorch-trained Fashion-MNIST CNN classifies the shipped test subset (> 85%)', async () => {
+  const { classify } = await import('../../examples/onnx/classify.mjs');
+  const start = sn.memory().numTensors;
+  const lines = [];
+  const accuracy = await classify({ log: (l) => lines.push(l) });
+  assert.ok(accuracy > 0.85, `accuracy ${accuracy}`);
+  assert.ok(lines.some((l) => /^accuracy on 2000 test images/.test(l)));
+  assert.is(sn.memory().numTensors, start, 'no tensor left behind');
+});
+
 test.run();

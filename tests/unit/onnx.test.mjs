@@ -329,6 +329,10 @@ test('loadOnnx: a TensorFlow-style graph (NHWC input, Transposes around the conv
   const ref = await ortRun(bytes, x, dims);
   const model = await loadOnnx(bytes);
   assert.is.not(model.layers[0].className, 'Permute', 'the NHWC input needs no transpose');
+  // inputLayout 'nhwc' changes nothing for a graph that declares NHWC itself.
+  const same = await loadOnnx(bytes, { inputLayout: 'nhwc' });
+  assert.ok(maxAbsDiff(predictData(same, x, dims), ref.data) <= 1e-5);
+  for (const l of same.layers) l.dispose();
   assert.ok(maxAbsDiff(predictData(model, x, dims), ref.data) <= 1e-5);
   for (const l of model.layers) l.dispose();
 });
