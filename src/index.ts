@@ -10,7 +10,15 @@ export { Variable, variable } from './core/variable.js';
 export { grads, valueAndGrads, variableGrads } from './autograd/grads.js';
 export * from './ops/index.js';
 export { train } from './optimizers/index.js';
-export type { Optimizer, SgdOptions, AdamOptions } from './optimizers/index.js';
+export type {
+  Optimizer,
+  SgdOptions,
+  AdamOptions,
+  AdamWOptions,
+  LearningRateSchedule,
+  CosineDecayOptions,
+  ExponentialDecayOptions,
+} from './optimizers/index.js';
 // The Keras-like model API.
 export { layers } from './layers/index.js';
 export type {
@@ -23,6 +31,12 @@ export type {
   DenseArgs,
   DropoutArgs,
   ActivationName,
+  BatchNormalizationArgs,
+  DepthwiseConv2DArgs,
+  SeparableConv2DArgs,
+  Conv1DArgs,
+  Pooling1DArgs,
+  ZeroPadding2DArgs,
   PermuteArgs,
 } from './layers/index.js';
 export { initializers } from './layers/initializers.js';
@@ -30,9 +44,23 @@ export type { Initializer } from './layers/initializers.js';
 export { losses } from './training/losses.js';
 export type { LossFunction } from './training/losses.js';
 export { metrics } from './training/metrics.js';
-export { sequential, Sequential } from './models/index.js';
-export type { SequentialArgs, CompileArgs, SummaryOptions, SequentialConfig } from './models/index.js';
+export { sequential, Sequential, model, Functional, LayersModel } from './models/index.js';
+export type {
+  SequentialArgs,
+  CompileArgs,
+  SummaryOptions,
+  SequentialConfig,
+  ModelArgs,
+  FunctionalConfig,
+  FunctionalLayerConfig,
+  NodeRef,
+} from './models/index.js';
+export { input } from './layers/input-layer.js';
+export type { InputArgs } from './layers/input-layer.js';
+export { SymbolicTensor } from './layers/symbolic.js';
 export { History } from './training/index.js';
+export { callbacks } from './training/callbacks/index.js';
+export type { EarlyStoppingArgs, ReduceLROnPlateauArgs } from './training/callbacks/index.js';
 export type { Logs, Callbacks, FitArgs, ProgressOutput } from './training/index.js';
 export { plot } from './plot/index.js';
 export type { HistoryLike, TrainingCurvesOptions } from './plot/index.js';

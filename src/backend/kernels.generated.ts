@@ -266,6 +266,153 @@ export interface Kernels {
   reduceSumAxis(x: number, y: number, outer: number, len: number, inner: number, scale: number): void;
   /** (dy: usize, dx: usize, outer: i32, len: i32, inner: i32, scale: f32) */
   reduceBroadcastAxis(dy: number, dx: number, outer: number, len: number, inner: number, scale: number): void;
+  // assembly/batchnorm.ts
+  /** (x: usize, mean: usize, variance: usize, outer: i32, len: i32, inner: i32, ws: usize) */
+  momentsAxis(x: number, mean: number, variance: number, outer: number, len: number, inner: number, ws: number): void;
+  /** (dy: usize, x: usize, centre: usize, sdy: usize, sdyc: usize, outer: i32, len: i32, inner: i32, ws: usize) */
+  gradSumsAxis(
+    dy: number,
+    x: number,
+    centre: number,
+    sdy: number,
+    sdyc: number,
+    outer: number,
+    len: number,
+    inner: number,
+    ws: number,
+  ): void;
+  /** (u: usize, v: usize, centre: usize, a: usize, b: usize, c: usize, y: usize, outer: i32, len: i32, inner: i32) */
+  affineAxis(
+    u: number,
+    v: number,
+    centre: number,
+    a: number,
+    b: number,
+    c: number,
+    y: number,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void;
+  /** (x: usize, y: usize, mean: usize, variance: usize, scale: usize, offset: usize, rows: i32, c: i32, eps: f32, ws: usize) */
+  batchNormTrainForward(
+    x: number,
+    y: number,
+    mean: number,
+    variance: number,
+    scale: number,
+    offset: number,
+    rows: number,
+    c: number,
+    eps: number,
+    ws: number,
+  ): void;
+  /** (x: usize, dy: usize, mean: usize, variance: usize, scale: usize, dmean: usize, dvariance: usize, dx: usize, dscale: usize, doffset: usize, rows: i32, c: i32, eps: f32, ws: usize) */
+  batchNormTrainBackward(
+    x: number,
+    dy: number,
+    mean: number,
+    variance: number,
+    scale: number,
+    dmean: number,
+    dvariance: number,
+    dx: number,
+    dscale: number,
+    doffset: number,
+    rows: number,
+    c: number,
+    eps: number,
+    ws: number,
+  ): void;
+  // assembly/depthwise.ts
+  /** (x: usize, wt: usize, bias: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32) */
+  depthwiseForward(
+    x: number,
+    wt: number,
+    bias: number,
+    y: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  /** (dy: usize, wt: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32) */
+  depthwiseBackwardInput(
+    dy: number,
+    wt: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  /** (x: usize, dy: usize, dwt: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32) */
+  depthwiseBackwardFilter(
+    x: number,
+    dy: number,
+    dwt: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  /** (x: usize, xr: usize, pixels: i32, cin: i32, m: i32) */
+  depthwiseExpand(x: number, xr: number, pixels: number, cin: number, m: number): void;
+  /** (dxr: usize, dx: usize, pixels: i32, cin: i32, m: i32) */
+  depthwiseReduce(dxr: number, dx: number, pixels: number, cin: number, m: number): void;
+  // assembly/concat.ts
+  /** (dst: usize, src: usize, blocks: i32, blockBytes: i32, dstStride: i32, srcStride: i32) */
+  copyBlocks(dst: number, src: number, blocks: number, blockBytes: number, dstStride: number, srcStride: number): void;
+  // assembly/pad.ts
+  /** (dst: usize, n: i32, v: f32) */
+  fillFloats(dst: number, n: number, v: number): void;
+  /** (dst: usize, src: usize, d0: i32, d1: i32, d2: i32, d3: i32, p0: i32, p1: i32, p2: i32, p3: i32, o1: i32, o2: i32, o3: i32, crop: i32) */
+  padCopy(
+    dst: number,
+    src: number,
+    d0: number,
+    d1: number,
+    d2: number,
+    d3: number,
+    p0: number,
+    p1: number,
+    p2: number,
+    p3: number,
+    o1: number,
+    o2: number,
+    o3: number,
+    crop: number,
+  ): void;
   // assembly/optimizers.ts
   /** (p: usize, g: usize, n: i32, lr: f32, decay: f32) */
   sgdUpdate(p: number, g: number, n: number, lr: number, decay: number): void;
@@ -370,6 +517,19 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   reduceSumAll: 4,
   reduceSumAxis: 6,
   reduceBroadcastAxis: 6,
+  momentsAxis: 7,
+  gradSumsAxis: 9,
+  affineAxis: 10,
+  batchNormTrainForward: 10,
+  batchNormTrainBackward: 14,
+  depthwiseForward: 18,
+  depthwiseBackwardInput: 17,
+  depthwiseBackwardFilter: 17,
+  depthwiseExpand: 5,
+  depthwiseReduce: 5,
+  copyBlocks: 6,
+  fillFloats: 3,
+  padCopy: 14,
   sgdUpdate: 5,
   sgdMomentumUpdate: 8,
   adamUpdate: 10,

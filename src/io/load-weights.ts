@@ -3,7 +3,7 @@
 // safetensors.torch.save_file. Everything is read, matched, converted and checked first; only then do
 // the weights change, so a mismatch leaves the model as it was.
 import { Tensor } from '../core/tensor.js';
-import type { Sequential } from '../models/sequential.js';
+import type { LayersModel } from '../models/layers-model.js';
 import type { Layer } from '../layers/layer.js';
 import { describe, fmtShape } from '../util/validate.js';
 import { readTensors } from './safetensors.js';
@@ -34,7 +34,7 @@ function assignAll(pairs: [Layer, Tensor[]][]): void {
 
 // ---- simdnet's own files ----
 
-function loadSimdnet(model: Sequential, bytes: Uint8Array, fn: string): void {
+function loadSimdnet(model: LayersModel, bytes: Uint8Array, fn: string): void {
   const header = parseSafetensorsHeader(bytes, fn);
   const variables = model.weights;
   const byName = new Map(header.tensors.map((t) => [t.name, t]));
@@ -67,6 +67,9 @@ function loadSimdnet(model: Sequential, bytes: Uint8Array, fn: string): void {
 
 // ---- PyTorch state_dicts ----
 
+/** The parameters and buffers of the PyTorch modules simdnet has layers for. */
+const MODULE_PARAMS = ['weight', 'bias', 'running_mean', 'running_var'];
+
 interface Module {
   prefix: string;
   params: Map<string, SafetensorsEntry>;
@@ -97,7 +100,9 @@ function modulesOf(tensors: SafetensorsEntry[], fn: string): Module[] {
   for (const t of tensors) {
     const dot = t.name.lastIndexOf('.');
     const param = t.name.slice(dot + 1);
-    if (param !== 'weight' && param !== 'bias') {
+    // BatchNorm's step counter has no counterpart (Keras's momentum does not depend on it).
+    if (param === 'num_batches_tracked') continue;
+    if (!MODULE_PARAMS.includes(param)) {
       strays.push(t.name);
       continue;
     }
@@ -107,7 +112,7 @@ function modulesOf(tensors: SafetensorsEntry[], fn: string): Module[] {
   }
   if (strays.length > 0) {
     throw new Error(
-      `${fn}: the checkpoint has tensors that are not a module's weight or bias: ${strays.map((s) => `'${s}'`).join(', ')} (buffers such as batch-norm statistics have no simdnet layer to go to)`,
+      `${fn}: the checkpoint has tensors that are not a module's weight, bias or batch-norm statistics: ${strays.map((s) => `'${s}'`).join(', ')}`,
     );
   }
   const list = [...modules.values()];
@@ -116,16 +121,34 @@ function modulesOf(tensors: SafetensorsEntry[], fn: string): Module[] {
   return sortedAsStrings ? list.sort((a, b) => naturalCompare(a.prefix, b.prefix)) : list;
 }
 
+type SlotKind = 'conv2d' | 'dense' | 'batchnorm' | 'depthwise' | 'conv1d';
+
+/**
+ * One PyTorch module's worth of a layer's weights: most layers take one module; a SeparableConv2D takes
+ * two (the depthwise conv, then the 1x1 conv), as PyTorch writes a separable conv.
+ */
 interface Target {
   layer: Layer;
+  /** The name nameMap uses: the layer's name, or '<name>/pointwise' for a separable conv's second module. */
+  key: string;
   module: Module;
-  kind: 'conv2d' | 'dense';
+  kind: SlotKind;
+  /** Which of the layer's weights this module fills (indices into layer.weights). */
+  weights: number[];
   /** For the first dense layer after a flatten of images: the [h, w, c] that was flattened. */
   flattenedFrom?: [number, number, number];
 }
 
-/** Layers with weights, with the image shape a flatten fed into each dense layer. */
-function weightedLayers(model: Sequential, fn: string): Omit<Target, 'module'>[] {
+const SLOT_KINDS: Record<string, SlotKind> = {
+  Conv2D: 'conv2d',
+  Dense: 'dense',
+  BatchNormalization: 'batchnorm',
+  DepthwiseConv2D: 'depthwise',
+  Conv1D: 'conv1d',
+};
+
+/** Layers with weights as module slots, with the image shape a flatten fed into each dense layer. */
+function weightedLayers(model: LayersModel, fn: string): Omit<Target, 'module'>[] {
   const out: Omit<Target, 'module'>[] = [];
   let flattened: [number, number, number] | undefined;
   for (const layer of model.layers) {
@@ -134,24 +157,40 @@ function weightedLayers(model: Sequential, fn: string): Omit<Target, 'module'>[]
       flattened = s.length === 4 ? [s[1] as number, s[2] as number, s[3] as number] : undefined;
       continue;
     }
-    if (layer.weights.length === 0) continue;
-    if (layer.className === 'Conv2D') out.push({ layer, kind: 'conv2d' });
-    else if (layer.className === 'Dense')
-      out.push({ layer, kind: 'dense', ...(flattened ? { flattenedFrom: flattened } : {}) });
-    else
+    const all = layer.weights.map((_, i) => i);
+    if (all.length === 0) continue;
+    const kind = SLOT_KINDS[layer.className];
+    if (layer.className === 'SeparableConv2D') {
+      out.push({ layer, key: layer.name, kind: 'depthwise', weights: [0] });
+      out.push({ layer, key: `${layer.name}/pointwise`, kind: 'conv2d', weights: all.slice(1) });
+    } else if (kind === 'dense') {
+      out.push({ layer, key: layer.name, kind, weights: all, ...(flattened ? { flattenedFrom: flattened } : {}) });
+    } else if (kind === 'batchnorm' && flattened) {
       throw new Error(
-        `${fn}: ${layer.label} has weights but no PyTorch counterpart simdnet knows (Conv2D ↔ nn.Conv2d, Dense ↔ nn.Linear)`,
+        `${fn}: ${layer.label} normalises flattened image features, which PyTorch orders C,H,W and simdnet H,W,C; load it by hand`,
       );
-    flattened = undefined;
+    } else if (kind) {
+      out.push({ layer, key: layer.name, kind, weights: all });
+    } else {
+      throw new Error(
+        `${fn}: ${layer.label} has weights but no PyTorch counterpart simdnet knows (Conv2D ↔ nn.Conv2d, DepthwiseConv2D ↔ nn.Conv2d with groups = cin, SeparableConv2D ↔ depthwise + 1x1 nn.Conv2d, Conv1D ↔ nn.Conv1d, BatchNormalization ↔ nn.BatchNorm1d/2d, Dense ↔ nn.Linear)`,
+      );
+    }
+    if (kind !== 'batchnorm') flattened = undefined;
   }
   return out;
 }
 
-function pair(model: Sequential, modules: Module[], nameMap: Record<string, string> | undefined, fn: string): Target[] {
+function pair(
+  model: LayersModel,
+  modules: Module[],
+  nameMap: Record<string, string> | undefined,
+  fn: string,
+): Target[] {
   const layers = weightedLayers(model, fn);
   const list = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ') || 'none';
   const byPrefix = new Map(modules.map((m) => [m.prefix, m]));
-  const chosen = new Map<Layer, Module>();
+  const chosen = new Map<string, Module>();
   if (nameMap !== undefined) {
     if (typeof nameMap !== 'object' || nameMap === null || Array.isArray(nameMap)) {
       throw new Error(
@@ -159,10 +198,10 @@ function pair(model: Sequential, modules: Module[], nameMap: Record<string, stri
       );
     }
     for (const [layerName, prefix] of Object.entries(nameMap)) {
-      const target = layers.find((l) => l.layer.name === layerName);
+      const target = layers.find((l) => l.key === layerName);
       if (!target)
         throw new Error(
-          `${fn}: option 'nameMap' names layer '${layerName}', but the model's layers with weights are ${list(layers.map((l) => l.layer.name))}`,
+          `${fn}: option 'nameMap' names layer '${layerName}', but the model's layers with weights are ${list(layers.map((l) => l.key))}`,
         );
       const module = byPrefix.get(String(prefix));
       if (!module)
@@ -171,34 +210,57 @@ function pair(model: Sequential, modules: Module[], nameMap: Record<string, stri
         );
       if ([...chosen.values()].includes(module))
         throw new Error(`${fn}: option 'nameMap' gives module '${module.prefix}' to more than one layer`);
-      chosen.set(target.layer, module);
+      chosen.set(target.key, module);
     }
   }
   const freeModules = modules.filter((m) => ![...chosen.values()].includes(m));
-  const freeLayers = layers.filter((l) => !chosen.has(l.layer));
+  const freeLayers = layers.filter((l) => !chosen.has(l.key));
   if (freeModules.length !== freeLayers.length) {
     throw new Error(
-      `${fn}: the model has ${layers.length} layers with weights (${layers.map((l) => l.layer.label).join(', ')}); ` +
+      `${fn}: the model has ${layers.length} layers with weights (${layers.map((l) => (l.key === l.layer.name ? l.layer.label : l.key)).join(', ')}); ` +
         `the checkpoint has ${modules.length} modules (${list(modules.map((m) => m.prefix))})` +
         (nameMap ? `; after nameMap, ${freeLayers.length} layers remain for ${freeModules.length} modules` : ''),
     );
   }
-  freeLayers.forEach((l, i) => chosen.set(l.layer, freeModules[i]));
-  return layers.map((l) => ({ ...l, module: chosen.get(l.layer)! }));
+  freeLayers.forEach((l, i) => chosen.set(l.key, freeModules[i]));
+  return layers.map((l) => ({ ...l, module: chosen.get(l.key)! }));
 }
 
-/** The PyTorch shape a simdnet weight comes from, and how to convert it. */
-function expectation(t: Target, index: number): { param: string; shape: number[]; kind: PyTorchKind; layout: string } {
+const BATCHNORM_PARAMS: Record<string, string> = {
+  gamma: 'weight',
+  beta: 'bias',
+  moving_mean: 'running_mean',
+  moving_variance: 'running_var',
+};
+
+/** The PyTorch parameter and shape a simdnet weight comes from, and how to convert it. */
+function expectation(
+  t: Target,
+  index: number,
+): { param: string; shape: number[]; kind: PyTorchKind; layout: string; depthMultiplier?: number } {
   const w = t.layer.weights[index];
-  if (index === 1) return { param: 'bias', shape: w.shape.slice(), kind: 'bias', layout: '[units]' };
+  const suffix = w.name.slice(w.name.lastIndexOf('/') + 1);
   const s = w.shape;
+  if (t.kind === 'batchnorm')
+    return { param: BATCHNORM_PARAMS[suffix], shape: s.slice(), kind: 'bias', layout: '[channels]' };
+  if (suffix === 'bias') return { param: 'bias', shape: s.slice(), kind: 'bias', layout: '[units]' };
   if (t.kind === 'conv2d')
     return { param: 'weight', shape: [s[3], s[2], s[0], s[1]], kind: 'conv2d', layout: 'OIHW [cout, cin, kh, kw]' };
+  if (t.kind === 'depthwise')
+    return {
+      param: 'weight',
+      shape: [s[2] * s[3], 1, s[0], s[1]],
+      kind: 'depthwise',
+      layout: '[cin·multiplier, 1, kh, kw] (groups = cin)',
+      depthMultiplier: s[3],
+    };
+  if (t.kind === 'conv1d')
+    return { param: 'weight', shape: [s[2], s[1], s[0]], kind: 'conv1d', layout: '[cout, cin, k]' };
   return { param: 'weight', shape: [s[1], s[0]], kind: 'dense', layout: '[out, in]' };
 }
 
 function loadPyTorch(
-  model: Sequential,
+  model: LayersModel,
   bytes: Uint8Array,
   nameMap: Record<string, string> | undefined,
   fn: string,
@@ -206,12 +268,12 @@ function loadPyTorch(
   const header = parseSafetensorsHeader(bytes, fn);
   const targets = pair(model, modulesOf(header.tensors, fn), nameMap, fn);
   for (const t of targets) {
-    const wanted = t.layer.weights.map((_, i) => expectation(t, i));
+    const wanted = t.weights.map((i) => expectation(t, i));
     const extra = [...t.module.params.keys()].filter((p) => !wanted.some((e) => e.param === p));
-    const who = `${t.layer.label} takes module '${t.module.prefix}'`;
+    const who = `${t.key === t.layer.name ? t.layer.label : t.key} takes module '${t.module.prefix}'`;
     if (extra.length > 0)
       throw new Error(
-        `${fn}: ${who}, which has ${extra.map((p) => `'${t.module.prefix}.${p}'`).join(', ')} but the layer has no ${extra.join('/')} (useBias: false?)`,
+        `${fn}: ${who}, which has ${extra.map((p) => `'${t.module.prefix}.${p}'`).join(', ')} but the layer has no ${extra.join('/')} (${t.kind === 'batchnorm' ? 'center/scale: false?' : 'useBias: false?'})`,
       );
     for (const e of wanted) {
       const entry = t.module.params.get(e.param);
@@ -228,21 +290,23 @@ function loadPyTorch(
   const tensors = readTensors(bytes, header, fn);
   const converted: Tensor[] = [];
   try {
-    const pairs = targets.map((t): [Layer, Tensor[]] => [
-      t.layer,
-      t.layer.weights.map((_, i) => {
+    // A layer's weights may come from two modules (a separable conv): gather them in the layer's order.
+    const values = new Map<Layer, Tensor[]>();
+    for (const t of targets) {
+      const list = values.get(t.layer) ?? [];
+      values.set(t.layer, list);
+      for (const i of t.weights) {
         const e = expectation(t, i);
         const source = tensors.get(t.module.params.get(e.param)!.name)!;
-        const out = fromPyTorchLayout(
-          source,
-          e.kind,
-          e.kind === 'dense' && t.flattenedFrom ? { flattenedFrom: t.flattenedFrom } : undefined,
-        );
+        const out = fromPyTorchLayout(source, e.kind, {
+          ...(e.kind === 'dense' && t.flattenedFrom ? { flattenedFrom: t.flattenedFrom } : {}),
+          ...(e.depthMultiplier ? { depthMultiplier: e.depthMultiplier } : {}),
+        });
         converted.push(out);
-        return out;
-      }),
-    ]);
-    assignAll(pairs);
+        list[i] = out;
+      }
+    }
+    assignAll([...values.entries()]);
   } finally {
     for (const t of converted) t.dispose();
     for (const t of tensors.values()) t.dispose();
@@ -251,7 +315,7 @@ function loadPyTorch(
 
 /** Fills the model's weights from a safetensors file (see LoadWeightsOptions). */
 export function loadWeights(
-  model: Sequential,
+  model: LayersModel,
   bytes: Uint8Array | ArrayBuffer,
   options: LoadWeightsOptions = {},
 ): void {

@@ -12,7 +12,11 @@ export const WEIGHTS_FILE = 'weights.safetensors';
 export interface SerializedLayerJson {
   className: string;
   config: Record<string, unknown> & { name?: string };
+  /** Functional models: per application of the layer, the [layer, node, output] it read. */
+  inboundNodes?: [string, number, number][][];
 }
+
+export type NodeRefJson = [string, number, number];
 
 export interface WeightEntry {
   /** The key in weights.safetensors: the variable's name when saved, e.g. 'conv2d_1/kernel'. */
@@ -33,7 +37,15 @@ export interface TrainingConfigJson {
 export interface ModelJson {
   format: typeof MODEL_FORMAT;
   version: number;
-  modelConfig: { className: 'Sequential'; name?: string; seed?: number; layers: SerializedLayerJson[] };
+  modelConfig: {
+    className: 'Sequential' | 'Functional';
+    name?: string;
+    seed?: number;
+    layers: SerializedLayerJson[];
+    /** Functional models: the model's inputs and outputs as [layer, node, output]. */
+    inputLayers?: NodeRefJson[];
+    outputLayers?: NodeRefJson[];
+  };
   /** Every weight in the order of model.weights. */
   weights: WeightEntry[];
   /** Set when the model was compiled with a built-in loss; the loaded model is compiled the same way. */
@@ -47,6 +59,22 @@ export interface ModelJson {
 
 export function slotKey(slot: string, weightName: string): string {
   return `optimizer/${slot}/${weightName}`;
+}
+
+function isRef(v: unknown): v is NodeRefJson {
+  return (
+    Array.isArray(v) &&
+    v.length === 3 &&
+    typeof v[0] === 'string' &&
+    Number.isInteger(v[1]) &&
+    v[1] >= 0 &&
+    Number.isInteger(v[2]) &&
+    v[2] >= 0
+  );
+}
+
+function isRefList(v: unknown): v is NodeRefJson[] {
+  return Array.isArray(v) && v.every(isRef);
 }
 
 function isShape(v: unknown): v is number[] {
@@ -69,13 +97,29 @@ export function checkModelJson(value: unknown, fn: string): ModelJson {
   }
   const mc = value.modelConfig;
   if (!isPlainObject(mc)) return bad(`'modelConfig' is ${describe(mc)}`);
-  if (mc.className !== 'Sequential')
-    return bad(`modelConfig.className is ${describe(mc.className)}; only "Sequential" models can be loaded`);
+  if (mc.className !== 'Sequential' && mc.className !== 'Functional')
+    return bad(
+      `modelConfig.className is ${describe(mc.className)}; only "Sequential" and "Functional" models can be loaded`,
+    );
   if (!Array.isArray(mc.layers)) return bad(`modelConfig.layers is ${describe(mc.layers)}`);
+  const functional = mc.className === 'Functional';
   mc.layers.forEach((l: unknown, i: number) => {
     if (!isPlainObject(l) || typeof l.className !== 'string' || !isPlainObject(l.config))
       bad(`modelConfig.layers[${i}] is not { className, config }`);
+    const layer = l as { config: { name?: unknown }; inboundNodes?: unknown };
+    if (
+      functional &&
+      (typeof layer.config.name !== 'string' ||
+        !Array.isArray(layer.inboundNodes) ||
+        !layer.inboundNodes.every(isRefList))
+    )
+      bad(
+        `modelConfig.layers[${i}] of a functional model needs config.name and inboundNodes: [[[layer, node, output], ...], ...]`,
+      );
   });
+  if (functional)
+    for (const key of ['inputLayers', 'outputLayers'])
+      if (!isRefList(mc[key]) || mc[key].length === 0) bad(`modelConfig.${key} is not a list of [layer, node, output]`);
   if (!Array.isArray(value.weights)) return bad(`'weights' is ${describe(value.weights)}`);
   value.weights.forEach((w: unknown, i: number) => {
     if (

@@ -1,9 +1,11 @@
-// model.save() and sn.loadModel(): a Sequential model as model.json + weights.safetensors, either in a
+// model.save() and sn.loadModel(): a Sequential or functional model as model.json + weights.safetensors, either in a
 // directory (Node, Deno, Bun) or as the in-memory pair { config, weights } that a browser can keep in
 // IndexedDB. A loaded model predicts bit-identically and, when it was compiled with a built-in loss, comes
 // back compiled with its optimizer's configuration and state, ready to go on training.
 import { Tensor } from '../core/tensor.js';
 import { Sequential } from '../models/sequential.js';
+import { Functional } from '../models/functional.js';
+import { LayersModel } from '../models/layers-model.js';
 import { losses } from '../training/losses.js';
 import { train, type Optimizer } from '../optimizers/index.js';
 import { lookupVariable } from '../core/variable.js';
@@ -44,7 +46,7 @@ export interface ModelArtifacts {
 /** A directory (or its model.json) on disk, or artifacts in memory (config may be the JSON text). */
 export type ModelSource = string | { config: ModelJson | string; weights: Uint8Array | ArrayBuffer };
 
-function trainingConfigOf(model: Sequential): TrainingConfigJson | undefined {
+function trainingConfigOf(model: LayersModel): TrainingConfigJson | undefined {
   const optimizer = model.optimizer;
   const loss = model.loss;
   // A user-made optimizer (any object with applyGradients) may have no config to save.
@@ -57,7 +59,7 @@ function trainingConfigOf(model: Sequential): TrainingConfigJson | undefined {
 }
 
 /** The model as { config, weights } (nothing is written anywhere). */
-export function modelToArtifacts(model: Sequential, fn: string): ModelArtifacts {
+export function modelToArtifacts(model: LayersModel, fn: string): ModelArtifacts {
   const weights: WeightEntry[] = [];
   const raw: RawTensor[] = [];
   model.layers.forEach((layer, index) => {
@@ -93,7 +95,10 @@ export function modelToArtifacts(model: Sequential, fn: string): ModelArtifacts 
   const json: ModelJson = {
     format: MODEL_FORMAT,
     version: MODEL_FORMAT_VERSION,
-    modelConfig: { className: 'Sequential', ...model.getConfig() } as ModelJson['modelConfig'],
+    modelConfig: {
+      className: model instanceof Functional ? 'Functional' : 'Sequential',
+      ...(model as Sequential | Functional).getConfig(),
+    } as ModelJson['modelConfig'],
     weights,
     ...(trainingConfig ? { trainingConfig } : {}),
     ...(optimizerState ? { optimizerState } : {}),
@@ -108,10 +113,10 @@ export function modelToArtifacts(model: Sequential, fn: string): ModelArtifacts 
  * and a Uint8Array: store them in IndexedDB, send them, or pass them to sn.loadModel). With a directory
  * path (Node, Deno, Bun), also writes `model.json` and `weights.safetensors` there, creating it if needed.
  */
-export async function saveModel(model: Sequential, target?: string): Promise<ModelArtifacts> {
-  const fn = model instanceof Sequential ? `${model.name}.save` : 'io.saveModel';
-  if (!(model instanceof Sequential))
-    throw new Error(`${fn}: argument 'model' must be a Sequential model; got ${describe(model)}`);
+export async function saveModel(model: LayersModel, target?: string): Promise<ModelArtifacts> {
+  const fn = model instanceof LayersModel ? `${model.name}.save` : 'io.saveModel';
+  if (!(model instanceof Sequential || model instanceof Functional))
+    throw new Error(`${fn}: argument 'model' must be a Sequential or functional model; got ${describe(model)}`);
   if (target !== undefined && (typeof target !== 'string' || target.length === 0)) {
     throw new Error(
       `${fn}: argument 'target' must be a directory path, or left out for the in-memory { config, weights }; got ${describe(target)}`,
@@ -191,11 +196,12 @@ function weightNamesUnder(layerName: string, saved: WeightEntry[], savedLayerNam
  * layer whose name is in use (typically: the model it was saved from is still alive) gets a fresh one,
  * 'conv2d_1_1', 'conv2d_1_2', ...; weights are matched by position, not by name, so nothing else changes.
  */
-function layerConfigsWithFreeNames(json: ModelJson): SerializedLayerJson[] {
+function layerConfigsWithFreeNames(json: ModelJson): { layers: SerializedLayerJson[]; renamed: Map<string, string> } {
   const used = new Set(
     json.modelConfig.layers.map((l) => l.config.name).filter((n): n is string => typeof n === 'string'),
   );
-  return json.modelConfig.layers.map((layer, index) => {
+  const renamed = new Map<string, string>();
+  const layers = json.modelConfig.layers.map((layer, index) => {
     const name = layer.config.name;
     const saved = json.weights.filter((w) => w.layer === index);
     if (typeof name !== 'string' || saved.length === 0) return layer;
@@ -205,8 +211,15 @@ function layerConfigsWithFreeNames(json: ModelJson): SerializedLayerJson[] {
     let k = 1;
     while (used.has(`${name}_${k}`) || taken(`${name}_${k}`)) k++;
     used.add(`${name}_${k}`);
-    return { className: layer.className, config: { ...layer.config, name: `${name}_${k}` } };
+    renamed.set(name, `${name}_${k}`);
+    return { ...layer, config: { ...layer.config, name: `${name}_${k}` } };
   });
+  // A functional model's nodes name the layers they read from: follow the renames there too.
+  const ref = (r: [string, number, number]): [string, number, number] => [renamed.get(r[0]) ?? r[0], r[1], r[2]];
+  const relinked = layers.map((l) =>
+    l.inboundNodes ? { ...l, inboundNodes: l.inboundNodes.map((n) => n.map(ref)) } : l,
+  );
+  return { layers: relinked, renamed };
 }
 
 /** Checks every saved weight (and optimizer slot) against the weights file before anything is built. */
@@ -245,8 +258,9 @@ function checkWeightsFile(json: ModelJson, entries: Map<string, SafetensorsEntry
 
 function optimizerFromConfig(config: TrainingConfigJson['optimizer'], fn: string): Optimizer {
   const { className, ...options } = config;
-  const make = className === 'Adam' ? train.adam : className === 'SGD' ? train.sgd : null;
-  if (!make) throw new Error(`${fn}: the saved optimizer '${className}' is not one simdnet knows (Adam, SGD)`);
+  const make =
+    className === 'Adam' ? train.adam : className === 'AdamW' ? train.adamw : className === 'SGD' ? train.sgd : null;
+  if (!make) throw new Error(`${fn}: the saved optimizer '${className}' is not one simdnet knows (Adam, AdamW, SGD)`);
   return make(options as never);
 }
 
@@ -262,7 +276,7 @@ function lossFromConfig(config: TrainingConfigJson['loss'], fn: string) {
 }
 
 /** Compiles the loaded model as it was, and gives its optimizer the saved state (slots renamed). */
-function restoreTraining(model: Sequential, json: ModelJson, tensors: Map<string, Tensor>, fn: string): void {
+function restoreTraining(model: LayersModel, json: ModelJson, tensors: Map<string, Tensor>, fn: string): void {
   const tc = json.trainingConfig!;
   const optimizer = optimizerFromConfig(tc.optimizer, fn);
   try {
@@ -293,18 +307,29 @@ function restoreTraining(model: Sequential, json: ModelJson, tensors: Map<string
 }
 
 /** Rebuilds a model from artifacts: architecture, weights and (when saved) the training configuration. */
-export function modelFromArtifacts(config: unknown, weights: Uint8Array, fn: string): Sequential {
+export function modelFromArtifacts(config: unknown, weights: Uint8Array, fn: string): LayersModel {
   const json = checkModelJson(config, fn);
   const header = parseSafetensorsHeader(weights, fn);
   checkWeightsFile(json, new Map(header.tensors.map((t) => [t.name, t])), fn);
-  let model: Sequential;
+  let model: LayersModel;
   try {
-    const { name, seed } = json.modelConfig;
-    model = Sequential.fromConfig({
-      name: name ?? 'sequential',
+    const { name, seed, className } = json.modelConfig;
+    const { layers, renamed } = layerConfigsWithFreeNames(json);
+    const common = {
+      name: name ?? (className === 'Functional' ? 'model' : 'sequential'),
       ...(seed === undefined ? {} : { seed }),
-      layers: layerConfigsWithFreeNames(json),
-    } as never);
+      layers,
+    };
+    if (className === 'Functional') {
+      const ref = (r: [string, number, number]) => [renamed.get(r[0]) ?? r[0], r[1], r[2]];
+      model = Functional.fromConfig({
+        ...common,
+        inputLayers: json.modelConfig.inputLayers!.map(ref),
+        outputLayers: json.modelConfig.outputLayers!.map(ref),
+      } as never);
+    } else {
+      model = Sequential.fromConfig(common as never);
+    }
   } catch (e) {
     throw new Error(`${fn}: the saved architecture cannot be rebuilt: ${(e as Error).message}`);
   }
@@ -341,7 +366,7 @@ export function modelFromArtifacts(config: unknown, weights: Uint8Array, fn: str
  * Loads a model saved by model.save(): from a directory path (or the path of its model.json) in Node,
  * Deno or Bun, or from the in-memory { config, weights } anywhere.
  */
-export async function loadModel(source: ModelSource): Promise<Sequential> {
+export async function loadModel(source: ModelSource): Promise<LayersModel> {
   const fn = 'loadModel';
   const { config, weights } = readSource(source, fn);
   return modelFromArtifacts(config, weights, fn);

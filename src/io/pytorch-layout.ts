@@ -1,5 +1,8 @@
 // PyTorch's weight layouts and simdnet's, and the copies between them. PyTorch stores conv weights
 // OIHW [cout, cin, kh, kw] and linear weights [out, in]; simdnet stores [kh, kw, cin, cout] and [in, out].
+// Depthwise convs (groups = cin) are [cin·mult, 1, kh, kw] in PyTorch, output channel c·mult + j, and
+// [kh, kw, cin, mult] here; Conv1d weights are [cout, cin, k] there and [k, cin, cout] here. Vectors
+// (biases, batch-norm parameters and statistics) are the same in both.
 // A linear layer after a flatten needs one more step: PyTorch flattens images in C,H,W order and simdnet
 // (channels-last) in H,W,C order, so the rows of that layer's weight must be permuted to match.
 // Each copy moves 32-bit words, so values keep every bit.
@@ -7,7 +10,7 @@ import { Tensor } from '../core/tensor.js';
 import { i32 } from '../backend/views.js';
 import { checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
 
-export type PyTorchKind = 'conv2d' | 'dense' | 'bias';
+export type PyTorchKind = 'conv2d' | 'dense' | 'bias' | 'depthwise' | 'conv1d';
 
 export interface PyTorchLayoutOptions {
   /**
@@ -15,6 +18,8 @@ export interface PyTorchLayoutOptions {
    * flattened. Without it the rows are taken as already in order.
    */
   flattenedFrom?: readonly [number, number, number] | readonly number[];
+  /** For a depthwise weight: the depth multiplier (output channels per input channel). Default 1. */
+  depthMultiplier?: number;
 }
 
 /** `out[perm-index] = src[index]` for a row-major array of `shape` with its axes reordered by `perm`. */
@@ -105,8 +110,31 @@ function plan(t: Tensor, kind: PyTorchKind, options: PyTorchLayoutOptions, toPyT
     need(4, '[cout, cin, kh, kw]');
     return { viewShape: [...s], perm: [2, 3, 1, 0], outShape: [s[2], s[3], s[1], s[0]] };
   }
+  if (kind === 'conv1d') {
+    need(3, toPyTorch ? '[k, cin, cout]' : '[cout, cin, k]');
+    return { viewShape: [...s], perm: [2, 1, 0], outShape: [s[2], s[1], s[0]] };
+  }
+  if (kind === 'depthwise') {
+    const m = options.depthMultiplier ?? 1;
+    if (typeof m !== 'number' || !Number.isInteger(m) || m <= 0)
+      throw new Error(`${fn}: option 'depthMultiplier' must be a positive integer; got ${describe(m)}`);
+    if (toPyTorch) {
+      need(4, '[kh, kw, cin, multiplier]');
+      // [kh, kw, cin, m] → [cin, m, kh, kw], which is [cin·m, 1, kh, kw] in memory.
+      return { viewShape: [...s], perm: [2, 3, 0, 1], outShape: [s[2] * s[3], 1, s[0], s[1]] };
+    }
+    need(4, '[cin·multiplier, 1, kh, kw]');
+    if (s[1] !== 1 || s[0] % m !== 0)
+      throw new Error(
+        `${fn}: a depthwise weight in PyTorch's layout is [cin·multiplier, 1, kh, kw] with multiplier ${m}; got shape ${fmtShape(s)}`,
+      );
+    const cin = s[0] / m;
+    return { viewShape: [cin, m, s[2], s[3]], perm: [2, 3, 0, 1], outShape: [s[2], s[3], cin, m] };
+  }
   if (kind !== 'dense')
-    throw new Error(`${fn}: argument 'kind' must be 'conv2d', 'dense' or 'bias'; got ${describe(kind)}`);
+    throw new Error(
+      `${fn}: argument 'kind' must be 'conv2d', 'depthwise', 'conv1d', 'dense' or 'bias'; got ${describe(kind)}`,
+    );
   need(2, toPyTorch ? '[in, out]' : '[out, in]');
   const [outUnits, inUnits] = toPyTorch ? [s[1], s[0]] : [s[0], s[1]];
   const image = checkFlattened(options, inUnits, fn);
@@ -135,7 +163,8 @@ function convert(
 }
 
 /**
- * A copy of a PyTorch weight in simdnet's layout: conv2d OIHW → [kh, kw, cin, cout]; dense [out, in] →
+ * A copy of a PyTorch weight in simdnet's layout: conv2d OIHW → [kh, kw, cin, cout]; depthwise
+ * [cin·m, 1, kh, kw] → [kh, kw, cin, m]; conv1d [cout, cin, k] → [k, cin, cout]; dense [out, in] →
  * [in, out] (with its rows reordered from C,H,W to H,W,C when `flattenedFrom` is given); bias unchanged.
  */
 export function fromPyTorchLayout(weight: Tensor, kind: PyTorchKind, options?: PyTorchLayoutOptions): Tensor {

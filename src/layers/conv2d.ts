@@ -119,12 +119,20 @@ export class Conv2D extends Layer {
   }
 
   protected call(x: Tensor): Tensor {
+    return this.callWithWeights(x, this.kernel!, this.bias);
+  }
+
+  /**
+   * The layer's convolution with other weights of the same shapes: a functional model runs a conv
+   * followed by batch normalisation this way at inference, with the normalisation folded into them.
+   */
+  callWithWeights(x: Tensor, kernel: Tensor, bias: Tensor | null): Tensor {
     const fused = this.activation === 'relu';
-    const y = conv2d(x, this.kernel!, {
+    const y = conv2d(x, kernel, {
       strides: this.strides,
       padding: this.padding,
       dilation: this.dilationRate,
-      bias: this.bias ?? undefined,
+      bias: bias ?? undefined,
       activation: fused ? 'relu' : 'linear',
     });
     return fused ? y : applyActivation(y, this.activation);

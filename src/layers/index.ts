@@ -12,8 +12,46 @@ import { Dense, type DenseArgs } from './dense.js';
 import { Activation, Dropout, Flatten, type DropoutArgs } from './core.js';
 import { Permute, type PermuteArgs } from './permute.js';
 import { Layer, type LayerArgs, type LayerConfig } from './layer.js';
+import { InputLayer } from './input-layer.js';
+import { Add, Concatenate, type ConcatenateArgs } from './merge.js';
+import { RandomFlip, RandomTranslation, type RandomFlipArgs, type RandomTranslationArgs } from './augmentation.js';
 import type { ActivationName } from './activations.js';
+import { BatchNormalization, type BatchNormalizationArgs } from './batch-normalization.js';
+import {
+  DepthwiseConv2D,
+  SeparableConv2D,
+  type DepthwiseConv2DArgs,
+  type SeparableConv2DArgs,
+} from './depthwise-conv2d.js';
+import { Conv1D, type Conv1DArgs } from './conv1d.js';
+import {
+  AveragePooling1D,
+  GlobalAveragePooling1D,
+  GlobalMaxPooling2D,
+  MaxPooling1D,
+  type Pooling1DArgs,
+} from './pooling1d.js';
+import { ZeroPadding2D, type ZeroPadding2DArgs } from './zero-padding2d.js';
 
+export {
+  BatchNormalization,
+  DepthwiseConv2D,
+  SeparableConv2D,
+  Conv1D,
+  MaxPooling1D,
+  AveragePooling1D,
+  GlobalAveragePooling1D,
+  GlobalMaxPooling2D,
+  ZeroPadding2D,
+};
+export type {
+  BatchNormalizationArgs,
+  DepthwiseConv2DArgs,
+  SeparableConv2DArgs,
+  Conv1DArgs,
+  Pooling1DArgs,
+  ZeroPadding2DArgs,
+};
 export {
   Layer,
   Conv2D,
@@ -37,6 +75,8 @@ export type {
   ActivationName,
   PermuteArgs,
 };
+export { InputLayer, Add, Concatenate, RandomFlip, RandomTranslation };
+export type { ConcatenateArgs, RandomFlipArgs, RandomTranslationArgs };
 
 const classes: Record<string, new (config: any) => Layer> = {
   Conv2D,
@@ -47,6 +87,20 @@ const classes: Record<string, new (config: any) => Layer> = {
   Flatten,
   Activation,
   Dropout,
+  InputLayer,
+  Add,
+  Concatenate,
+  RandomFlip,
+  RandomTranslation,
+  BatchNormalization,
+  DepthwiseConv2D,
+  SeparableConv2D,
+  Conv1D,
+  MaxPooling1D,
+  AveragePooling1D,
+  GlobalAveragePooling1D,
+  GlobalMaxPooling2D,
+  ZeroPadding2D,
   Permute,
 };
 
@@ -80,6 +134,19 @@ export const layers = {
   dense: (args: DenseArgs): Dense => new Dense(args),
   activation: (args: LayerArgs & { activation: ActivationName }): Activation => new Activation(args),
   dropout: (args: DropoutArgs): Dropout => new Dropout(args),
+  add: (args?: LayerArgs): Add => new Add(args),
+  concatenate: (args?: ConcatenateArgs): Concatenate => new Concatenate(args),
+  randomFlip: (args?: RandomFlipArgs): RandomFlip => new RandomFlip(args),
+  randomTranslation: (args: RandomTranslationArgs): RandomTranslation => new RandomTranslation(args),
+  batchNormalization: (args?: BatchNormalizationArgs): BatchNormalization => new BatchNormalization(args),
+  depthwiseConv2d: (args: DepthwiseConv2DArgs): DepthwiseConv2D => new DepthwiseConv2D(args),
+  separableConv2d: (args: SeparableConv2DArgs): SeparableConv2D => new SeparableConv2D(args),
+  conv1d: (args: Conv1DArgs): Conv1D => new Conv1D(args),
+  maxPooling1d: (args?: Pooling1DArgs): MaxPooling1D => new MaxPooling1D(args),
+  averagePooling1d: (args?: Pooling1DArgs): AveragePooling1D => new AveragePooling1D(args),
+  globalAveragePooling1d: (args?: LayerArgs): GlobalAveragePooling1D => new GlobalAveragePooling1D(args),
+  globalMaxPooling2d: (args?: LayerArgs): GlobalMaxPooling2D => new GlobalMaxPooling2D(args),
+  zeroPadding2d: (args?: ZeroPadding2DArgs): ZeroPadding2D => new ZeroPadding2D(args),
   permute: (args: PermuteArgs): Permute => new Permute(args),
   serialize,
   deserialize,

@@ -1,12 +1,15 @@
-// The base of every layer. A layer knows its input shape only once it is built: either by
-// Sequential.add (from the previous layer's output shape) or by its first apply(). Building creates the
-// weights as variables named '<layer name>/<weight>', e.g. 'conv2d_1/kernel'.
+// The base of every layer. A layer knows its input shape only once it is built: by Sequential.add (from
+// the previous layer's output shape), by sn.model (from the symbolic tensors it was applied to), or by its
+// first apply() to a real tensor. Building creates the weights as variables named '<layer name>/<weight>',
+// e.g. 'conv2d_1/kernel'. Applied to symbolic tensors (sn.input), a layer only checks shapes and records
+// a Node; the model builds it later, so that a model seed can make the weights repeatable.
 import { Tensor, copyOf } from '../core/tensor.js';
 import { isRecording, tidy } from '../core/engine.js';
 import { Variable, lookupVariable, variable } from '../core/variable.js';
 import { checkTensor, describe, fmtShape } from '../util/validate.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { checkBoolean, checkInputShape, fmtKerasShape, type Shape } from './options.js';
+import { Node, SymbolicTensor, isSymbolic } from './symbolic.js';
 
 /** Options every layer accepts. */
 export interface LayerArgs {
@@ -34,6 +37,8 @@ export interface ApplyOptions {
 
 const counters = new Map<string, number>();
 
+const WEIGHT_SUFFIXES = ['kernel', 'bias', 'gamma', 'beta', 'moving_mean', 'moving_variance', 'depthwise_kernel'];
+
 /** 'conv2d' → 'conv2d_1', 'conv2d_2', ... skipping names whose weights still exist. */
 function uniqueLayerName(prefix: string): string {
   let n = counters.get(prefix) ?? 0;
@@ -41,7 +46,7 @@ function uniqueLayerName(prefix: string): string {
   do {
     n++;
     name = `${prefix}_${n}`;
-  } while (lookupVariable(`${name}/kernel`) || lookupVariable(`${name}/bias`));
+  } while (WEIGHT_SUFFIXES.some((w) => lookupVariable(`${name}/${w}`)));
   counters.set(prefix, n);
   return name;
 }
@@ -53,9 +58,11 @@ export abstract class Layer {
   /** The input shape given in the options (without the batch), if any. */
   readonly declaredInputShape: number[] | undefined;
   protected trainableFlag: boolean;
-  private builtInput: Shape | null = null;
+  private builtInputs: Shape[] | null = null;
   private builtOutput: Shape | null = null;
   protected readonly ownWeights: Variable[] = [];
+  /** Every application of this layer to symbolic tensors, oldest first. */
+  readonly inboundNodes: Node[] = [];
 
   /** `fn` is the factory name used in error messages, `prefix` the default name's stem. */
   protected constructor(
@@ -80,13 +87,18 @@ export abstract class Layer {
   }
 
   get built(): boolean {
-    return this.builtInput !== null;
+    return this.builtInputs !== null;
   }
 
-  /** The input shape with a null batch, once built. */
+  /** The input shape with a null batch, once built (the first input's, for a merge layer). */
   get inputShape(): Shape {
-    if (!this.builtInput) throw new Error(`${this.label}: the layer is not built yet, so its input shape is unknown`);
-    return this.builtInput.slice();
+    return this.inputShapes[0];
+  }
+
+  /** Every input's shape, once built: one for most layers, several for merge layers. */
+  get inputShapes(): Shape[] {
+    if (!this.builtInputs) throw new Error(`${this.label}: the layer is not built yet, so its input shape is unknown`);
+    return this.builtInputs.map((s) => s.slice());
   }
 
   get outputShape(): Shape {
@@ -122,6 +134,17 @@ export abstract class Layer {
    */
   abstract computeOutputShape(inputShape: Shape): Shape;
 
+  /** Whether the layer takes a list of inputs (merge layers) rather than one tensor. */
+  get takesManyInputs(): boolean {
+    return false;
+  }
+
+  /** The output shape for the shapes of all inputs; merge layers override it, others take one input. */
+  computeOutputShapeOf(inputShapes: Shape[]): Shape {
+    if (inputShapes.length !== 1) throw new Error(`${this.label} takes one input; got a list of ${inputShapes.length}`);
+    return this.computeOutputShape(inputShapes[0]);
+  }
+
   /** Creates the weights for this input shape. `seed`, when given, makes unseeded initializers repeatable. */
   protected buildWeights(inputShape: Shape, seed: number | undefined): void {
     void inputShape;
@@ -130,6 +153,11 @@ export abstract class Layer {
 
   protected abstract call(x: Tensor, training: boolean): Tensor;
 
+  /** Runs the layer on all its inputs; merge layers override it, others run call() on the one input. */
+  protected callAll(xs: Tensor[], training: boolean): Tensor {
+    return this.call(xs[0], training);
+  }
+
   /** Layer-specific options, JSON-able; the base adds name, trainable and inputShape. */
   protected abstract layerConfig(): Record<string, unknown>;
 
@@ -137,34 +165,80 @@ export abstract class Layer {
    * Fixes the input shape (batch first, null allowed) and creates the weights. Building again with the
    * same shape is a no-op; with another shape it throws, as the weights could not fit.
    */
-  build(inputShape: Shape, seed?: number): void {
-    const input = [null, ...inputShape.slice(1)] as Shape;
-    if (this.builtInput) {
-      if (!sameFeatures(this.builtInput, input)) {
+  build(inputShape: Shape | Shape[], seed?: number): void {
+    const list = (isShapeList(inputShape) ? inputShape : [inputShape]).map((s) => [null, ...s.slice(1)] as Shape);
+    if (this.builtInputs) {
+      const built = this.builtInputs;
+      if (built.length !== list.length || list.some((s, i) => !sameFeatures(built[i], s))) {
         throw new Error(
-          `${this.label}: the layer was built for inputs ${fmtKerasShape(this.builtInput)}; it cannot take ${fmtKerasShape(input)}`,
+          `${this.label}: the layer was built for inputs ${built.map(fmtKerasShape).join(', ')}; it cannot take ${list.map(fmtKerasShape).join(', ')}`,
         );
       }
       return;
     }
-    const output = this.computeOutputShape(input);
-    this.buildWeights(input, seed);
-    this.builtInput = input;
+    const output = this.computeOutputShapeOf(list);
+    this.buildWeights(list[0], seed);
+    this.builtInputs = list;
     this.builtOutput = output;
   }
 
-  /** Runs the layer on a batch `x` (batch first), building it from x's shape on first use. */
-  apply(x: Tensor, options: ApplyOptions = {}): Tensor {
-    checkTensor(x, 'x', `${this.label}.apply`);
-    if (!this.built) this.build([null, ...x.shape.slice(1)]);
-    const expected = this.builtInput!;
-    if (x.rank !== expected.length || x.shape.some((d, i) => i > 0 && d !== expected[i])) {
-      throw new Error(`${this.label}: expected input of shape ${fmtKerasShape(expected)}; got ${fmtShape(x.shape)}`);
-    }
+  /**
+   * On real tensors: runs the layer on a batch `x` (batch first; a list of them for merge layers),
+   * building it from x's shape on first use. On symbolic tensors (from sn.input or another layer's
+   * symbolic output): checks the shapes and returns the symbolic output, for sn.model.
+   */
+  apply(x: SymbolicTensor | SymbolicTensor[], options?: ApplyOptions): SymbolicTensor;
+  apply(x: Tensor | Tensor[], options?: ApplyOptions): Tensor;
+  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], options: ApplyOptions = {}): Tensor | SymbolicTensor {
+    const fn = `${this.label}.apply`;
+    const list = Array.isArray(x) ? x : [x];
+    if (Array.isArray(x) && !this.takesManyInputs)
+      throw new Error(`${fn}: the layer takes one input; got a list of ${x.length}`);
+    if (this.takesManyInputs && !Array.isArray(x))
+      throw new Error(`${fn}: the layer takes a list of tensors; got ${describe(x)}`);
+    if (list.length > 0 && list.every(isSymbolic)) return this.applySymbolic(list as SymbolicTensor[], fn);
+    if (list.some(isSymbolic))
+      throw new Error(`${fn}: inputs must be all symbolic tensors (from sn.input) or all tensors, not a mix`);
+    const xs = list.map((t, i) => checkTensor(t, Array.isArray(x) ? `x[${i}]` : 'x', fn));
+    if (!this.built) this.build(xs.map((t) => [null, ...t.shape.slice(1)] as Shape));
+    const expected = this.builtInputs!;
+    if (expected.length !== xs.length)
+      throw new Error(`${fn}: the layer was built for ${expected.length} inputs; got ${xs.length}`);
+    xs.forEach((t, k) => {
+      const e = expected[k];
+      if (t.rank !== e.length || t.shape.some((d, i) => i > 0 && d !== e[i])) {
+        const which = xs.length > 1 ? `input ${k} ` : 'input ';
+        throw new Error(`${this.label}: expected ${which}of shape ${fmtKerasShape(e)}; got ${fmtShape(t.shape)}`);
+      }
+    });
     const training = options.training === true;
     // Inside a gradient computation every intermediate must stay alive until backward has run, so
     // tidy only outside one.
-    return isRecording() ? this.call(x, training) : tidy(() => this.call(x, training));
+    return isRecording() ? this.callAll(xs, training) : tidy(() => this.callAll(xs, training));
+  }
+
+  /** Records one application to symbolic inputs, after checking that the shapes fit. */
+  private applySymbolic(inputs: SymbolicTensor[], fn: string): SymbolicTensor {
+    const shapes = inputs.map((t) => t.shape);
+    const first = this.builtInputs ?? this.inboundNodes[0]?.inputs.map((t) => t.shape);
+    if (first) {
+      const fits = first.length === shapes.length && shapes.every((s, i) => sameFeatures(first[i], s));
+      if (!fits) {
+        throw new Error(
+          `${fn}: the layer was ${this.built ? 'built' : 'first applied'} for inputs ${first.map(fmtKerasShape).join(', ')}; a shared layer cannot take ${shapes.map(fmtKerasShape).join(', ')}`,
+        );
+      }
+    }
+    let output: Shape;
+    try {
+      output = this.computeOutputShapeOf(shapes.map((s) => [null, ...s.slice(1)]));
+    } catch (e) {
+      const from = inputs.map((t) => `${t.sourceLayer.label} ${fmtKerasShape(t.shape)}`).join(', ');
+      throw new Error(`${fn}: cannot take the output of ${from}: ${(e as Error).message}`);
+    }
+    const node = new Node(this, inputs, [output]);
+    this.inboundNodes.push(node);
+    return node.outputs[0];
   }
 
   countParams(): number {
@@ -212,7 +286,7 @@ export abstract class Layer {
   dispose(): void {
     for (const w of this.ownWeights) w.dispose();
     this.ownWeights.length = 0;
-    this.builtInput = null;
+    this.builtInputs = null;
     this.builtOutput = null;
   }
 
@@ -237,6 +311,10 @@ export abstract class Layer {
       initial.dispose();
     }
   }
+}
+
+function isShapeList(s: Shape | Shape[]): s is Shape[] {
+  return s.length > 0 && Array.isArray(s[0]);
 }
 
 function sameFeatures(a: Shape, b: Shape): boolean {

@@ -9,12 +9,14 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import { forElements } from '../backend/threads/split.js';
-import { BaseOptimizer, type OptimizerConfig } from './optimizer.js';
+import { BaseOptimizer, splitSchedule, type OptimizerConfig } from './optimizer.js';
+import type { LearningRateSchedule } from './schedules.js';
 import { readOptions } from './options.js';
 
 export interface AdamOptions {
   /** Defaults to 0.001. */
-  learningRate?: number;
+  /** A number, or a schedule from sn.train.schedules. */
+  learningRate?: number | LearningRateSchedule;
   /** Decay of the first moment, in [0, 1); defaults to 0.9. */
   beta1?: number;
   /** Decay of the second moment, in [0, 1); defaults to 0.999. */
@@ -39,13 +41,27 @@ export class Adam extends BaseOptimizer {
   readonly epsilon: number;
   readonly weightDecay: number;
 
-  constructor(options: AdamOptions = {}) {
-    const o = readOptions('adam', options, SPEC);
-    super('adam', o.learningRate, ['momentum', 'velocity']);
+  /** `kind` and `defaults` let AdamW share this class with its own name and PyTorch's defaults. */
+  constructor(options: AdamOptions = {}, kind = 'adam', defaults: Partial<Record<keyof typeof SPEC, number>> = {}) {
+    const { options: rest, schedule } = splitSchedule(options, kind);
+    const spec = Object.fromEntries(
+      Object.entries(SPEC).map(([k, rule]) => [
+        k,
+        { ...rule, default: defaults[k as keyof typeof SPEC] ?? rule.default },
+      ]),
+    ) as unknown as typeof SPEC;
+    const o = readOptions(kind, rest, spec);
+    super(kind, schedule ?? o.learningRate, ['momentum', 'velocity']);
     this.beta1 = o.beta1;
     this.beta2 = o.beta2;
     this.epsilon = o.epsilon;
     this.weightDecay = o.weightDecay;
+  }
+
+  /** The epsilon the kernel adds to √v at this step (Keras adds epsilon itself: "epsilon hat"). */
+  protected epsilonAt(step: number): number {
+    void step;
+    return this.epsilon;
   }
 
   protected update(variable: Variable, gradient: Tensor, slots: Tensor[], step: number): void {
@@ -62,7 +78,7 @@ export class Adam extends BaseOptimizer {
       alpha,
       1 - this.beta1,
       1 - this.beta2,
-      this.epsilon,
+      this.epsilonAt(step),
       lr * this.weightDecay,
     ]);
   }
@@ -70,7 +86,7 @@ export class Adam extends BaseOptimizer {
   getConfig(): OptimizerConfig {
     return {
       className: 'Adam',
-      learningRate: this.learningRate,
+      learningRate: this.learningRateConfig(),
       beta1: this.beta1,
       beta2: this.beta2,
       epsilon: this.epsilon,

@@ -11,6 +11,7 @@ import { f32 } from '../backend/views.js';
 import { Variable, lookupVariable } from '../core/variable.js';
 import { checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
 import { checkNumberOption } from './options.js';
+import { isSchedule, scheduleFromConfig, type LearningRateSchedule, type ScheduleConfig } from './schedules.js';
 
 export type GradientMap =
   Record<string, Tensor | null | undefined> | { name: string; tensor: Tensor | null | undefined }[];
@@ -30,7 +31,27 @@ export interface OptimizerState {
 
 export interface OptimizerConfig {
   className: string;
-  [option: string]: number | boolean | string;
+  /** A number, or a schedule's getConfig(). */
+  learningRate?: number | ScheduleConfig;
+  [option: string]: number | boolean | string | ScheduleConfig | undefined;
+}
+
+/**
+ * Takes a learning-rate schedule (or a saved schedule's config) out of an optimizer's options, so that
+ * the rest can be checked as numbers.
+ */
+export function splitSchedule<T extends { learningRate?: unknown }>(
+  options: T | undefined,
+  fn: string,
+): { options: T; schedule: LearningRateSchedule | null } {
+  const lr = options?.learningRate;
+  if (isSchedule(lr)) return { options: { ...options!, learningRate: undefined }, schedule: lr };
+  if (lr !== null && typeof lr === 'object' && typeof (lr as ScheduleConfig).className === 'string')
+    return {
+      options: { ...options!, learningRate: undefined },
+      schedule: scheduleFromConfig(lr as ScheduleConfig, fn),
+    };
+  return { options: (options ?? {}) as T, schedule: null };
 }
 
 export interface Optimizer {
@@ -39,7 +60,10 @@ export interface Optimizer {
    * { name, tensor }). Every name and shape is checked before any variable changes.
    */
   applyGradients(grads: Record<string, Tensor> | { name: string; tensor: Tensor }[]): void;
-  /** May be assigned between steps (a learning-rate schedule); must be a finite number >= 0. */
+  /**
+   * The rate of the next step (from the schedule, if the optimizer was given one). May be assigned a
+   * number between steps (callbacks do); that replaces a schedule. Must be a finite number >= 0.
+   */
   learningRate: number;
   /** Number of applyGradients calls so far. */
   readonly iterations: number;
@@ -67,17 +91,19 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 export abstract class BaseOptimizer implements Optimizer {
   private steps = 0;
   private lr: number;
+  private lrSchedule: LearningRateSchedule | null;
   private readonly slots = new Map<string, Tensor[]>();
   private disposed = false;
 
   protected constructor(
     /** 'sgd' or 'adam': prefixes error messages. */
     protected readonly kind: string,
-    learningRate: number,
+    learningRate: number | LearningRateSchedule,
     /** Names of the per-variable slots, in the order update() receives them. */
     readonly slotNames: readonly string[],
   ) {
-    this.lr = learningRate;
+    this.lrSchedule = typeof learningRate === 'number' ? null : learningRate;
+    this.lr = typeof learningRate === 'number' ? learningRate : learningRate.at(0);
   }
 
   /** Number of applyGradients calls so far (setState may restore it). */
@@ -85,13 +111,25 @@ export abstract class BaseOptimizer implements Optimizer {
     return this.steps;
   }
 
+  /** The rate the next step uses: the schedule's value at the iteration count, or the fixed rate. */
   get learningRate(): number {
-    return this.lr;
+    return this.lrSchedule ? this.lrSchedule.at(this.steps) : this.lr;
   }
 
-  /** The learning rate may change between steps (a schedule); it must stay a finite number >= 0. */
+  /** The learning rate may change between steps; it must stay a finite number >= 0. Replaces a schedule. */
   set learningRate(value: number) {
     this.lr = checkNumberOption(`${this.kind}`, 'learningRate', value, { kind: 'number', default: 0, min: 0 });
+    this.lrSchedule = null;
+  }
+
+  /** The schedule the optimizer was made with, if any (null after a number was assigned). */
+  get schedule(): LearningRateSchedule | null {
+    return this.lrSchedule;
+  }
+
+  /** What getConfig stores for the learning rate: the number, or the schedule's config. */
+  protected learningRateConfig(): number | ScheduleConfig {
+    return this.lrSchedule ? this.lrSchedule.getConfig() : this.lr;
   }
 
   /** Updates the variables in place. `step` is the 1-based iteration number of this update. */

@@ -8,12 +8,14 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import { forElements } from '../backend/threads/split.js';
-import { BaseOptimizer, type OptimizerConfig } from './optimizer.js';
+import { BaseOptimizer, splitSchedule, type OptimizerConfig } from './optimizer.js';
+import type { LearningRateSchedule } from './schedules.js';
 import { readOptions } from './options.js';
 
 export interface SgdOptions {
   /** Defaults to 0.01. */
-  learningRate?: number;
+  /** A number, or a schedule from sn.train.schedules. */
+  learningRate?: number | LearningRateSchedule;
   /** In [0, 1]; 0 (the default) is plain gradient descent and keeps no slot. */
   momentum?: number;
   /** Nesterov momentum; defaults to false. */
@@ -35,8 +37,9 @@ export class SGD extends BaseOptimizer {
   readonly weightDecay: number;
 
   constructor(options: SgdOptions = {}) {
-    const o = readOptions('sgd', options, SPEC);
-    super('sgd', o.learningRate, o.momentum > 0 ? ['momentum'] : []);
+    const { options: rest, schedule } = splitSchedule(options, 'sgd');
+    const o = readOptions('sgd', rest, SPEC);
+    super('sgd', schedule ?? o.learningRate, o.momentum > 0 ? ['momentum'] : []);
     this.momentum = o.momentum;
     this.nesterov = o.nesterov;
     this.weightDecay = o.weightDecay;
@@ -72,7 +75,7 @@ export class SGD extends BaseOptimizer {
   getConfig(): OptimizerConfig {
     return {
       className: 'SGD',
-      learningRate: this.learningRate,
+      learningRate: this.learningRateConfig(),
       momentum: this.momentum,
       nesterov: this.nesterov,
       weightDecay: this.weightDecay,

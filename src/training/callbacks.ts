@@ -4,6 +4,8 @@ import { describe } from '../util/validate.js';
 import type { Logs } from './history.js';
 
 export interface Callbacks {
+  /** Called by fit before onTrainBegin with the model being trained (as Keras's callback.set_model). */
+  setModel?(model: unknown): void;
   onTrainBegin?(logs?: Logs): void | Promise<void>;
   onTrainEnd?(logs?: Logs): void | Promise<void>;
   onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
@@ -33,6 +35,11 @@ export class CallbackList {
       }
     });
     this.list = list as Callbacks[];
+  }
+
+  /** Gives every callback that wants it the model (before onTrainBegin). */
+  setModel(model: unknown): void {
+    for (const cb of this.list) if (typeof cb.setModel === 'function') cb.setModel(model);
   }
 
   has(hook: Hook): boolean {

@@ -288,6 +288,7 @@ export async function fit(
   const batchHooks = callbacks.has('onBatchBegin') || callbacks.has('onBatchEnd');
 
   model.stopTraining = false;
+  callbacks.setModel(model);
   await callbacks.call('onTrainBegin', {});
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
     await callbacks.call('onEpochBegin', epoch, {});

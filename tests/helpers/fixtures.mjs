@@ -22,3 +22,10 @@ export function lenetFixture() {
     safetensors: new Uint8Array(readFileSync(path.join(fixturesDir, 'lenet.safetensors'))),
   };
 }
+
+let layers = null;
+/** Cases of layers.json (made by make_layer_fixtures.py) for one op. */
+export function layerCasesOf(op) {
+  layers ??= JSON.parse(readFileSync(path.join(fixturesDir, 'layers.json'), 'utf8'));
+  return layers.cases.filter((c) => c.op === op);
+}

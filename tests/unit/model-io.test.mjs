@@ -249,8 +249,12 @@ test('save and loadModel say what is wrong, and a failed load leaks nothing', as
     /saved in format version 99; this simdnet reads up to version 1/,
   );
   await expectReject(
+    sn.loadModel({ config: { ...clone(), modelConfig: { className: 'Graph', layers: [] } }, weights }),
+    /only "Sequential" and "Functional" models can be loaded/,
+  );
+  await expectReject(
     sn.loadModel({ config: { ...clone(), modelConfig: { className: 'Functional', layers: [] } }, weights }),
-    /only "Sequential" models can be loaded/,
+    /modelConfig.inputLayers is not a list of \[layer, node, output\]/,
   );
   const wrongShape = clone();
   wrongShape.weights[0].shape = [9, 9, 9, 9];
@@ -284,7 +288,7 @@ test('save and loadModel say what is wrong, and a failed load leaks nothing', as
   for (const t of renamed.values()) t.dispose();
   await expectReject(model.save(''), /save: argument 'target' must be a directory path, or left out/);
   await expectReject(model.save(42), /argument 'target' must be a directory path/);
-  await expectReject(sn.io.saveModel({}), /io.saveModel: argument 'model' must be a Sequential model/);
+  await expectReject(sn.io.saveModel({}), /io.saveModel: argument 'model' must be a Sequential or functional model/);
   assert.is(sn.memory().numTensors, start, 'no tensor leaked by failed loads');
   // And the layer names a failed load tried are free again: a good load still keeps fresh names working.
   const copy = await sn.loadModel({ config, weights });

@@ -101,7 +101,7 @@ test('layout conversions check their arguments', () => {
   );
   assertThrowsMessage(
     () => sn.io.fromPyTorchLayout(w, 'linear'),
-    /argument 'kind' must be 'conv2d', 'dense' or 'bias'; got "linear"/,
+    /argument 'kind' must be 'conv2d', 'depthwise', 'conv1d', 'dense' or 'bias'; got "linear"/,
   );
   assertThrowsMessage(
     () => sn.io.fromPyTorchLayout(w, 'dense', { flattenedFrom: [1, 2, 2] }),
@@ -329,12 +329,12 @@ test('PyTorch import errors name the layers, modules and tensors', () => {
   using(buildLenet(), (model) => {
     const tensors = sn.io.readSafetensors(lenetBytes);
     const stray = sn.zeros([6]);
-    const withBuffer = sn.io.writeSafetensors(new Map([...tensors, ['bn1.running_mean', stray]]));
+    const withBuffer = sn.io.writeSafetensors(new Map([...tensors, ['opt.momentum_buffer', stray]]));
     const noConv1Bias = sn.io.writeSafetensors(new Map([...tensors].filter(([k]) => k !== 'conv1.bias')));
     for (const t of [...tensors.values(), stray]) t.dispose();
     assertThrowsMessage(
       () => model.loadWeights(withBuffer, { from: 'pytorch' }),
-      /tensors that are not a module's weight or bias: 'bn1.running_mean'/,
+      /tensors that are not a module's weight, bias or batch-norm statistics: 'opt.momentum_buffer'/,
     );
     assertThrowsMessage(
       () => model.loadWeights(noConv1Bias, { from: 'pytorch' }),
