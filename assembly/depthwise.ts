@@ -40,6 +40,25 @@ import { madd } from './simd';
   return acc;
 }
 
+/** Channels from..c-1 of one output pixel, one at a time (the tails a vector does not cover). */
+// @ts-ignore: decorator
+@inline function scalarChannels(
+  out: usize, image: usize, wt: usize, bias: usize, from: i32, c: i32, row: usize, cell: usize, tapRow: usize,
+  by: i32, bx: i32, ky0: i32, ky1: i32, kx0: i32, kx1: i32, dh: i32, dw: i32,
+): void {
+  for (let ch = from; ch < c; ch++) {
+    const o = (<usize>ch) << 2;
+    let acc: f32 = bias ? load<f32>(bias + o) : 0;
+    for (let ky = ky0; ky < ky1; ky++) {
+      for (let kx = kx0; kx < kx1; kx++) {
+        const px = image + (<usize>(by + ky * dh)) * row + (<usize>(bx + kx * dw)) * cell + o;
+        acc += load<f32>(px) * load<f32>(wt + (<usize>ky) * tapRow + (<usize>kx) * cell + o);
+      }
+    }
+    store<f32>(out + o, acc);
+  }
+}
+
 /** y = depthwise conv of x with wt [kh,kw,c] (+ bias [c] when the pointer is not 0). */
 export function depthwiseForward(
   x: usize, wt: usize, bias: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
@@ -49,6 +68,13 @@ export function depthwiseForward(
   const row = (<usize>w) * cell;
   const tapRow = (<usize>kw) * cell;
   const zero = f32x4.splat(0);
+  // Output columns whose whole kernel row lies inside the image, and the channels in whole vectors.
+  const oxA = min<i32>(ow, (padLeft + sw - 1) / sw);
+  const lastTap = (kw - 1) * dw;
+  const oxB = w - 1 - lastTap + padLeft < 0 ? 0 : min<i32>(ow, (w - 1 - lastTap + padLeft) / sw + 1);
+  const c4 = c & ~3;
+  const pixelStep = (<usize>sw) * cell;
+  const tapStep = (<usize>dw) * cell;
   let out = y;
   for (let b = 0; b < n; b++) {
     const image = x + (<usize>b) * (<usize>h) * row;
@@ -58,6 +84,38 @@ export function depthwiseForward(
       const ky1 = tapHi(by, dh, h, kh);
       for (let ox = 0; ox < ow; ox++) {
         const bx = ox * sw - padLeft;
+        if (ox >= oxA && ox + 4 <= oxB && c4 > 0) {
+          // Four interior output pixels share each weight load: 5 loads per 4 multiply-adds instead of 8.
+          for (let ch = 0; ch < c4; ch += 4) {
+            const o = (<usize>ch) << 2;
+            let a0 = bias ? v128.load(bias + o) : zero;
+            let a1 = a0;
+            let a2 = a0;
+            let a3 = a0;
+            for (let ky = ky0; ky < ky1; ky++) {
+              let px = image + (<usize>(by + ky * dh)) * row + (<usize>bx) * cell + o;
+              let pw = wt + (<usize>ky) * tapRow + o;
+              for (let kx = 0; kx < kw; kx++) {
+                const wv = v128.load(pw);
+                a0 = madd(v128.load(px), wv, a0);
+                a1 = madd(v128.load(px + pixelStep), wv, a1);
+                a2 = madd(v128.load(px + 2 * pixelStep), wv, a2);
+                a3 = madd(v128.load(px + 3 * pixelStep), wv, a3);
+                px += tapStep;
+                pw += cell;
+              }
+            }
+            v128.store(out + o, a0);
+            v128.store(out + cell + o, a1);
+            v128.store(out + 2 * cell + o, a2);
+            v128.store(out + 3 * cell + o, a3);
+          }
+          for (let j = 0; j < 4; j++)
+            scalarChannels(out + (<usize>j) * cell, image, wt, bias, c4, c, row, cell, tapRow, by, bx + j * sw, ky0, ky1, 0, kw, dh, dw);
+          out += 4 * cell;
+          ox += 3;
+          continue;
+        }
         const kx0 = tapLo(bx, dw);
         const kx1 = tapHi(bx, dw, w, kw);
         let ch = 0;
@@ -96,17 +154,7 @@ export function depthwiseForward(
           v128.store(out + o, acc);
           ch = c;
         }
-        for (; ch < c; ch++) {
-          const o = (<usize>ch) << 2;
-          let acc: f32 = bias ? load<f32>(bias + o) : 0;
-          for (let ky = ky0; ky < ky1; ky++) {
-            for (let kx = kx0; kx < kx1; kx++) {
-              const px = image + (<usize>(by + ky * dh)) * row + (<usize>(bx + kx * dw)) * cell + o;
-              acc += load<f32>(px) * load<f32>(wt + (<usize>ky) * tapRow + (<usize>kx) * cell + o);
-            }
-          }
-          store<f32>(out + o, acc);
-        }
+        scalarChannels(out, image, wt, bias, ch, c, row, cell, tapRow, by, bx, ky0, ky1, kx0, kx1, dh, dw);
         out += cell;
       }
     }

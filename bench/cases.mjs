@@ -15,6 +15,7 @@ import {
 } from './shapes.mjs';
 import { MODELS, BATCH } from './models.mjs';
 import { randomArray } from './random.mjs';
+import { layerOpCases } from './layer-ops.mjs';
 
 function lazy(make) {
   let value = null;
@@ -141,6 +142,7 @@ export function allCases() {
       reference: 'naive',
     });
   }
+  cases.push(...layerOpCases());
   for (const m of MODELS) {
     cases.push({
       section: 'train',

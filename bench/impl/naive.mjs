@@ -1,6 +1,7 @@
 // The naive JavaScript rows: bench/naive.mjs's kernels behind the interface every implementation offers
 // (see bench/cases.mjs). Its outputs are also the reference the other implementations are checked against.
 import * as naive from '../naive.mjs';
+import { naiveLayerOps } from '../layer-ops.mjs';
 
 export function naiveImpl() {
   const keep = (fn) => ({ run: fn, output: () => [fn()].flat(), dispose() {} });
@@ -19,5 +20,6 @@ export function naiveImpl() {
     poolForward: (s, d) => keep(() => naive.maxPool(d.x, s.geom)),
     poolBackward: (s, d) => keep(() => naive.maxPoolBackward(d.x, d.dy, s.geom)),
     matMul: (s, d) => keep(() => naive.matMul(d.a, d.b, s.m, s.k, s.n)),
+    ...naiveLayerOps(),
   };
 }

@@ -6,6 +6,7 @@
 // skips dx when only dW is needed (a first layer), which gives the dW row; dW is always computed, so
 // the dx row is derived in bench/run.mjs as (dx+dW) − dW and marked so.
 import { instantiate, makeBatch, concatGradients, BATCH } from '../models.mjs';
+import { simdnetLayerOps } from '../layer-ops.mjs';
 
 let uid = 0;
 
@@ -47,25 +48,28 @@ export function simdnetImpl(sn, { label = 'simdnet' } = {}) {
    * A case timing a recorded backward; `needs` says which inputs want a gradient (as the tape would),
    * `pick` which of the returned gradients are checked.
    */
-  function backward(inputs, forward, dyData, needs, pick) {
+  function backward(inputs, forward, dyData, needs, pick, extraDys = []) {
     const dy = t(dyData.data, dyData.shape);
+    // Gradients for an op's further outputs (batchNormTraining's mean and variance), made once.
+    const extra = extraDys.map((e) => t(e.data, e.shape));
+    const dys = [dy, ...extra];
     let rec;
     try {
       rec = record(forward);
     } catch (e) {
-      disposeAll([...inputs, dy]);
+      disposeAll([...inputs, ...dys]);
       throw e;
     }
     const { y, entry } = rec;
     return {
-      run: () => disposeAll(entry.backward([dy], needs)),
+      run: () => disposeAll(entry.backward(dys, needs)),
       output: () => {
-        const gs = entry.backward([dy], needs);
+        const gs = entry.backward(dys, needs);
         const out = pick.map((i) => gs[i].dataSync());
         disposeAll(gs);
         return out;
       },
-      dispose: () => disposeAll([...inputs, dy, y]),
+      dispose: () => disposeAll([...inputs, ...dys, y]),
     };
   }
 
@@ -77,7 +81,7 @@ export function simdnetImpl(sn, { label = 'simdnet' } = {}) {
     leakCount: () => sn.memory().numTensors,
     // A recorded op may save tensors for its backward (maxPool2d's argmax) that only a tidy around the
     // recording frees; the leak check cannot see inside these cases (the unit tests check those ops).
-    scopedMethods: ['convBackward', 'poolBackward'],
+    scopedMethods: ['convBackward', 'poolBackward', 'bnBackward', 'dwBackward', 'conv1dBackward'],
     scope: (fn) => sn.tidy(fn),
     convForward(s, d) {
       const x = t(d.x, d.xShape);
@@ -117,6 +121,7 @@ export function simdnetImpl(sn, { label = 'simdnet' } = {}) {
       return single([a, b], () => sn.matMul(a, b));
     },
     train: (model) => trainStep(sn, model),
+    ...simdnetLayerOps(sn, { t, single, backward }),
   };
 }
 

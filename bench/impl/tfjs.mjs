@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { instantiate, makeBatch, concatGradients, BATCH } from '../models.mjs';
+import { tfLayerOps } from '../layer-ops.mjs';
 
 const require = createRequire(import.meta.url);
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -223,6 +224,7 @@ export function tfImpl(tfctx, backendName) {
       return single([a, b], () => tf.matMul(a, b));
     },
     train: (model) => tfTrainStep(tf, backendName, model),
+    ...tfLayerOps(tf, { single, multi }),
   };
 }
 

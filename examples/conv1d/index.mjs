@@ -78,6 +78,7 @@ export async function trainConv1d({ trainSize = 4000, testSize = 1000, epochs = 
   await model.fit(train.x, train.y, { epochs, batchSize: 32, seed, verbose });
   const seconds = (Date.now() - started) / 1000;
   const [testLoss, testAccuracy] = model.evaluate(test.x, test.y);
+  model.optimizer.dispose(); // an optimizer passed to compile stays the caller's to free
   model.dispose();
   for (const t of [train.x, train.y, test.x, test.y]) t.dispose();
   return { testLoss, testAccuracy, seconds };

@@ -60,6 +60,7 @@ export async function trainResnet({
     callbacks: [timer, callbacks],
   });
   if (save) await model.save(save);
+  model.optimizer.dispose(); // an optimizer passed to compile stays the caller's to free
   model.dispose();
   data.dispose();
   return { history, results, trainSeconds, trainSize: train.images.shape[0] };

@@ -77,12 +77,17 @@ export function conv1d(x: Tensor, w: Tensor, options: Conv1dOptions = {}): Tenso
   const strides = positiveInt(options.strides, 'strides', fn);
   const dilation = positiveInt(options.dilation, 'dilation', fn);
   const padding = padding2dOf(options.padding, k, dilation, fn);
-  const y = conv2d(reshape(x, [n, 1, x.shape[1], cin]), reshape(w, [1, k, cin, cout]), {
+  // The reshaped copies are intermediates: freed here (under a tape their storage waits for backward).
+  const x4 = reshape(x, [n, 1, x.shape[1], cin]);
+  const w4 = reshape(w, [1, k, cin, cout]);
+  const y4 = conv2d(x4, w4, {
     strides: [1, strides],
     dilation: [1, dilation],
     padding,
     bias: options.bias ?? undefined,
     activation: options.activation,
   });
-  return reshape(y, [n, y.shape[2], cout]);
+  const y = reshape(y4, [n, y4.shape[2], cout]);
+  for (const t of [x4, w4, y4]) t.dispose();
+  return y;
 }

@@ -24,6 +24,25 @@ function single(value: unknown, arg: string, fn: string, fallback: number): numb
   return v;
 }
 
+/**
+ * Runs a 2-D op on x reshaped to `shape` and reshapes its result to `outShape(result)`, freeing the two
+ * intermediate copies (under a tape their storage waits for backward).
+ */
+function throughImages(
+  x: Tensor,
+  shape: number[],
+  op: (x4: Tensor) => Tensor,
+  outShape: (y4: Tensor) => number[],
+): Tensor {
+  const x4 = reshape(x, shape);
+  const y4 = op(x4);
+  const y =
+    y4.rank === outShape(y4).length && y4.shape.every((d, i) => d === outShape(y4)[i]) ? y4 : reshape(y4, outShape(y4));
+  x4.dispose();
+  if (y !== y4) y4.dispose();
+  return y;
+}
+
 function pool1d(x: Tensor, options: Pool1dOptions, fn: string, op: typeof maxPool2d): Tensor {
   checkTensor(x, 'x', fn, 3, '[n,w,c]');
   checkFloat(x, 'x', fn);
@@ -44,8 +63,12 @@ function pool1d(x: Tensor, options: Pool1dOptions, fn: string, op: typeof maxPoo
     throw new Error(
       `${fn}: argument 'poolSize' ${p} is larger than the sequence length ${w} (x has shape ${fmtShape(x.shape)}); use padding 'same' or a smaller poolSize`,
     );
-  const y = op(reshape(x, [n, 1, w, c]), { poolSize: [1, p], strides: [1, s], padding });
-  return reshape(y, [n, y.shape[2], c]);
+  return throughImages(
+    x,
+    [n, 1, w, c],
+    (x4) => op(x4, { poolSize: [1, p], strides: [1, s], padding }),
+    (y4) => [n, y4.shape[2], c],
+  );
 }
 
 /** Max over windows along the sequence: [n, w, c] → [n, ow, c]. */
@@ -64,7 +87,7 @@ export function globalAvgPool1d(x: Tensor): Tensor {
   checkTensor(x, 'x', fn, 3, '[n,w,c]');
   checkFloat(x, 'x', fn);
   const [n, w, c] = x.shape;
-  return globalAvgPool2d(reshape(x, [n, 1, w, c]));
+  return throughImages(x, [n, 1, w, c], globalAvgPool2d, (y) => y.shape.slice());
 }
 
 /** [n, h, w, c] → [n, c]: the maximum of each channel over the image (gradient to the first maximum). */
@@ -75,7 +98,10 @@ export function globalMaxPool2d(x: Tensor): Tensor {
   const [n, h, w, c] = x.shape;
   if (h * w === 0)
     throw new Error(`${fn}: argument 'x' must have a non-empty height and width; got shape ${fmtShape(x.shape)}`);
-  return reshape(maxPool2d(x, { poolSize: [h, w], strides: [h, w] }), [n, c]);
+  const y4 = maxPool2d(x, { poolSize: [h, w], strides: [h, w] });
+  const y = reshape(y4, [n, c]);
+  y4.dispose();
+  return y;
 }
 
 /** [n, w, c] → [n, c]. */
@@ -84,5 +110,5 @@ export function globalMaxPool1d(x: Tensor): Tensor {
   checkTensor(x, 'x', fn, 3, '[n,w,c]');
   checkFloat(x, 'x', fn);
   const [n, w, c] = x.shape;
-  return globalMaxPool2d(reshape(x, [n, 1, w, c]));
+  return throughImages(x, [n, 1, w, c], globalMaxPool2d, (y) => y.shape.slice());
 }

@@ -103,4 +103,16 @@ test('conv1d: bad arguments throw naming conv1d and the argument', () => {
   });
 });
 
+test('conv1d frees its intermediate copies, taped or not', () => {
+  const x = sn.randomNormal([2, 9, 3], { seed: 1 });
+  const w = sn.randomNormal([3, 3, 4], { seed: 2 });
+  const before = sn.memory().numTensors;
+  sn.conv1d(x, w, { padding: 'causal' }).dispose();
+  assert.is(sn.memory().numTensors, before, 'forward');
+  for (const g of sn.grads((a, b) => sn.conv1d(a, b))([x, w])) g.dispose();
+  assert.is(sn.memory().numTensors, before, 'under a tape');
+  x.dispose();
+  w.dispose();
+});
+
 test.run();

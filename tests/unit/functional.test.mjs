@@ -264,4 +264,65 @@ test('bad graphs and inputs are refused with messages that say why', () => {
   });
 });
 
+test('batch norm after a conv is folded at inference, in functional and Sequential models, and follows weight changes', () => {
+  if (typeof L.batchNormalization !== 'function') return;
+  const input = sn.input({ shape: [6, 5, 3] });
+  let h = L.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }).apply(input);
+  h = L.activation({ activation: 'relu' }).apply(L.batchNormalization().apply(h));
+  h = L.conv2d({ filters: 5, kernelSize: 3 }).apply(h);
+  const shortcut = h;
+  h = L.batchNormalization({ epsilon: 1e-5 }).apply(h);
+  // The second BN's conv output also feeds the add: it must not be folded (its raw output is needed).
+  const y = L.dense({ units: 2 }).apply(L.flatten().apply(L.add().apply([h, shortcut])));
+  const functional = sn.model({ inputs: input, outputs: y, seed: 3 });
+  const sequential = sn.sequential({
+    seed: 4,
+    layers: [
+      L.conv2d({ filters: 4, kernelSize: 3, inputShape: [6, 5, 3] }),
+      L.batchNormalization(),
+      L.flatten(),
+      L.dense({ units: 2 }),
+    ],
+  });
+  const x = sn.randomNormal([7, 6, 5, 3], { seed: 8 });
+  const t = sn.randomNormal([7, 2], { seed: 9 });
+  for (const model of [functional, sequential]) {
+    model.compile({ optimizer: sn.train.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+    // Move the moving statistics and weights away from their initial values, then compare twice
+    // (the second time after another step: the folded weights must be recomputed).
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 3; i++) model.trainOnBatch(x, t);
+      model.foldBatchNorm = true;
+      const folded = model.predict(x);
+      model.foldBatchNorm = false;
+      const plain = model.predict(x);
+      assertClose(folded.dataSync(), plain.dataSync(), 1e-5, `${model.name} round ${round}: folded vs unfolded`);
+      folded.dispose();
+      plain.dispose();
+    }
+    // Which batch norms ran on their own: none that follow a conv alone; the functional model's second
+    // one (its conv output also feeds the add) always.
+    const bns = model.layers.filter((l) => l.className === 'BatchNormalization');
+    const calls = bns.map(() => 0);
+    bns.forEach((bn, i) => {
+      const apply = bn.apply.bind(bn);
+      bn.apply = (...args) => (calls[i]++, apply(...args));
+    });
+    const n0 = sn.memory().numTensors;
+    model.foldBatchNorm = true;
+    model.predict(x).dispose();
+    assert.equal(calls, model === functional ? [0, 1] : [0], `${model.name}: batch-norm layers run at inference`);
+    model.trainOnBatch(x, t);
+    assert.equal(calls, model === functional ? [1, 2] : [1], `${model.name}: batch-norm layers run in training`);
+    const n1 = sn.memory().numTensors;
+    model.predict(x).dispose();
+    assert.is(sn.memory().numTensors, n1, `${model.name}: the fold cache does not grow per predict`);
+    assert.ok(n1 >= n0);
+    model.optimizer.dispose();
+    model.dispose();
+  }
+  x.dispose();
+  t.dispose();
+});
+
 test.run();

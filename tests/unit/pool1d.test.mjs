@@ -96,3 +96,24 @@ test('1-D pooling: bad arguments throw naming the op and the argument', () => {
 });
 
 test.run();
+
+test('1-D and global pooling free their intermediate copies, taped or not', () => {
+  const x = sn.randomNormal([2, 9, 3], { seed: 1 });
+  const img = sn.randomNormal([2, 4, 5, 3], { seed: 2 });
+  const before = sn.memory().numTensors;
+  for (const f of [
+    () => sn.maxPool1d(x, { poolSize: 3 }),
+    () => sn.avgPool1d(x),
+    () => sn.globalAvgPool1d(x),
+    () => sn.globalMaxPool1d(x),
+    () => sn.globalMaxPool2d(img),
+  ]) {
+    f().dispose();
+    assert.is(sn.memory().numTensors, before, f.toString());
+  }
+  const g = sn.grads((a) => sn.maxPool1d(a, { poolSize: 3 }))([x]);
+  g[0].dispose();
+  assert.is(sn.memory().numTensors, before, 'under a tape');
+  x.dispose();
+  img.dispose();
+});
