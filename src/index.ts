@@ -2,9 +2,9 @@
 export { ready, backendInfo } from './backend/wasm.js';
 export { dispose } from './backend/dispose.js';
 export type { ReadyOptions, BackendInfo, SimdFlavor } from './backend/wasm.js';
-export { Tensor, memory } from './core/tensor.js';
+export { Tensor, memory, keep } from './core/tensor.js';
 export type { DType } from './core/tensor.js';
-export { tidy, keep } from './core/engine.js';
+export { tidy } from './core/engine.js';
 export { tensor, scalar, zeros, ones, fill, randomNormal, randomUniform } from './core/creation.js';
 export { Variable, variable } from './core/variable.js';
 export { grads, valueAndGrads, variableGrads } from './autograd/grads.js';

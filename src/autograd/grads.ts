@@ -1,12 +1,22 @@
 // The public gradient API, with TF.js's semantics: grads, valueAndGrads and variableGrads.
 import { Tensor } from '../core/tensor.js';
-import { tidy, withTape } from '../core/engine.js';
+import { peekNextId, tidy, withTape } from '../core/engine.js';
 import { ones, zeros } from '../core/creation.js';
-import { checkSameShape, checkTensor, describe } from '../util/validate.js';
+import { checkFloat, checkSameShape, checkTensor, describe } from '../util/validate.js';
 import { backprop } from './backprop.js';
+import { within } from '../util/errors.js';
 import { Variable, trainableVariables } from '../core/variable.js';
 
 type Fn = (...xs: Tensor[]) => Tensor;
+
+/** Runs `body`; an out-of-memory error no op has named (a gradient's own allocation) is named `fn`'s. */
+function named<T>(fn: string, body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    throw within(e, fn);
+  }
+}
 
 function checkXs(xs: unknown, fn: string): Tensor[] {
   if (!Array.isArray(xs)) throw new Error(`${fn}: argument 'xs' must be an array of tensors; got ${describe(xs)}`);
@@ -25,18 +35,20 @@ export function valueAndGrads(f: Fn): (xs: Tensor[], dy?: Tensor) => { value: Te
   return (xs, dy) => {
     const fn = 'valueAndGrads';
     checkXs(xs, fn);
-    if (dy !== undefined) checkTensor(dy, 'dy', fn);
-    return tidy(() =>
-      withTape(
-        () => f(...xs),
-        (result, entries) => {
-          const value = checkValue(result, fn);
-          if (dy !== undefined) checkSameShape(dy, value, 'dy', 'f(...xs)', fn);
-          const seed = dy ?? ones(value.shape as number[]);
-          const all = backprop(entries, value, seed, new Set(xs.map((x) => x.id)));
-          const grads = xs.map((x) => all.get(x.id) ?? zeros(x.shape as number[]));
-          return { value, grads };
-        },
+    if (dy !== undefined) checkFloat(checkTensor(dy, 'dy', fn), 'dy', fn);
+    return named(fn, () =>
+      tidy(() =>
+        withTape(
+          () => f(...xs),
+          (result, entries) => {
+            const value = checkValue(result, fn);
+            if (dy !== undefined) checkSameShape(dy, value, 'dy', 'f(...xs)', fn);
+            const seed = dy ?? ones(value.shape as number[]);
+            const all = backprop(entries, value, seed, new Set(xs.map((x) => x.id)));
+            const grads = xs.map((x) => all.get(x.id) ?? zeros(x.shape as number[]));
+            return { value, grads };
+          },
+        ),
       ),
     );
   };
@@ -46,8 +58,10 @@ export function valueAndGrads(f: Fn): (xs: Tensor[], dy?: Tensor) => { value: Te
 export function grads(f: Fn): (xs: Tensor[], dy?: Tensor) => Tensor[] {
   const vg = valueAndGrads(f);
   return (xs, dy) => {
+    const firstNew = peekNextId();
     const { value, grads } = vg(xs, dy);
-    value.dispose();
+    // Only a value f made is ours to free: f may return one of xs, or any tensor it closes over.
+    if (value.id >= firstNew) value.dispose();
     return grads;
   };
 }

@@ -2,7 +2,11 @@
 // more than the 16 bytes v128 loads like). Freed blocks go back to a free list kept sorted by address and
 // merged with their neighbours, so a training loop that frees and re-allocates the same sizes every step
 // reuses the same memory and the WASM memory stops growing after the first step.
+//
+// Every function here either completes or throws before changing anything: a failed allocation (the memory
+// cannot grow) leaves the free list, the live blocks and the memory as they were.
 import { heapBase, wasmMemory, WASM_PAGE } from './wasm.js';
+import { OutOfMemoryError } from '../util/errors.js';
 
 const ALIGN = 64;
 
@@ -26,25 +30,36 @@ function roundUp(n: number): number {
   return Math.ceil(Math.max(n, 1) / ALIGN) * ALIGN;
 }
 
-function ensureCapacity(end: number): void {
+/** The most a 32-bit WASM memory can hold: 65536 pages of 64 KiB. */
+const MAX_BYTES = 65536 * WASM_PAGE;
+
+/** Grows the memory to at least `end` bytes, or throws OutOfMemoryError (for a block of `bytes`) unchanged. */
+function ensureCapacity(end: number, bytes: number): void {
   const memory = wasmMemory();
   const have = memory.buffer.byteLength;
   if (end <= have) return;
+  if (end > MAX_BYTES) throw new OutOfMemoryError(undefined, bytes, have);
   // Grow by at least a quarter of the current size to keep growth (which copies) rare.
   const needPages = Math.ceil((end - have) / WASM_PAGE);
-  const pages = Math.max(needPages, Math.ceil(have / WASM_PAGE / 4));
+  const pages = Math.min(
+    Math.max(needPages, Math.ceil(have / WASM_PAGE / 4)),
+    MAX_BYTES / WASM_PAGE - have / WASM_PAGE,
+  );
   try {
     memory.grow(pages);
   } catch {
     try {
       memory.grow(needPages);
-    } catch (e) {
-      throw new Error(`out of WASM memory: could not grow from ${have} to ${end} bytes (${(e as Error).message})`);
+    } catch {
+      throw new OutOfMemoryError(undefined, bytes, have);
     }
   }
 }
 
-/** Returns the byte offset of a fresh block of at least `bytes` bytes. Contents are unspecified. */
+/**
+ * Returns the byte offset of a fresh block of at least `bytes` bytes. Contents are unspecified. Throws
+ * OutOfMemoryError, with nothing changed, when the memory cannot grow to hold it.
+ */
 export function allocate(bytes: number): number {
   init();
   const size = roundUp(bytes);
@@ -61,14 +76,13 @@ export function allocate(bytes: number): number {
       return offset;
     }
   }
-  // Nothing fits: if the last free block touches the top, extend it instead of leaving it stranded.
-  let offset = top;
+  // Nothing fits: if the last free block touches the top, extend it instead of leaving it stranded. The
+  // memory grows first, so that a failure leaves that block on the free list.
   const last = free[free.length - 1];
-  if (last && last.offset + last.size === top) {
-    free.pop();
-    offset = last.offset;
-  }
-  ensureCapacity(offset + size);
+  const extendsLast = last !== undefined && last.offset + last.size === top;
+  const offset = extendsLast ? last.offset : top;
+  ensureCapacity(offset + size, size);
+  if (extendsLast) free.pop();
   top = offset + size;
   live.set(offset, size);
   return offset;

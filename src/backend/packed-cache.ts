@@ -40,6 +40,13 @@ export function forgetPacksOf(id: number): void {
   }
 }
 
+/** Drops an entry and frees its block. */
+function forget(e: Entry): void {
+  entries.delete(e.key);
+  release(e.offset);
+  for (const id of e.ids) byTensor.get(id)?.delete(e.key);
+}
+
 /**
  * The offset of `kind`'s packing of `tensors` (bytes long), calling `pack(offset)` only when there is no
  * up-to-date one.
@@ -50,7 +57,9 @@ export function cachedPack(kind: string, tensors: Source[], bytes: number, pack:
   let e = entries.get(key);
   if (e && e.versions === versions && e.bytes === bytes) return e.offset;
   if (!e || e.bytes !== bytes) {
-    if (e) release(e.offset);
+    // A new or resized pack. The old block and its entry go first; if allocating fails, the cache simply
+    // has no entry for these tensors (nothing points at freed memory) and the next call tries again.
+    if (e) forget(e);
     e = { key, versions, offset: allocate(bytes), bytes, ids: tensors.map((t) => t.id) };
     entries.set(key, e);
     for (const t of tensors) {

@@ -9,7 +9,12 @@ const slots = new Map<string, { offset: number; bytes: number }>();
 export function scratch(slot: string, bytes: number): number {
   const s = slots.get(slot);
   if (s && s.bytes >= bytes) return s.offset;
-  if (s) release(s.offset);
+  // The old block goes first, so the new one may reuse its memory; if allocating fails, the slot is dropped
+  // (its contents were scratch anyway) rather than left pointing at memory it no longer owns.
+  if (s) {
+    slots.delete(slot);
+    release(s.offset);
+  }
   const size = Math.max(bytes, s ? s.bytes * 2 : 0, 64);
   const offset = allocate(size);
   slots.set(slot, { offset, bytes: size });

@@ -37,6 +37,11 @@ export function newId(): number {
   return nextId++;
 }
 
+/** The id the next tensor will get: tensors with an id at least this were made after the call. */
+export function peekNextId(): number {
+  return nextId;
+}
+
 export function track(t: Tracked): void {
   numTensors++;
   numBytes += t.bytes;
@@ -65,21 +70,31 @@ export function counts(): { numTensors: number; numBytes: number } {
   return { numTensors, numBytes };
 }
 
-/** Collects every tracked tensor reachable in a tidy result (a tensor, or arrays/objects of them). */
-export function collectTensors(value: unknown, out: Set<Tracked>, depth = 0): void {
-  if (value === null || value === undefined || depth > 8) return;
-  if (typeof value !== 'object') return;
-  if ('isDisposed' in (value as object) && 'offset' in (value as object)) {
-    out.add(value as Tracked);
-    return;
+/**
+ * The tensors of `scope` reachable from a tidy result: through arrays, Maps (keys and values), Sets,
+ * plain objects and class instances (own enumerable properties), at any depth, each object visited once.
+ * Tensors are recognised by identity (membership of the scope), so nothing that merely looks like one
+ * counts, and a returned tensor is never disposed however deep it sits.
+ */
+function reachableFrom(value: unknown, scope: Set<Tracked>): Set<Tracked> {
+  const found = new Set<Tracked>();
+  const seen = new Set<object>();
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (scope.has(v as Tracked)) {
+      found.add(v as Tracked);
+      continue;
+    }
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Promise) continue;
+    if (Array.isArray(v)) for (const x of v) stack.push(x);
+    else if (v instanceof Map) for (const [k, x] of v) stack.push(k, x);
+    else if (v instanceof Set) for (const x of v) stack.push(x);
+    else for (const x of Object.values(v)) stack.push(x);
   }
-  if (Array.isArray(value)) {
-    for (const v of value) collectTensors(v, out, depth + 1);
-  } else if (value instanceof Map) {
-    for (const v of value.values()) collectTensors(v, out, depth + 1);
-  } else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value as object)) collectTensors(v, out, depth + 1);
-  }
+  return found;
 }
 
 /**
@@ -100,12 +115,15 @@ export function tidy<T>(fn: () => T): T {
   }
   scopes.pop();
   if (result instanceof Promise) {
+    // What fn made before its first await is freed here; its rest, if it touches those tensors, rejects,
+    // and that rejection is caught so that it cannot end a Node process as an unhandled one.
+    result.catch(() => {});
+    for (const t of scope) if (!t.kept) disposeTracked(t);
     throw new Error(
       'tidy: fn must be synchronous; it returned a Promise (tensors would be disposed before it settles)',
     );
   }
-  const keepSet = new Set<Tracked>();
-  collectTensors(result, keepSet);
+  const keepSet = scope.size === 0 ? scope : reachableFrom(result, scope);
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
     if (keepSet.has(t) || t.kept) {

@@ -2,9 +2,10 @@
 // The data stays in WASM memory until dispose() (or the enclosing tidy) frees it.
 import { allocate } from '../backend/allocator.js';
 import { f32, i32 } from '../backend/views.js';
-import { counts, disposeTracked, newId, track, type Tracked } from './engine.js';
-import { checkShape, fmtShape, sizeOf } from '../util/validate.js';
+import { counts, disposeTracked, keep as keepTracked, newId, track, type Tracked } from './engine.js';
+import { fmtShape, sizeOf } from '../util/format.js';
 import { wasmMemory } from '../backend/wasm.js';
+import { SimdnetError, within } from '../util/errors.js';
 
 export type DType = 'float32' | 'int32';
 export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
@@ -101,9 +102,17 @@ export function setReshapeImpl(fn: (t: Tensor, shape: number[]) => Tensor): void
   reshapeImpl = fn;
 }
 
-/** Allocates an uninitialised tensor (for ops that overwrite every element). */
-export function empty(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return new Tensor(shape, dtype);
+/**
+ * Allocates an uninitialised tensor (for ops that overwrite every element). With `fn`, running out of
+ * memory is reported as that function's error ("conv2d: out of WASM memory ...").
+ */
+export function empty(shape: readonly number[], dtype: DType = 'float32', fn?: string): Tensor {
+  if (fn === undefined) return new Tensor(shape, dtype);
+  try {
+    return new Tensor(shape, dtype);
+  } catch (e) {
+    throw within(e, fn);
+  }
 }
 
 /** Copies `src`'s data into a fresh tensor of `shape` (same size). */
@@ -122,4 +131,9 @@ export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }
 
-export { checkShape };
+/** Exempts a tensor from disposal by the enclosing tidy scopes (sn.keep). */
+export function keep<T extends Tensor>(t: T): T {
+  if (!(t instanceof Tensor))
+    throw new SimdnetError('keep', `argument 't' must be a Tensor; got ${t === null ? 'null' : typeof t}`, 't');
+  return keepTracked(t);
+}

@@ -2,7 +2,7 @@
 // optimizers update parameters where they are without reallocating.
 import { Tensor } from './tensor.js';
 import { f32 } from '../backend/views.js';
-import { checkTensor, fmtShape } from '../util/validate.js';
+import { SimdnetError, checkTensor, fmtShape } from '../util/validate.js';
 
 const registry = new Map<string, Variable>();
 let unnamed = 0;
@@ -28,6 +28,14 @@ export class Variable extends Tensor {
   assign(value: Tensor): void {
     this.assertAlive('assign');
     checkTensor(value, 'value', 'Variable.assign');
+    if (value.dtype !== this.dtype) {
+      // Copying the words would reinterpret int32 bits as float32 (1 would become 1.4e-45).
+      throw new SimdnetError(
+        'Variable.assign',
+        `argument 'value' must have dtype ${this.dtype} (variable '${this.name}''s dtype); got ${value.dtype}`,
+        'value',
+      );
+    }
     if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
       throw new Error(
         `Variable.assign: variable '${this.name}' has shape ${fmtShape(this.shape)}; argument 'value' has shape ${fmtShape(value.shape)}`,

@@ -20,6 +20,21 @@ export function idxMagic(rank: number): number {
 }
 
 /**
+ * The whole length of an IDX file from its first bytes: its header says so. Decompression stops there
+ * (parseIdx then reports a file longer than its header says), and at once for what is not IDX at all.
+ */
+export function idxLength(head: Uint8Array): number | undefined {
+  if (head.length < 4) return undefined;
+  if (head[0] !== 0 || head[1] !== 0) return head.length;
+  const headerBytes = 4 + 4 * head[3];
+  if (head.length < headerBytes) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let size = 1;
+  for (let i = 0; i < head[3]; i++) size *= view.getUint32(4 + 4 * i, false);
+  return headerBytes + size * (head[2] === UBYTE ? 1 : 8);
+}
+
+/**
  * Parses an (already gunzipped) IDX file of unsigned bytes with exactly `rank` dimensions.
  * `name` is used in error messages: every error says which file is wrong and what was expected.
  */

@@ -17,14 +17,16 @@ export interface Candidate {
 }
 
 /**
- * The directories to try, in order: `dir` and its sub-directory `subdir`, then $SIMDNET_DATA and its
- * `subdir` (so that one directory can hold several data sets whose files share names), then `defaults`.
+ * The directories to try, in order: `dir` and its sub-directory `subdir` (and nothing else: a caller who
+ * names a directory means that one, and must hear what it lacks), otherwise $SIMDNET_DATA and its `subdir`
+ * (so that one directory can hold several data sets whose files share names), then `defaults`.
  */
 export function candidateDirs(dir: string | undefined, subdir: string, defaults: Candidate[]): Candidate[] {
   const out: Candidate[] = [];
   if (dir !== undefined) {
     out.push({ dir, origin: "option 'dir'" });
     out.push({ dir: joinPath(dir, subdir), origin: "inside option 'dir'", quiet: true });
+    return out;
   }
   const env = envVar(DATA_ENV);
   if (env) {

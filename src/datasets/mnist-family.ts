@@ -1,7 +1,7 @@
 // MNIST and Fashion-MNIST share one format: four IDX files, 28x28 grey images and labels 0..9. This file
 // turns those files (found on disk or handed over as bytes) into tensors; mnist.ts and fashion-mnist.ts
 // only say where to look and what the classes are called.
-import { parseIdx } from './idx.js';
+import { idxLength, parseIdx } from './idx.js';
 import { asBytes, sourceBytes, type FileSource } from './files.js';
 import { checkLabels, imagesFromBytes, labelsFromBytes, pixelTable, type Normalize } from './pixels.js';
 import { checkBoolean, checkLimit, makeDataset, type Dataset, type Split } from './types.js';
@@ -51,8 +51,8 @@ interface ParsedSplit {
 // Parses and checks one split completely before any tensor exists, so a bad file leaks nothing.
 async function parseSplit(sources: SplitSources, cap: number, fn: string): Promise<ParsedSplit> {
   const [imageBytes, labelBytes] = await Promise.all([
-    sourceBytes(sources.images, fn),
-    sourceBytes(sources.labels, fn),
+    sourceBytes(sources.images, fn, idxLength),
+    sourceBytes(sources.labels, fn, idxLength),
   ]);
   const imagesName = `${fn}: ${sources.images.name}`;
   const labelsName = `${fn}: ${sources.labels.name}`;

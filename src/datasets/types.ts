@@ -1,6 +1,7 @@
 // The shapes shared by every data set loader.
 import type { Tensor } from '../core/tensor.js';
 import type { Normalize } from './pixels.js';
+import { checkBoolean as checkBooleanOption, checkKnownKeys, checkPositiveInt } from '../util/validate.js';
 
 export type { Normalize };
 
@@ -77,21 +78,14 @@ export function checkLimit(limit: unknown, fn: string): { train: number; test: n
       throw new Error(`${fn}: option 'limit' may only have the keys 'train' and 'test'; got '${key}'`);
     const v = (limit as Record<string, unknown>)[key];
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw new Error(
-        `${fn}: option 'limit.${key}' must be a positive integer; got ${typeof v === 'number' ? v : JSON.stringify(v)}`,
-      );
-    }
-    out[key] = v;
+    out[key] = checkPositiveInt(v, `limit.${key}`, fn);
   }
   return out;
 }
 
+/** A boolean option, or `fallback` when it is absent. */
 export function checkBoolean(value: unknown, name: string, fn: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean')
-    throw new Error(`${fn}: option '${name}' must be true or false; got ${JSON.stringify(value)}`);
-  return value;
+  return value === undefined ? fallback : checkBooleanOption(value, name, fn);
 }
 
 /** A loader's options object (undefined: none), checked for unknown keys and a well-formed 'dir'. */
@@ -102,10 +96,7 @@ export function checkOptions(options: unknown, allowed: readonly string[], fn: s
       `${fn}: argument 'options' must be an object; got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
     );
   }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key))
-      throw new Error(`${fn}: unknown option '${key}'; the options are ${allowed.join(', ')}`);
-  }
+  checkKnownKeys(options, allowed, fn);
   const dir = (options as Record<string, unknown>).dir;
   if (dir !== undefined && (typeof dir !== 'string' || dir.length === 0)) {
     throw new Error(`${fn}: option 'dir' must be a non-empty string (a directory); got ${JSON.stringify(dir)}`);

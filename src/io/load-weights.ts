@@ -5,7 +5,7 @@
 import { Tensor } from '../core/tensor.js';
 import type { LayersModel } from '../models/layers-model.js';
 import type { Layer } from '../layers/layer.js';
-import { describe, fmtShape } from '../util/validate.js';
+import { checkKnownKeys, describe, fmtShape } from '../util/validate.js';
 import { readTensors } from './safetensors.js';
 import { asBytes, parseSafetensorsHeader, type SafetensorsEntry } from './safetensors-header.js';
 import { DTYPES } from './dtypes.js';
@@ -323,10 +323,7 @@ export function loadWeights(
   const data = asBytes(bytes, fn);
   if (typeof options !== 'object' || options === null)
     throw new Error(`${fn}: argument 'options' must be an object like { from: 'pytorch' }; got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (key !== 'from' && key !== 'nameMap')
-      throw new Error(`${fn}: unknown option '${key}'; known options: from, nameMap`);
-  }
+  checkKnownKeys(options, ['from', 'nameMap'], fn);
   const from = options.from ?? 'simdnet';
   if (from === 'pytorch') return loadPyTorch(model, data, options.nameMap, fn);
   if (from !== 'simdnet') throw new Error(`${fn}: option 'from' must be 'simdnet' or 'pytorch'; got ${describe(from)}`);

@@ -55,6 +55,8 @@ export interface ModelJson {
    * weights.safetensors as 'optimizer/<slot>/<weight name>'.
    */
   optimizerState?: { iterations: number; slotNames: string[] };
+  /** SHA-256 (hex) of the weights file saved with this model.json: pairs the two files (see io/save-directory.ts). */
+  weightsSha256?: string;
 }
 
 export function slotKey(slot: string, weightName: string): string {

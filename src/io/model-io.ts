@@ -10,16 +10,8 @@ import { losses } from '../training/losses.js';
 import { train, type Optimizer } from '../optimizers/index.js';
 import { lookupVariable } from '../core/variable.js';
 import { describe, fmtShape } from '../util/validate.js';
-import {
-  fileExists,
-  hasFileSystem,
-  isDirectory,
-  joinPath,
-  makeDirectory,
-  readFileBytes,
-  readFileText,
-  writeFileBytes,
-} from '../util/fs.js';
+import { fileExists, hasFileSystem, isDirectory, joinPath, readFileBytes, readFileText } from '../util/fs.js';
+import { matchingModelJson, sha256Hex, writeModelDirectory } from './save-directory.js';
 import { encodeSafetensors, metadataJson, rawTensor, readTensors, type RawTensor } from './safetensors.js';
 import { asBytes, parseSafetensorsHeader, type SafetensorsEntry } from './safetensors-header.js';
 import { DTYPES } from './dtypes.js';
@@ -122,19 +114,19 @@ export async function saveModel(model: LayersModel, target?: string): Promise<Mo
       `${fn}: argument 'target' must be a directory path, or left out for the in-memory { config, weights }; got ${describe(target)}`,
     );
   }
+  model.assertAlive('save');
   if (model.layers.length === 0) throw new Error(`${fn}: the model has no layers; there is nothing to save`);
+  if (target !== undefined && !hasFileSystem()) {
+    throw new Error(
+      `${fn}: there is no file system in this runtime (a browser?); call save() without a path to get { config, weights } and store those (e.g. in IndexedDB)`,
+    );
+  }
   const artifacts = modelToArtifacts(model, fn);
+  // model.json names the weights file it belongs to by its hash: that is what makes a save atomic.
+  const hash = await sha256Hex(artifacts.weights);
+  if (hash !== undefined) artifacts.config.weightsSha256 = hash;
   if (target !== undefined) {
-    if (!hasFileSystem()) {
-      throw new Error(
-        `${fn}: there is no file system in this runtime (a browser?); call save() without a path to get { config, weights } and store those (e.g. in IndexedDB)`,
-      );
-    }
-    if (fileExists(target) && !isDirectory(target))
-      throw new Error(`${fn}: ${target} is a file; the target must be a directory`);
-    makeDirectory(target);
-    writeFileBytes(joinPath(target, MODEL_JSON), JSON.stringify(artifacts.config, null, 2) + '\n');
-    writeFileBytes(joinPath(target, WEIGHTS_FILE), artifacts.weights);
+    await writeModelDirectory(target, JSON.stringify(artifacts.config, null, 2) + '\n', artifacts.weights, fn);
   }
   return artifacts;
 }
@@ -147,7 +139,7 @@ function parseConfigText(text: string, where: string, fn: string): unknown {
   }
 }
 
-function readSource(source: unknown, fn: string): { config: unknown; weights: Uint8Array } {
+async function readSource(source: unknown, fn: string): Promise<{ config: unknown; weights: Uint8Array }> {
   if (typeof source === 'string') {
     if (!hasFileSystem()) {
       throw new Error(
@@ -170,7 +162,9 @@ function readSource(source: unknown, fn: string): { config: unknown; weights: Ui
     if (!fileExists(jsonPath)) throw new Error(`${fn}: ${jsonPath} does not exist`);
     if (!fileExists(weightsPath))
       throw new Error(`${fn}: ${weightsPath} does not exist (a saved model is ${MODEL_JSON} beside ${WEIGHTS_FILE})`);
-    return { config: parseConfigText(readFileText(jsonPath), jsonPath, fn), weights: readFileBytes(weightsPath) };
+    const weights = readFileBytes(weightsPath);
+    const text = await matchingModelJson(dir, jsonPath, readFileText(jsonPath), weights, fn);
+    return { config: parseConfigText(text, jsonPath, fn), weights };
   }
   if (typeof source === 'object' && source !== null && 'config' in source && 'weights' in source) {
     const { config, weights } = source as { config: unknown; weights: unknown };
@@ -368,6 +362,6 @@ export function modelFromArtifacts(config: unknown, weights: Uint8Array, fn: str
  */
 export async function loadModel(source: ModelSource): Promise<LayersModel> {
   const fn = 'loadModel';
-  const { config, weights } = readSource(source, fn);
+  const { config, weights } = await readSource(source, fn);
   return modelFromArtifacts(config, weights, fn);
 }

@@ -4,7 +4,7 @@ import { flatten } from '../ops/reshape.js';
 import { mul } from '../ops/elementwise.js';
 import { f32 } from '../backend/views.js';
 import { Random } from '../util/random.js';
-import { describe } from '../util/validate.js';
+import { SimdnetError, describe } from '../util/validate.js';
 import { LAYER_ARG_KEYS, Layer, type LayerArgs } from './layer.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
 import { checkKnownKeys, checkOneOf, checkOptionsObject, fmtKerasShape, type Shape } from './options.js';
@@ -20,8 +20,11 @@ export class Flatten extends Layer {
   }
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length < 2)
-      throw new Error(
-        `${this.label} expects an input with a batch and at least one feature axis; got ${fmtKerasShape(inputShape)}`,
+      throw new SimdnetError(
+        this.label,
+        `expects an input with a batch and at least one feature axis; got ${fmtKerasShape(inputShape)}`,
+        undefined,
+        ' ',
       );
     const features = (inputShape.slice(1) as number[]).reduce((a, b) => a * b, 1);
     return [inputShape[0], features];

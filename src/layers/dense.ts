@@ -1,6 +1,7 @@
 // Dense: y = activation(x · kernel + bias), kernel [in, units]. ReLU is fused into the op.
 import type { Tensor } from '../core/tensor.js';
 import { dense } from '../ops/matmul.js';
+import { SimdnetError } from '../util/validate.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import type { Variable } from '../core/variable.js';
 import { LAYER_ARG_KEYS, Layer, initializerOption, type LayerArgs } from './layer.js';
@@ -50,8 +51,11 @@ export class Dense extends Layer {
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 2) {
       const hint = inputShape.length > 2 ? '; add a flatten layer (or globalAveragePooling2d) before it' : '';
-      throw new Error(
-        `${this.label} expects a flat input of shape (None, features); got ${fmtKerasShape(inputShape)}${hint}`,
+      throw new SimdnetError(
+        this.label,
+        `expects a flat input of shape (None, features); got ${fmtKerasShape(inputShape)}${hint}`,
+        undefined,
+        ' ',
       );
     }
     return [inputShape[0], this.units];

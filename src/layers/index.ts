@@ -1,5 +1,5 @@
 // sn.layers: factories with Keras's layer names in camelCase, and (de)serialisation of layer configs.
-import { describe } from '../util/validate.js';
+import { describe, lookupOwn } from '../util/validate.js';
 import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import {
   AveragePooling2D,
@@ -116,7 +116,7 @@ export function serialize(layer: Layer): SerializedLayer {
 
 /** A new, unbuilt layer from serialize()'s output. */
 export function deserialize(serialized: SerializedLayer): Layer {
-  const cls = serialized && typeof serialized === 'object' ? classes[serialized.className] : undefined;
+  const cls = serialized && typeof serialized === 'object' ? lookupOwn(classes, serialized.className) : undefined;
   if (!cls) {
     throw new Error(
       `layers.deserialize: unknown layer class ${describe(serialized?.className)}; known: ${Object.keys(classes).join(', ')}`,

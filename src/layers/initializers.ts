@@ -11,7 +11,7 @@ import { Tensor } from '../core/tensor.js';
 import { fill } from '../core/creation.js';
 import { f32 } from '../backend/views.js';
 import { Random } from '../util/random.js';
-import { checkShape, describe } from '../util/validate.js';
+import { checkShape, describe, lookupOwn } from '../util/validate.js';
 
 // The standard deviation of a unit normal truncated to [-2, 2].
 const TRUNCATED_STDDEV = 0.87962566103423978;
@@ -176,7 +176,7 @@ export type InitializerIdentifier = string | Initializer | InitializerConfig;
 /** An initializer from a name ('glorotUniform'), a config ({ className, config }) or an initializer. */
 export function getInitializer(id: InitializerIdentifier, arg: string, fn: string): Initializer {
   if (typeof id === 'string') {
-    const factory = byName[aliases[id] ?? id];
+    const factory = lookupOwn(byName, lookupOwn(aliases, id) ?? id);
     if (!factory)
       throw new Error(
         `${fn}: option '${arg}' must be one of ${Object.keys(byName)
@@ -188,7 +188,7 @@ export function getInitializer(id: InitializerIdentifier, arg: string, fn: strin
   if (id && typeof id === 'object' && typeof (id as Initializer).apply === 'function') return id as Initializer;
   if (id && typeof id === 'object' && typeof (id as InitializerConfig).className === 'string') {
     const { className, config } = id as InitializerConfig;
-    const factory = byName[aliases[className] ?? className];
+    const factory = lookupOwn(byName, lookupOwn(aliases, className) ?? className);
     if (!factory) throw new Error(`${fn}: option '${arg}' names an unknown initializer class ${describe(className)}`);
     return factory(config?.seed === undefined ? {} : { seed: config.seed });
   }

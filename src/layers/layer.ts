@@ -6,7 +6,7 @@
 import { Tensor, copyOf } from '../core/tensor.js';
 import { isRecording, tidy } from '../core/engine.js';
 import { Variable, lookupVariable, variable } from '../core/variable.js';
-import { checkTensor, describe, fmtShape } from '../util/validate.js';
+import { SimdnetError, checkTensor, describe, fmtShape } from '../util/validate.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { checkBoolean, checkInputShape, fmtKerasShape, type Shape } from './options.js';
 import { Node, SymbolicTensor, isSymbolic } from './symbolic.js';
@@ -170,8 +170,9 @@ export abstract class Layer {
     if (this.builtInputs) {
       const built = this.builtInputs;
       if (built.length !== list.length || list.some((s, i) => !sameFeatures(built[i], s))) {
-        throw new Error(
-          `${this.label}: the layer was built for inputs ${built.map(fmtKerasShape).join(', ')}; it cannot take ${list.map(fmtKerasShape).join(', ')}`,
+        throw new SimdnetError(
+          this.label,
+          `the layer was built for inputs ${built.map(fmtKerasShape).join(', ')}; it cannot take ${list.map(fmtKerasShape).join(', ')}`,
         );
       }
       return;
@@ -267,6 +268,8 @@ export abstract class Layer {
     values.forEach((v, i) => {
       checkTensor(v, `weights[${i}]`, fn);
       const w = this.ownWeights[i];
+      if (v.dtype !== w.dtype)
+        throw new Error(`${fn}: weight '${w.name}' has dtype ${w.dtype}; weights[${i}] has dtype ${v.dtype}`);
       if (v.rank !== w.rank || v.shape.some((d, j) => d !== w.shape[j])) {
         throw new Error(
           `${fn}: weight '${w.name}' has shape ${fmtShape(w.shape)}; weights[${i}] has shape ${fmtShape(v.shape)}`,
@@ -334,8 +337,11 @@ export function initializerOption(
 /** Throws unless the input is rank 4 [batch, h, w, c] (for conv and pooling layers). */
 export function requireImageInput(layer: Layer, inputShape: Shape): [number, number, number] {
   if (inputShape.length !== 4) {
-    throw new Error(
-      `${layer.label} expects images of shape (None, height, width, channels); got ${fmtKerasShape(inputShape)}${inputShape.length === 2 ? ' (a flat vector: conv and pooling layers must come before flatten/dense)' : ''}`,
+    throw new SimdnetError(
+      layer.label,
+      `expects images of shape (None, height, width, channels); got ${fmtKerasShape(inputShape)}${inputShape.length === 2 ? ' (a flat vector: conv and pooling layers must come before flatten/dense)' : ''}`,
+      undefined,
+      ' ',
     );
   }
   return [inputShape[1] as number, inputShape[2] as number, inputShape[3] as number];

@@ -2,7 +2,7 @@
 // e.g. dims [2, 3, 1] turns NCHW data into NHWC, [3, 1, 2] turns NHWC into NCHW.
 import type { Tensor } from '../core/tensor.js';
 import { transpose } from '../ops/transpose.js';
-import { describe } from '../util/validate.js';
+import { SimdnetError, describe } from '../util/validate.js';
 import { LAYER_ARG_KEYS, Layer, type LayerArgs } from './layer.js';
 import { checkKnownKeys, checkOptionsObject, fmtKerasShape, type Shape } from './options.js';
 
@@ -35,8 +35,11 @@ export class Permute extends Layer {
   }
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== this.dims.length + 1) {
-      throw new Error(
-        `${this.label} expects inputs of rank ${this.dims.length + 1} (dims ${JSON.stringify(this.dims)}); got ${fmtKerasShape(inputShape)}`,
+      throw new SimdnetError(
+        this.label,
+        `expects inputs of rank ${this.dims.length + 1} (dims ${JSON.stringify(this.dims)}); got ${fmtKerasShape(inputShape)}`,
+        undefined,
+        ' ',
       );
     }
     return [inputShape[0], ...this.dims.map((d) => inputShape[d])];

@@ -272,6 +272,7 @@ export class Functional extends LayersModel {
   summary(lineLength?: number | SummaryOptions, positions?: number[], printFn?: (line: string) => void): void {
     const opts: SummaryOptions =
       typeof lineLength === 'object' && lineLength !== null ? lineLength : { lineLength, positions, printFn };
+    this.assertAlive('summary');
     const print = opts.printFn ?? ((line: string) => console.log(line));
     if (typeof print !== 'function')
       throw new Error(`${this.name}.summary: argument 'printFn' must be a function; got ${describe(print)}`);
@@ -339,6 +340,7 @@ export class Functional extends LayersModel {
    * state_dict with { from: 'pytorch' } (layouts converted; see LoadWeightsOptions).
    */
   loadWeights(bytes: Uint8Array | ArrayBuffer, options?: LoadWeightsOptions): void {
+    this.assertAlive('loadWeights');
     loadWeightsInto(this, bytes, options);
   }
 

@@ -7,7 +7,7 @@ import type { Variable } from '../core/variable.js';
 import { train, type Optimizer } from '../optimizers/index.js';
 import { getLoss, type LossFunction } from '../training/losses.js';
 import { resolveMetrics } from '../training/metrics.js';
-import { describe } from '../util/validate.js';
+import { SimdnetError, describe } from '../util/validate.js';
 import type { Layer } from '../layers/layer.js';
 import { checkKnownKeys, checkOptionsObject, type Shape } from '../layers/options.js';
 import { evaluate, fit, predict, trainOnBatch, type Compiled, type FitArgs } from '../training/loop.js';
@@ -40,6 +40,7 @@ export abstract class LayersModel {
   abstract readonly name: string;
   private compiled: (Compiled & { metricNames: unknown; ownsOptimizer: boolean }) | null = null;
   private training = false;
+  private disposed = false;
   /** Set to true from a callback to stop fit after the current batch. */
   stopTraining = false;
   /** The History of the last fit. */
@@ -62,9 +63,19 @@ export abstract class LayersModel {
   abstract forward(x: Tensor, training: boolean): Tensor;
   abstract summary(lineLength?: number | SummaryOptions, positions?: number[], printFn?: (line: string) => void): void;
 
-  /** Throws when the model cannot run yet (a Sequential model without layers). */
+  /** True once dispose() has run: every method then throws. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Throws if the model was disposed: its weights are gone, and it must not silently rebuild fresh ones. */
+  assertAlive(method: string): void {
+    if (this.disposed) throw new SimdnetError(`${this.name}.${method}`, 'the model has been disposed');
+  }
+
+  /** Throws when the model cannot run (disposed, or a Sequential model without layers). */
   protected requireLayers(fn: string): void {
-    void fn;
+    this.assertAlive(fn);
   }
 
   get weights(): Variable[] {
@@ -80,6 +91,7 @@ export abstract class LayersModel {
   }
 
   countParams(): number {
+    this.assertAlive('countParams');
     return this.layers.reduce((n, l) => n + l.countParams(), 0);
   }
 
@@ -92,6 +104,9 @@ export abstract class LayersModel {
 
   compile(args: CompileArgs): void {
     const fn = `${this.name}.compile`;
+    this.assertAlive('compile');
+    // fit holds the optimizer it started with; replacing (and disposing) it mid-run would corrupt the run.
+    if (this.training) throw new SimdnetError(fn, 'the model is training (fit is running); compile after it ends');
     const a = checkOptionsObject(args, fn) as CompileArgs;
     checkKnownKeys(a, ['optimizer', 'loss', 'metrics'], fn);
     if (a.loss === undefined) throw new Error(`${fn}: option 'loss' is required, e.g. 'sparseCategoricalCrossentropy'`);
@@ -200,12 +215,14 @@ export abstract class LayersModel {
 
   /** Copies of every weight's value, layer by layer (the caller disposes them). */
   getWeights(): Tensor[] {
+    this.assertAlive('getWeights');
     return this.layers.flatMap((l) => l.getWeights());
   }
 
   /** Sets every weight, in getWeights()'s order. */
   setWeights(values: Tensor[]): void {
     const fn = `${this.name}.setWeights`;
+    this.assertAlive('setWeights');
     if (!Array.isArray(values))
       throw new Error(`${fn}: argument 'weights' must be an array of tensors; got ${describe(values)}`);
     const expected = this.weights.length;
@@ -221,6 +238,7 @@ export abstract class LayersModel {
 
   /** Frees every weight and the optimizer the model made itself (from 'adam' or 'sgd'). */
   dispose(): void {
+    this.disposed = true;
     this.folds.dispose();
     for (const l of this.layers) l.dispose();
     if (this.compiled?.ownsOptimizer) this.compiled.optimizer.dispose();

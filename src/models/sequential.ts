@@ -2,7 +2,7 @@
 // the first layer's inputShape, so a layer that cannot follow the previous one fails there, with the
 // shapes in the message, rather than at the first training step.
 import type { Tensor } from '../core/tensor.js';
-import { describe, fmtShape } from '../util/validate.js';
+import { SimdnetError, describe, fmtShape } from '../util/validate.js';
 import { Layer } from '../layers/layer.js';
 import { deserialize, serialize, type SerializedLayer } from '../layers/index.js';
 import { checkKnownKeys, checkOptionsObject, fmtKerasShape, type Shape } from '../layers/options.js';
@@ -69,6 +69,7 @@ export class Sequential extends LayersModel {
   /** Appends a layer, builds it for the previous layer's output, and checks that it fits. */
   add(layer: Layer): void {
     const fn = `${this.name}.add`;
+    this.assertAlive('add');
     if (!(layer instanceof Layer))
       throw new Error(`${fn}: argument 'layer' must be a layer from sn.layers; got ${describe(layer)}`);
     if (this.stack.includes(layer)) throw new Error(`${fn}: ${layer.label} is already in the model`);
@@ -96,14 +97,12 @@ export class Sequential extends LayersModel {
     try {
       layer.build(input, this.seed === undefined ? undefined : layerSeed(this.seed, this.stack.length));
     } catch (e) {
-      let why = (e as Error).message;
+      // An error the layer raised about itself (fn = its label) is re-worded from its fields; any other
+      // (out of memory, say) is quoted whole.
+      const own = e instanceof SimdnetError && e.fn === layer.label;
+      let why = own ? e.detail : (e as Error).message;
       if (!previous) throw new Error(`${fn}: ${why}`);
-      // The layer's own message starts with its label, which the sentence here already names.
-      if (why.startsWith(layer.label))
-        why = why
-          .slice(layer.label.length)
-          .replace(/^:?\s*/, '')
-          .replace(/^expects/, 'it expects');
+      if (own && why.startsWith('expects')) why = `it ${why}`;
       throw new Error(
         `${fn}: ${layer.label} cannot follow ${previous.label}, whose output is ${fmtKerasShape(input)}: ${why}`,
       );
@@ -112,6 +111,7 @@ export class Sequential extends LayersModel {
   }
 
   protected override requireLayers(fn: string): void {
+    this.assertAlive(fn);
     if (this.stack.length === 0) throw new Error(`${this.name}.${fn}: the model has no layers; add some first`);
   }
 
@@ -130,6 +130,7 @@ export class Sequential extends LayersModel {
   summary(lineLength?: number | SummaryOptions, positions?: number[], printFn?: (line: string) => void): void {
     const opts: SummaryOptions =
       typeof lineLength === 'object' && lineLength !== null ? lineLength : { lineLength, positions, printFn };
+    this.assertAlive('summary');
     const print = opts.printFn ?? ((line: string) => console.log(line));
     if (typeof print !== 'function')
       throw new Error(`${this.name}.summary: argument 'printFn' must be a function; got ${describe(print)}`);
@@ -167,6 +168,7 @@ export class Sequential extends LayersModel {
 
   /** The architecture (no weights) as JSON-able data; Sequential.fromConfig rebuilds it. */
   getConfig(): SequentialConfig {
+    this.assertAlive('getConfig');
     const config: SequentialConfig = { name: this.name, layers: this.stack.map(serialize) };
     if (this.seed !== undefined) config.seed = this.seed;
     return config;
@@ -178,7 +180,7 @@ export class Sequential extends LayersModel {
    * weights.safetensors there. sn.loadModel reads either back.
    */
   save(target?: string): Promise<ModelArtifacts> {
-    return saveModel(this, target);
+    return saveModel(this, target); // rejects for a disposed model
   }
 
   /**
@@ -186,6 +188,7 @@ export class Sequential extends LayersModel {
    * state_dict with { from: 'pytorch' } (layouts converted; see LoadWeightsOptions).
    */
   loadWeights(bytes: Uint8Array | ArrayBuffer, options?: LoadWeightsOptions): void {
+    this.assertAlive('loadWeights');
     loadWeightsInto(this, bytes, options);
   }
 

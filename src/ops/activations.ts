@@ -20,7 +20,7 @@ interface UnaryKernels {
 function unary(fn: string, x: Tensor, kernel: UnaryKernels): Tensor {
   checkTensor(x, 'x', fn);
   checkFloat(x, 'x', fn);
-  const y = empty(x.shape);
+  const y = empty(x.shape, 'float32', fn);
   forElements(x.size, (i, n) => kernel.forward(x.offset + i * 4, y.offset + i * 4, n));
   if (isRecording()) {
     record({

@@ -13,7 +13,8 @@ import { zeros } from '../core/creation.js';
 import { kernels, type KernelArgs } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
-import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
+import { within } from '../util/errors.js';
+import { checkFloat, checkKnownKeys, checkOptionsObject, checkPair, checkTensor, fmtShape } from '../util/validate.js';
 import { computeConv2dInfo, type Padding2d } from './geometry.js';
 import { checkActivation } from './matmul.js';
 import {
@@ -81,20 +82,15 @@ interface Geometry {
   K: number;
 }
 
-const OPTION_KEYS = new Set(['strides', 'padding', 'dilation', 'bias', 'activation']);
+const OPTION_KEYS = ['strides', 'padding', 'dilation', 'bias', 'activation'];
 
 function geometry(x: Tensor, w: Tensor, options: Conv2dOptions, fn: string): Geometry {
   checkTensor(x, 'x', fn, 4, '[n,h,w,cin]');
   checkTensor(w, 'w', fn, 4, '[kh,kw,cin,cout]');
   checkFloat(x, 'x', fn);
   checkFloat(w, 'w', fn);
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`${fn}: argument 'options' must be an object; got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key) && (options as Record<string, unknown>)[key] !== undefined)
-      throw new Error(`${fn}: unknown option '${key}'; expected one of ${[...OPTION_KEYS].join(', ')}`);
-  }
+  checkOptionsObject(options, fn, 'options');
+  checkKnownKeys(options, OPTION_KEYS, fn);
   const [n, h, wd, cin] = x.shape;
   const [kh, kw, wcin, cout] = w.shape;
   if (wcin !== cin) {
@@ -313,8 +309,19 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   const g = geometry(x, w, options, fn);
   const relu = checkActivation(options.activation, 'activation', fn);
   const bias = options.bias ?? undefined;
-  const y = empty([g.n, g.oh, g.ow, g.cout]);
-  if (g.M > 0 && g.cout > 0) forward(g, x, w, bias, relu, y);
+  let y: Tensor;
+  try {
+    y = empty([g.n, g.oh, g.ow, g.cout]);
+  } catch (e) {
+    throw within(e, fn);
+  }
+  try {
+    if (g.M > 0 && g.cout > 0) forward(g, x, w, bias, relu, y);
+  } catch (e) {
+    // Out of memory for the packed weights or the indirection: the output must not be left behind.
+    y.dispose();
+    throw within(e, fn);
+  }
   if (isRecording()) {
     record({
       name: fn,

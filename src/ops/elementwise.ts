@@ -9,6 +9,7 @@ import { Tensor, copyOf, empty } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
+import { within } from '../util/errors.js';
 import { checkFloat, checkTensor, fmtShape } from '../util/validate.js';
 import { forElements } from '../backend/threads/split.js';
 
@@ -56,7 +57,13 @@ function apply(op: Op, a: Tensor, b: Tensor, layout: Layout): Tensor {
   if (layout.kind === 'same') {
     forElements(a.size, (i, n) => [ARRAY_KERNEL[op], a.offset + i * 4, b.offset + i * 4, out.offset + i * 4, n]);
   } else {
-    const work = broadcastScratch(layout.cols);
+    let work: number;
+    try {
+      work = broadcastScratch(layout.cols);
+    } catch (e) {
+      out.dispose(); // out of memory for the scratch: the output must not be left behind
+      throw e;
+    }
     kernels()[BROADCAST_KERNEL[op]](a.offset, b.offset, out.offset, layout.rows, layout.cols, work);
   }
   return out;
@@ -72,7 +79,12 @@ function sumOverRows(dy: Tensor, b: Tensor, rows: number, cols: number, scale: n
 
 function binary(op: Op, a: Tensor, b: Tensor): Tensor {
   const layout = checkOperands(a, b, op);
-  const y = apply(op, a, b, layout);
+  let y: Tensor;
+  try {
+    y = apply(op, a, b, layout);
+  } catch (e) {
+    throw within(e, op);
+  }
   if (isRecording()) {
     record({
       name: op,

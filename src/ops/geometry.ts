@@ -10,7 +10,7 @@
 //   out = ceil(in / s), total padding max((out - 1) * s + e - in, 0), the odd cell after ('same', TensorFlow)
 // Callers check the window sizes, strides and dilations (positive integers) before; this module checks the
 // padding and ceilMode options and that the window fits.
-import { describe } from '../util/validate.js';
+import { MAX_GEOMETRY_INT, SimdnetError, describe } from '../util/validate.js';
 
 /** Padding of a 2-D op: 'valid', 'same', p (all sides), [ph, pw] (top = bottom, left = right) or [[top, bottom], [left, right]]. */
 export type Padding2d = 'valid' | 'same' | number | [number, number] | [[number, number], [number, number]];
@@ -60,6 +60,14 @@ function shown(value: unknown): string {
  * For 1-D a pair is [left, right]. Throws `fn: option 'padding' must be …; got …`.
  */
 export function resolvePadding(value: unknown, rank: 1 | 2, fn: string, option = 'padding'): ResolvedPadding {
+  const p = resolvePaddingForm(value, rank, fn, option);
+  // Amounts the kernels' int32 position arithmetic (oy * stride - padTop + ky * dilation) holds exactly.
+  if (p.kind === 'explicit' && p.sides.some((s) => s[0] > MAX_GEOMETRY_INT || s[1] > MAX_GEOMETRY_INT))
+    throw new SimdnetError(fn, `option '${option}' must hold amounts of at most 2^24; got ${shown(value)}`, option);
+  return p;
+}
+
+function resolvePaddingForm(value: unknown, rank: 1 | 2, fn: string, option: string): ResolvedPadding {
   if (value === undefined || value === 'valid') return { kind: 'valid' };
   if (value === 'same') return { kind: 'same' };
   const forms =
@@ -207,8 +215,9 @@ export function checkWindowFits(axes: readonly WindowAxis[], padding: ResolvedPa
     padding.kind === 'explicit'
       ? `padding ${JSON.stringify(paddingConfig(padding))} (padded input ${dims((a) => a.in + a.before + a.after)})`
       : `padding '${padding.kind}'`;
-  throw new Error(
-    `${fn}: the ${dims((a) => a.kernel)} ${noun}${dilated} does not fit the ${dims((a) => a.in)} input with ${pad}; ` +
+  throw new SimdnetError(
+    fn,
+    `the ${dims((a) => a.kernel)} ${noun}${dilated} does not fit the ${dims((a) => a.in)} input with ${pad}; ` +
       `use a smaller ${noun}, more padding, or padding 'same'`,
   );
 }

@@ -5,6 +5,7 @@ import { isRecording, record } from '../core/engine.js';
 import { zeros } from '../core/creation.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
+import { within } from '../util/errors.js';
 import { gemmRows, gradients, packBT, packWeights, reluMask, rowPointers } from './gemm.js';
 import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';
 
@@ -20,14 +21,25 @@ export function checkActivation(activation: unknown, arg: string, fn: string): b
 function product(fn: string, a: Tensor, b: Tensor, bias: Tensor | undefined, relu: boolean): Tensor {
   const [M, K] = a.shape;
   const N = b.shape[1];
-  const y = empty([M, N]);
+  let y: Tensor;
+  try {
+    y = empty([M, N]);
+  } catch (e) {
+    throw within(e, fn);
+  }
   if (M > 0 && N > 0) {
     if (K === 0) {
       f32().fill(0, y.index, y.index + y.size);
       if (bias) for (let i = 0; i < M; i++) f32().copyWithin(y.index + i * N, bias.index, bias.index + N);
       if (relu) reluMask(y.offset, y.offset, y.offset, y.size);
     } else {
-      gemmRows(y.offset, a.offset, K, M, K, packWeights(b, bias, K, N), N, relu);
+      try {
+        gemmRows(y.offset, a.offset, K, M, K, packWeights(b, bias, K, N), N, relu);
+      } catch (e) {
+        // Out of memory for the packed weights or the row pointers: the output must not be left behind.
+        y.dispose();
+        throw within(e, fn);
+      }
     }
   }
   if (isRecording()) {

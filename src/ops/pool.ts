@@ -2,7 +2,15 @@
 import { empty, type Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
 import { kernels, type KernelArgs } from '../backend/wasm.js';
-import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
+import {
+  checkFloat,
+  checkKnownKeys,
+  checkOptionsObject,
+  checkPair,
+  checkTensor,
+  fmtShape,
+  optionError,
+} from '../util/validate.js';
 import { computePool2dInfo, type Padding2d } from './geometry.js';
 import { runParallel, type Call } from '../backend/threads/pool.js';
 import { splitRange, threadsFor } from '../backend/threads/split.js';
@@ -79,14 +87,8 @@ function avgKernelArgs(g: PoolGeometry): KernelArgs<'avgPool2dForward', 2> {
 function poolGeometry(x: unknown, options: unknown, fn: string, known: string[]): PoolGeometry {
   const t = checkTensor(x, 'x', fn, 4, '[n,h,w,c]');
   checkFloat(t, 'x', fn);
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`${fn}: argument 'options' must be an object { ${known.join(', ')} }; got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new Error(`${fn}: unknown option '${key}'; expected one of ${known.join(', ')}`);
-    }
-  }
+  checkOptionsObject(options, fn, 'options');
+  checkKnownKeys(options as object, known, fn);
   const o = options as AvgPool2dOptions;
   const [ph, pw] = checkPair(o.poolSize, 'poolSize', fn, [2, 2]);
   const [sh, sw] = checkPair(o.strides, 'strides', fn, [ph, pw]);
@@ -98,7 +100,7 @@ function poolGeometry(x: unknown, options: unknown, fn: string, known: string[])
   );
   const countIncludePad = o.countIncludePad ?? info.padding.kind === 'explicit';
   if (typeof countIncludePad !== 'boolean') {
-    throw new Error(`${fn}: option 'countIncludePad' must be true or false; got ${describe(countIncludePad)}`);
+    throw optionError(fn, 'countIncludePad', 'true or false', countIncludePad);
   }
   return {
     n: info.batch,
@@ -121,7 +123,7 @@ function poolGeometry(x: unknown, options: unknown, fn: string, known: string[])
 
 export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
   const g = poolGeometry(x, options, 'maxPool2d', MAX_OPTIONS);
-  const y = empty([g.n, g.oh, g.ow, g.c]);
+  const y = empty([g.n, g.oh, g.ow, g.c], 'float32', 'maxPool2d');
   const xImage = g.h * g.w * g.c;
   const yImage = g.oh * g.ow * g.c;
   const ranges = imageRanges(g.n, x.size);
@@ -142,7 +144,13 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
   // Training: keep the index of each window's first maximum (see assembly/pool.ts for why indices are
   // saved rather than recomputed). The tensor lives in the enclosing tidy like any other intermediate.
   // Indices count from the first image of their range, so backward takes the same ranges.
-  const argmax = empty(y.shape, 'int32');
+  let argmax: Tensor;
+  try {
+    argmax = empty(y.shape, 'int32', 'maxPool2d');
+  } catch (e) {
+    y.dispose();
+    throw e;
+  }
   perImages(ranges, (b0, b1) => [
     'maxPool2dForwardArgmax',
     x.offset + b0 * xImage * 4,
@@ -173,7 +181,7 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
 /** Padded cells count in the average with explicit padding unless countIncludePad is false; with 'same' they do not. */
 export function avgPool2d(x: Tensor, options: AvgPool2dOptions = {}): Tensor {
   const g = poolGeometry(x, options, 'avgPool2d', AVG_OPTIONS);
-  const y = empty([g.n, g.oh, g.ow, g.c]);
+  const y = empty([g.n, g.oh, g.ow, g.c], 'float32', 'avgPool2d');
   const xImage = g.h * g.w * g.c;
   const yImage = g.oh * g.ow * g.c;
   const sub = (b0: number, b1: number): KernelArgs<'avgPool2dForward', 2> => {
@@ -219,7 +227,7 @@ export function globalAvgPool2d(x: Tensor): Tensor {
       `${fn}: argument 'x' must have a non-empty height and width to average over; got shape ${fmtShape(x.shape)}`,
     );
   }
-  const y = empty([n, c]);
+  const y = empty([n, c], 'float32', fn);
   kernels().globalAvgPool2dForward(x.offset, y.offset, n, h * w, c);
   if (isRecording()) {
     record({

@@ -37,7 +37,7 @@ function reduceSum(x: Tensor, axis: number | undefined, fn: 'sum' | 'mean'): Ten
   const { outer, len, inner, outShape } = reduction(x, axis, fn);
   // The mean of an empty axis is 0 * (1/0) = NaN, as in NumPy.
   const scale = fn === 'mean' ? 1 / len : 1;
-  const y = empty(outShape);
+  const y = empty(outShape, 'float32', fn);
   if (axis === undefined) kernels().reduceSumAll(x.offset, y.offset, x.size, scale);
   else kernels().reduceSumAxis(x.offset, y.offset, outer, len, inner, scale);
   if (isRecording()) {

@@ -2,6 +2,7 @@
 // owns its storage). Their gradient is the same reshape applied to dy.
 import { Tensor, copyOf, setReshapeImpl } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
+import { within } from '../util/errors.js';
 import { checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
 
 function resolveShape(x: Tensor, shape: unknown, fn: string): number[] {
@@ -37,7 +38,12 @@ function resolveShape(x: Tensor, shape: unknown, fn: string): number[] {
 export function reshape(x: Tensor, shape: number[]): Tensor {
   checkTensor(x, 'x', 'reshape');
   const target = resolveShape(x, shape, 'reshape');
-  const y = copyOf(x, target);
+  let y: Tensor;
+  try {
+    y = copyOf(x, target);
+  } catch (e) {
+    throw within(e, 'reshape');
+  }
   if (isRecording()) {
     record({ name: 'reshape', inputs: [x], outputs: [y], backward: ([dy]) => [copyOf(dy, x.shape)] });
   }
@@ -48,7 +54,8 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
 export function flatten(x: Tensor): Tensor {
   checkTensor(x, 'x', 'flatten');
   if (x.rank < 1) throw new Error(`flatten: argument 'x' must have rank >= 1; got a scalar`);
-  return reshape(x, [x.shape[0], x.rank === 1 ? 1 : x.size / x.shape[0] || 0]);
+  // The product of the other axes, not size / batch: that is 0 / 0 for an empty batch ([0, 3, 2] → [0, 6]).
+  return reshape(x, [x.shape[0], sizeOf(x.shape.slice(1))]);
 }
 
 setReshapeImpl(reshape);

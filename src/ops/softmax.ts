@@ -3,7 +3,7 @@ import { empty, type Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { f32, i32 } from '../backend/views.js';
-import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';
+import { checkFloat, checkKnownKeys, checkTensor, describe, fmtShape } from '../util/validate.js';
 
 export function softmax(x: Tensor): Tensor {
   const fn = 'softmax';
@@ -13,7 +13,7 @@ export function softmax(x: Tensor): Tensor {
     throw new Error(`${fn}: argument 'x' must have rank >= 1 (softmax is over the last axis); got a scalar`);
   const k = x.shape[x.rank - 1];
   const rows = k === 0 ? 0 : x.size / k;
-  const y = empty(x.shape);
+  const y = empty(x.shape, 'float32', fn);
   kernels().softmaxForward(x.offset, y.offset, rows, k);
   if (isRecording()) {
     record({
@@ -80,9 +80,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new Error(`${fn}: argument 'options' must be an object { sparse }; got ${describe(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (key !== 'sparse') throw new Error(`${fn}: unknown option '${key}'; expected sparse`);
-  }
+  checkKnownKeys(options, ['sparse'], fn);
   const sparse = options.sparse ?? true;
   if (typeof sparse !== 'boolean')
     throw new Error(`${fn}: argument 'sparse' must be a boolean; got ${describe(sparse)}`);
@@ -92,7 +90,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
   if (sparse) checkSparseLabels(labels, n, k, fn);
   else checkDenseLabels(labels, logits, fn);
 
-  const loss = empty([]);
+  const loss = empty([], 'float32', fn);
   if (sparse) kernels().softmaxCrossEntropySparseForward(logits.offset, labels.offset, loss.offset, n, k);
   else kernels().softmaxCrossEntropyDenseForward(logits.offset, labels.offset, loss.offset, n, k);
   if (isRecording()) {

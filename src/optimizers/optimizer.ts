@@ -8,8 +8,9 @@
 import { Tensor, empty } from '../core/tensor.js';
 import { keep } from '../core/engine.js';
 import { f32 } from '../backend/views.js';
+import { within } from '../util/errors.js';
 import { Variable, lookupVariable } from '../core/variable.js';
-import { checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
+import { checkShape, checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
 import { checkNumberOption } from './options.js';
 import { isSchedule, scheduleFromConfig, type LearningRateSchedule, type ScheduleConfig } from './schedules.js';
 
@@ -202,12 +203,22 @@ export abstract class BaseOptimizer implements Optimizer {
   private slotsFor(name: string, shape: readonly number[]): Tensor[] {
     const existing = this.slots.get(name);
     if (existing && sameShape(existing[0]?.shape ?? shape, shape)) return existing;
-    if (existing) for (const t of existing) t.dispose();
-    const made = this.slotNames.map(() => {
-      const t = keep(empty(shape));
-      f32().fill(0, t.index, t.index + t.size);
-      return t;
-    });
+    if (existing) {
+      this.slots.delete(name);
+      for (const t of existing) t.dispose();
+    }
+    // All of a variable's slots or none: if memory runs out midway, the ones made so far are freed.
+    const made: Tensor[] = [];
+    try {
+      for (let i = 0; i < this.slotNames.length; i++) {
+        const t = keep(empty(shape));
+        made.push(t);
+        f32().fill(0, t.index, t.index + t.size);
+      }
+    } catch (e) {
+      for (const t of made) t.dispose();
+      throw within(e, `${this.kind}.applyGradients`);
+    }
     this.slots.set(name, made);
     return made;
   }
@@ -265,6 +276,7 @@ export abstract class BaseOptimizer implements Optimizer {
         if (!sv || !Array.isArray(sv.shape) || !sv.data || typeof (sv.data as ArrayLike<number>).length !== 'number') {
           throw new Error(`${fn}: ${where} must be a Tensor or { shape, data }; got ${describe(v)}`);
         }
+        checkShape(sv.shape, `${where}.shape`, fn);
         if (sizeOf(sv.shape) !== sv.data.length) {
           throw new Error(
             `${fn}: ${where} has shape ${fmtShape(sv.shape)} (size ${sizeOf(sv.shape)}) but ${sv.data.length} values`,
@@ -273,7 +285,10 @@ export abstract class BaseOptimizer implements Optimizer {
         return { shape: sv.shape.slice(), data: sv.data };
       });
       const variable = lookupVariable(name);
-      if (variable) {
+      // Slots are only ever read for a live variable of the same shape: anything else is a mistake.
+      if (!variable)
+        throw new Error(`${fn}: slots['${name}'] names no live variable (slots are keyed by variable name)`);
+      {
         for (let i = 0; i < values.length; i++) {
           if (!sameShape(values[i].shape, variable.shape)) {
             throw new Error(

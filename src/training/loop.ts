@@ -10,8 +10,17 @@ import type { Optimizer } from '../optimizers/index.js';
 import type { LossFunction } from './losses.js';
 import type { ResolvedMetric } from './metrics.js';
 import { Random } from '../util/random.js';
-import { describe, fmtShape } from '../util/validate.js';
-import { checkKnownKeys, checkOptionsObject, checkPositiveInt, fmtKerasShape, type Shape } from '../layers/options.js';
+import {
+  SimdnetError,
+  checkBoolean,
+  checkKnownKeys,
+  checkOptionsObject,
+  checkPositiveInt,
+  describe,
+  fmtShape,
+} from '../util/validate.js';
+import { fmtKerasShape, type Shape } from '../layers/options.js';
+import { within } from '../util/errors.js';
 import { gatherRows, range, shuffleInPlace } from './batches.js';
 import { History, type Logs } from './history.js';
 import { CallbackList, type Callbacks } from './callbacks.js';
@@ -27,6 +36,8 @@ export interface TrainableModel {
   /** The forward pass, without tidy (it runs inside a gradient tape). */
   forward(x: Tensor, training: boolean): Tensor;
   stopTraining: boolean;
+  /** True once the model was disposed. */
+  readonly isDisposed?: boolean;
 }
 
 export interface Compiled {
@@ -51,6 +62,11 @@ export interface FitArgs {
   seed?: number;
   /** Where the progress goes; default process.stdout (none in browsers). */
   output?: ProgressOutput;
+  /**
+   * Stop at the first batch whose loss is NaN or infinite, with an Error naming the epoch and batch and the
+   * weights as they were before that batch (Keras's TerminateOnNaN). Default true.
+   */
+  terminateOnNaN?: boolean;
 }
 
 const FIT_KEYS = [
@@ -63,6 +79,7 @@ const FIT_KEYS = [
   'verbose',
   'seed',
   'output',
+  'terminateOnNaN',
 ];
 
 /** How y's rows are cut into label batches for this loss. */
@@ -154,7 +171,8 @@ function parseFitArgs(
   }
   if (a.seed !== undefined && (typeof a.seed !== 'number' || !Number.isInteger(a.seed)))
     throw new Error(`${fn}: option 'seed' must be an integer; got ${describe(a.seed)}`);
-  return { ...a, epochs, batchSize, shuffle: a.shuffle ?? true, verbose: a.verbose ?? 1 };
+  const terminateOnNaN = a.terminateOnNaN === undefined ? true : checkBoolean(a.terminateOnNaN, 'terminateOnNaN', fn);
+  return { ...a, epochs, batchSize, shuffle: a.shuffle ?? true, verbose: a.verbose ?? 1, terminateOnNaN };
 }
 
 interface BatchResult {
@@ -173,6 +191,21 @@ function countMetrics(compiled: Compiled, yb: Tensor, pred: Tensor): [number, nu
   return compiled.metrics.map((m) => m.count(y, p, n, k));
 }
 
+function validationTensors(v: { x: Tensor; y: Tensor }): [Tensor, string][] {
+  return [
+    [v.x, 'validationData[0]'],
+    [v.y, 'validationData[1]'],
+  ];
+}
+
+/** Throws if the model or one of the tensors was disposed since fit started (from a callback, say). */
+function checkStillAlive(model: TrainableModel, fn: string, ...tensors: [Tensor, string][]): void {
+  if (model.isDisposed) throw new SimdnetError(fn, 'the model was disposed during training');
+  for (const [t, arg] of tensors)
+    if (t.isDisposed)
+      throw new SimdnetError(fn, `argument '${arg}' was disposed during training; it must live until fit ends`, arg);
+}
+
 /** One optimisation step on rows [start, end) of `order`. */
 function trainStep(
   model: TrainableModel,
@@ -183,6 +216,8 @@ function trainStep(
   order: Int32Array,
   start: number,
   end: number,
+  /** When set, a non-finite loss throws this error (built lazily) before the optimizer changes anything. */
+  onNonFinite?: (loss: number) => Error,
 ): BatchResult {
   return tidy(() => {
     const xb = gatherRows(x, order, start, end, x.shape.slice(1));
@@ -194,8 +229,10 @@ function trainStep(
       counts = countMetrics(compiled, yb, pred);
       return compiled.loss(yb, pred);
     }, model.trainableWeights);
+    const loss = value.dataSync()[0];
+    if (onNonFinite && !Number.isFinite(loss)) throw onNonFinite(loss);
     compiled.optimizer.applyGradients(grads);
-    return { loss: value.dataSync()[0], size: end - start, counts };
+    return { loss, size: end - start, counts };
   });
 }
 
@@ -302,7 +339,31 @@ export async function fit(
       const start = step * opts.batchSize;
       const end = Math.min(nTrain, start + opts.batchSize);
       if (batchHooks) await callbacks.call('onBatchBegin', step, { batch: step, size: end - start });
-      const r = trainStep(model, compiled, xs, ys, layout, order, start, end);
+      // A callback may have disposed x, y or the model: training on freed memory would read whatever now
+      // lives there, so it stops here instead.
+      checkStillAlive(model, fn, [xs, 'x'], [ys, 'y'], ...(validation ? validationTensors(validation) : []));
+      let r: BatchResult;
+      try {
+        r = trainStep(
+          model,
+          compiled,
+          xs,
+          ys,
+          layout,
+          order,
+          start,
+          end,
+          opts.terminateOnNaN
+            ? (loss) =>
+                new SimdnetError(
+                  fn,
+                  `the loss is ${loss} at epoch ${epoch + 1}, batch ${step + 1} (of ${steps}); training stopped with the weights as they were before that batch (terminateOnNaN: false trains on)`,
+                )
+            : undefined,
+        );
+      } catch (e) {
+        throw within(e, fn); // out of memory for a batch: say it was fit's
+      }
       lossSum += r.loss * r.size;
       seen += r.size;
       r.counts.forEach(([c, t], i) => {
@@ -321,6 +382,7 @@ export async function fit(
     const logs = runningLogs(compiled, lossSum, seen, sums);
     const trainSeconds = (now() - t0) / 1000;
     if (validation) {
+      checkStillAlive(model, fn, ...validationTensors(validation));
       const v = evaluateRows(
         model,
         compiled,

@@ -8,7 +8,7 @@ import { log, clipByValue } from '../ops/activations.js';
 import { softmaxCrossEntropy } from '../ops/softmax.js';
 import { mean } from '../ops/reduce.js';
 import { mul, sub } from '../ops/elementwise.js';
-import { checkTensor, describe, fmtShape } from '../util/validate.js';
+import { checkKnownKeys, checkTensor, describe, fmtShape, lookupOwn } from '../util/validate.js';
 
 const EPSILON = 1e-7;
 
@@ -33,10 +33,7 @@ function checkOptions(options: unknown, fn: string): CrossentropyOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object')
     throw new Error(`${fn}: argument 'options' must be an object like { fromLogits: true }; got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (key !== 'fromLogits')
-      throw new Error(`${fn}: unknown option '${key}'${key === 'from_logits' ? "; did you mean 'fromLogits'?" : ''}`);
-  }
+  checkKnownKeys(options, ['fromLogits'], fn);
   const { fromLogits } = options as CrossentropyOptions;
   if (fromLogits !== undefined && typeof fromLogits !== 'boolean')
     throw new Error(`${fn}: option 'fromLogits' must be true or false; got ${describe(fromLogits)}`);
@@ -147,7 +144,7 @@ const byName: Record<string, () => LossFunction> = {
 /** A loss from its name or a loss function (as model.compile takes it). */
 export function getLoss(id: unknown, fn: string): LossFunction {
   if (typeof id === 'string') {
-    const make = byName[id];
+    const make = lookupOwn(byName, id);
     if (!make)
       throw new Error(
         `${fn}: option 'loss' must be 'sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'meanSquaredError' or a loss from sn.losses; got ${describe(id)}`,

@@ -9,6 +9,12 @@ interface NodeFs {
   existsSync(path: string): boolean;
   mkdirSync(path: string, options: { recursive: boolean }): void;
   statSync(path: string): { isDirectory(): boolean };
+  openSync(path: string, flags: string): number;
+  writeSync(fd: number, data: Uint8Array, offset: number, length: number): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  rmSync(path: string, options: { force: boolean }): void;
 }
 
 function nodeFs(): NodeFs | null {
@@ -71,6 +77,70 @@ export function writeFileBytes(path: string, data: Uint8Array | string): void {
   fs.writeFileSync(path, data);
 }
 
+/**
+ * Writes a new file and flushes it to disk before returning (for atomic saves: a file renamed into place
+ * afterwards is complete even if the machine stops). Whatever was at `path` (a file or a symlink) is
+ * removed first, so a symlink is replaced, never written through.
+ */
+export function writeFileDurable(path: string, data: Uint8Array | string): void {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  removeFile(path);
+  if (g.Deno) {
+    const file = g.Deno.openSync(path, { write: true, createNew: true });
+    try {
+      for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+      file.syncSync();
+    } finally {
+      file.close();
+    }
+    return;
+  }
+  const fs = nodeFs() ?? noFs(`writing ${path}`);
+  const fd = fs.openSync(path, 'wx');
+  try {
+    for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Renames atomically (replacing `to`, and a symlink at `to` rather than its target). */
+export function renameFile(from: string, to: string): void {
+  if (g.Deno) g.Deno.renameSync(from, to);
+  else (nodeFs() ?? noFs(`renaming ${from}`)).renameSync(from, to);
+}
+
+/** Removes a file if it exists. */
+export function removeFile(path: string): void {
+  if (g.Deno) {
+    try {
+      g.Deno.removeSync(path);
+    } catch (e) {
+      if (!(e instanceof g.Deno.errors.NotFound)) throw e;
+    }
+    return;
+  }
+  (nodeFs() ?? noFs(`removing ${path}`)).rmSync(path, { force: true });
+}
+
+/** Flushes a directory's entries (the renames in it) to disk, where the runtime can; best effort. */
+export function syncDirectory(path: string): void {
+  try {
+    if (g.Deno) return; // Deno has no portable way to open a directory for fsync
+    const fs = nodeFs();
+    if (!fs) return;
+    const fd = fs.openSync(path, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Windows cannot open a directory; the renames are still atomic, only their durability is the OS's.
+  }
+}
+
 export function makeDirectory(path: string): void {
   if (g.Deno) {
     g.Deno.mkdirSync(path, { recursive: true });
@@ -97,8 +167,15 @@ export function envVar(name: string): string | undefined {
   }
 }
 
-/** Gunzips bytes with the standard DecompressionStream (Node 18+, Deno, Bun, browsers). */
-export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+/**
+ * Gunzips bytes with the standard DecompressionStream (Node 18+, Deno, Bun, browsers). With `capFor`,
+ * decompression stops (and returns what it has) once the output is longer than capFor(output so far)
+ * says it may be, so a gzip bomb is never inflated whole; capFor returns undefined until it can tell.
+ */
+export async function gunzip(
+  bytes: Uint8Array,
+  capFor?: (head: Uint8Array) => number | undefined,
+): Promise<Uint8Array> {
   // Writing the input as one chunk and gathering the output chunks by hand is about twice as fast in
   // Node as piping a Blob's stream into a Response (which matters for the 26 MB Fashion-MNIST file).
   const ds = new DecompressionStream('gzip');
@@ -109,13 +186,22 @@ export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
   const reader = ds.readable.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;
+  let cap: number | undefined;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
     length += value.length;
+    if (capFor && cap === undefined) cap = capFor(chunks.length === 1 ? value : concat(chunks, length));
+    if (cap !== undefined && length > cap) {
+      reader.cancel().catch(() => {});
+      break;
+    }
   }
-  if (chunks.length === 1) return chunks[0];
+  return chunks.length === 1 ? chunks[0] : concat(chunks, length);
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
   const out = new Uint8Array(length);
   let offset = 0;
   for (const c of chunks) {

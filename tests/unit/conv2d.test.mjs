@@ -369,19 +369,19 @@ function checkErrors() {
   );
   assertThrowsMessage(
     () => sn.conv2d(x, w, { strides: 0 }),
-    /conv2d: argument 'strides' must contain positive integers; got 0/,
+    /conv2d: option 'strides' must be a positive integer or a pair \[h, w\] of them; got 0/,
   );
   assertThrowsMessage(
     () => sn.conv2d(x, w, { strides: [1, 1.5] }),
-    /conv2d: argument 'strides' must contain positive integers; got \[1,1.5\]/,
+    /conv2d: option 'strides' must be a positive integer or a pair \[h, w\] of them; got \[1,1.5\]/,
   );
   assertThrowsMessage(
     () => sn.conv2d(x, w, { strides: [1, 2, 3] }),
-    /conv2d: argument 'strides' must be a positive integer or a pair of them; got array of length 3/,
+    /conv2d: option 'strides' must be a positive integer or a pair \[h, w\] of them; got \[1,2,3\]/,
   );
   assertThrowsMessage(
     () => sn.conv2d(x, w, { dilation: -1 }),
-    /conv2d: argument 'dilation' must contain positive integers; got -1/,
+    /conv2d: option 'dilation' must be a positive integer or a pair \[h, w\] of them; got -1/,
   );
   assertThrowsMessage(
     () => sn.conv2d(x, w, { padding: 'full' }),
@@ -421,7 +421,7 @@ function checkErrors() {
   );
   assertThrowsMessage(
     () => sn.conv2d(x, w, { stride: 2 }),
-    /conv2d: unknown option 'stride'; expected one of strides, padding, dilation, bias, activation/,
+    /conv2d: unknown option 'stride'; did you mean 'strides'\?/,
   );
   assertThrowsMessage(() => sn.conv2d(x, w, 'same'), /conv2d: argument 'options' must be an object; got "same"/);
   assertThrowsMessage(() => sn.conv2d([[1]], w), /conv2d: argument 'x' must be a Tensor; got array of length 1/);

@@ -245,7 +245,7 @@ test('limit keeps the first examples; train: false / test: false skip a split', 
   );
   await rejects(
     () => sn.datasets.mnist.load({ dir, normalise: [-1, 1] }),
-    /mnist\.load: unknown option 'normalise'; the options are dir, normalize/,
+    /mnist\.load: unknown option 'normalise'; did you mean 'normalize'\?/,
   );
   await rejects(
     () => sn.datasets.mnist.load({ dir: 5 }),
@@ -373,7 +373,7 @@ test('errors: wrong image dimensions, image/label count mismatch, labels out of 
 
 // ---- search order ----
 
-test('search order: dir, then dir/<name>, then $SIMDNET_DATA, then $SIMDNET_DATA/<name>', async () => {
+test('search order: dir, then dir/<name> (nothing else when dir is given); else $SIMDNET_DATA, then $SIMDNET_DATA/<name>', async () => {
   const a = makeSplit(2, 20);
   const b = makeSplit(3, 21);
   const c = makeSplit(4, 22);
@@ -389,16 +389,17 @@ test('search order: dir, then dir/<name>, then $SIMDNET_DATA, then $SIMDNET_DATA
     assert.is(d1.source, dirA, 'dir comes first');
     assertSplit(d1.train, a, 'from dir');
     d1.dispose();
-    const d2 = await sn.datasets.mnist.load({ dir: empty });
-    assert.is(d2.source, envDir, 'then $SIMDNET_DATA');
-    assertSplit(d2.train, b, 'from env');
-    d2.dispose();
+    // A dir that lacks the files is an error, not a silent switch to $SIMDNET_DATA (issue 10, defect 16).
+    await rejects(
+      () => sn.datasets.mnist.load({ dir: empty }),
+      new RegExp(`${escape(empty)} \\(option 'dir'\\): missing`),
+    );
     const d3 = await sn.datasets.mnist.load();
     assert.is(d3.source, envDir);
     d3.dispose();
   });
   await withEnv(envParent, async () => {
-    const d = await sn.datasets.mnist.load({ dir: empty });
+    const d = await sn.datasets.mnist.load();
     assert.is(d.source, nested, '$SIMDNET_DATA/mnist');
     assertSplit(d.train, c, 'from env subdirectory');
     d.dispose();
@@ -425,20 +426,18 @@ test('not found: the error lists every place tried, in order, and how to get the
       /\(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each may be gzipped, with \.gz\)\. Looked in, in this order:/,
     );
     assert.is(lines[1], `  - ${missingDir} (option 'dir'): does not exist`);
+    assert.match(lines[2], /^To get them: download the four IDX files/, 'a given dir is the only place looked in');
+    const e2 = await rejects(() => sn.datasets.mnist.load(), /^mnist\.load: could not find the MNIST files/);
     assert.is(
-      lines[2],
+      e2.message.split('\n')[1],
       `  - ${partial} ($SIMDNET_DATA): missing t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]`,
     );
-    assert.match(lines[3], /^To get them: download the four IDX files/);
     assert.match(e.message, /pass it as \{ dir \} or set SIMDNET_DATA to it/);
   });
   await withEnv(undefined, async () => {
     const file = path.join(partial, IDX.trainImages);
     const e = await rejects(() => sn.datasets.mnist.load({ dir: file }), /could not find the MNIST files/);
-    assert.match(
-      e.message,
-      new RegExp(`  - ${escape(file)} \\(option 'dir'\\): not a directory\\n  - \\$SIMDNET_DATA: not set\\n`),
-    );
+    assert.match(e.message, new RegExp(`  - ${escape(file)} \\(option 'dir'\\): not a directory\\nTo get them`));
     // Fashion-MNIST's message adds Debian's directory, the apt-get line and the embedded subset.
     const f = await rejects(
       () => sn.datasets.fashionMnist.load({ dir: missingDir, systemDirs: false }),
@@ -526,7 +525,7 @@ test('fallbackToEmbedded: used only when no directory has the files, and reporte
     assert.match(
       fell.note,
       new RegExp(
-        `^the full Fashion-MNIST was not found \\(${escape(missing)} \\(option 'dir'\\): does not exist; \\$SIMDNET_DATA: not set\\); using the embedded subset of 8000 training and 2000 test images from `,
+        `^the full Fashion-MNIST was not found \\(${escape(missing)} \\(option 'dir'\\): does not exist\\); using the embedded subset of 8000 training and 2000 test images from `,
       ),
     );
     assert.equal(fell.train.images.shape, [10, 28, 28, 1]);
@@ -727,7 +726,7 @@ test('cifar10 errors: size not a multiple of 3073, empty file, label out of rang
     );
     assert.match(
       e.message,
-      /\(option 'dir'\): missing test_batch\.bin\[\.gz\]\n  - \$SIMDNET_DATA: not set\nTo get them: download the binary version of CIFAR-10/,
+      /\(option 'dir'\): missing test_batch\.bin\[\.gz\]\nTo get them: download the binary version of CIFAR-10/,
     );
   });
 });

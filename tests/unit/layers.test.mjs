@@ -134,7 +134,7 @@ test('options are checked, with Keras spellings suggested', () => {
   assertThrowsMessage(() => L.dropout({ rate: 1 }), /option 'rate' must be a number in \[0, 1\); got 1/);
   assertThrowsMessage(() => L.activation({}), /option 'activation' is required/);
   assertThrowsMessage(() => L.maxPooling2d({ pool_size: 2 }), /did you mean 'poolSize'\?/);
-  assertThrowsMessage(() => L.dense(5), /argument 'args' must be an options object; got 5/);
+  assertThrowsMessage(() => L.dense(5), /argument 'args' must be an object; got 5/);
 });
 
 test('weights: unique names, shapes, countParams, trainable flags', () => {

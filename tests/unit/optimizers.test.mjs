@@ -243,7 +243,7 @@ test('options are checked: unknown keys, types and ranges', () => {
     () => sn.train.sgd({ momentum: -0.1 }),
     /sgd: option 'momentum' must be a finite number >= 0 and <= 1; got -0.1/,
   );
-  assertThrowsMessage(() => sn.train.sgd({ nesterov: 1 }), /sgd: option 'nesterov' must be a boolean; got 1/);
+  assertThrowsMessage(() => sn.train.sgd({ nesterov: 1 }), /sgd: option 'nesterov' must be true or false; got 1/);
   assertThrowsMessage(
     () => sn.train.sgd({ learningRate: NaN }),
     /option 'learningRate' must be a finite number >= 0; got NaN/,

@@ -302,7 +302,7 @@ test('pooling padding options are validated before any kernel runs', () => {
   }
   assertThrowsMessage(
     () => sn.maxPool2d(x, { countIncludePad: false }),
-    /maxPool2d: unknown option 'countIncludePad'; expected one of poolSize, strides, padding, ceilMode/,
+    /maxPool2d: unknown option 'countIncludePad'; the options are 'poolSize', 'strides', 'padding', 'ceilMode'/,
   );
   assertThrowsMessage(
     () => sn.avgPool2d(x, { padding: 1, countIncludePad: 'yes' }),

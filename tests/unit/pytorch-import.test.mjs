@@ -310,7 +310,7 @@ test('PyTorch import errors name the layers, modules and tensors', () => {
     );
     assertThrowsMessage(
       () => wide.loadWeights(lenetBytes, { form: 'pytorch' }),
-      /unknown option 'form'; known options: from, nameMap/,
+      /unknown option 'form'; the options are 'from', 'nameMap'/,
     );
     assertThrowsMessage(
       () => wide.loadWeights(lenetBytes.subarray(0, 100), { from: 'pytorch' }),

@@ -265,7 +265,7 @@ test('softmaxCrossEntropy validates logits, labels and options with clear messag
     );
     assertThrowsMessage(
       () => sn.softmaxCrossEntropy(z, int32([0, 1, 2]), { fromLogits: true }),
-      new RegExp(`${fn}: unknown option 'fromLogits'; expected sparse`),
+      new RegExp(`${fn}: unknown option 'fromLogits'; the options are 'sparse'`),
     );
     assertThrowsMessage(
       () => sn.softmaxCrossEntropy(z, [0, 1, 2]),

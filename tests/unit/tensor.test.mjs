@@ -79,7 +79,10 @@ test('bad values and shapes give specific errors', () => {
   assertThrowsMessage(() => sn.tensor([[1, 2], [3]]), /ragged/);
   assertThrowsMessage(() => sn.tensor([1, 2], [NaN]), /argument 'shape' must contain non-negative integers; got NaN/);
   assertThrowsMessage(() => sn.zeros([2, 1.5]), /zeros: argument 'shape' must contain non-negative integers; got 1.5/);
-  assertThrowsMessage(() => sn.tensor([1.5], undefined, 'int32'), /int32 tensors need integer values/);
+  assertThrowsMessage(
+    () => sn.tensor([1.5], undefined, 'int32'),
+    /tensor: int32 tensors need integers in \[-2\^31, 2\^31\); got 1.5 at flat index 0/,
+  );
   assertThrowsMessage(() => sn.tensor(['a']), /must contain only numbers/);
 });
 
