@@ -2,6 +2,7 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import { conv1d } from '../ops/conv1d.js';
+import { windowAxis } from '../ops/geometry.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { LAYER_ARG_KEYS, Layer, initializerOption, type LayerArgs } from './layer.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
@@ -97,12 +98,9 @@ export class Conv1D extends Layer {
   computeOutputShape(inputShape: Shape): Shape {
     const [steps] = requireSequenceInput(this, inputShape);
     const window = (this.kernelSize - 1) * this.dilationRate + 1;
-    const out =
-      this.padding === 'valid'
-        ? Math.floor((steps - window) / this.strides) + 1
-        : this.padding === 'same'
-          ? Math.ceil(steps / this.strides)
-          : Math.floor((steps - 1) / this.strides) + 1;
+    // 'causal' pads the window's extent minus one before the sequence, nothing after.
+    const padding = this.padding === 'causal' ? ([window - 1, 0] as [number, number]) : this.padding;
+    const out = windowAxis(steps, this.kernelSize, this.strides, this.dilationRate, padding).out;
     if (out < 1)
       throw new Error(
         `${this.label}: the kernel of ${this.kernelSize} (window ${window}) does not fit ${steps} steps with padding 'valid'; use padding 'same' or 'causal', or a smaller kernelSize`,

@@ -105,8 +105,8 @@ abstract class DepthwiseBase extends Layer {
     );
   }
 
-  protected depthwise(x: Tensor, bias: Variable | null): Tensor {
-    return depthwiseConv2d(x, this.depthwiseKernel!, {
+  protected depthwise(x: Tensor, bias: Tensor | null, kernel: Tensor = this.depthwiseKernel!): Tensor {
+    return depthwiseConv2d(x, kernel, {
       strides: this.strides,
       padding: this.padding,
       dilation: this.dilationRate,
@@ -164,6 +164,14 @@ export class DepthwiseConv2D extends DepthwiseBase {
 
   protected call(x: Tensor): Tensor {
     return applyActivation(this.depthwise(x, this.bias), this.activation);
+  }
+
+  /**
+   * The layer with substituted weights of the same shapes: a model folds a batch norm that follows this
+   * layer into them at inference (src/models/fold-batchnorm.ts).
+   */
+  callWithWeights(x: Tensor, kernel: Tensor, bias: Tensor | null): Tensor {
+    return applyActivation(this.depthwise(x, bias, kernel), this.activation);
   }
 
   protected layerConfig(): Record<string, unknown> {

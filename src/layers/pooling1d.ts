@@ -2,6 +2,7 @@
 // GlobalMaxPooling2D over NHWC images (Keras's layers).
 import type { Tensor } from '../core/tensor.js';
 import { avgPool1d, globalAvgPool1d, globalMaxPool2d, maxPool1d } from '../ops/pool1d.js';
+import { windowAxis } from '../ops/geometry.js';
 import { LAYER_ARG_KEYS, Layer, requireImageInput, type LayerArgs } from './layer.js';
 import { checkSingle, requireSequenceInput } from './conv1d.js';
 import { checkKnownKeys, checkOneOf, checkOptionsObject, type Shape } from './options.js';
@@ -35,10 +36,7 @@ abstract class Pooling1D extends Layer {
 
   computeOutputShape(inputShape: Shape): Shape {
     const [steps, c] = requireSequenceInput(this, inputShape);
-    const out =
-      this.padding === 'same'
-        ? Math.ceil(steps / this.strides)
-        : Math.floor((steps - this.poolSize) / this.strides) + 1;
+    const out = windowAxis(steps, this.poolSize, this.strides, 1, this.padding).out;
     if (out < 1)
       throw new Error(
         `${this.label}: the pool window of ${this.poolSize} does not fit ${steps} steps with padding 'valid'; use a smaller poolSize or padding 'same'`,

@@ -11,7 +11,10 @@ import type { Layer } from '../layers/layer.js';
 
 /** A conv-like layer that can run with substituted weights (Conv2D, DepthwiseConv2D). */
 export interface FoldableConv extends Layer {
-  kernel: Variable | null;
+  /** Conv2D's kernel [kh, kw, cin, cout]. */
+  kernel?: Variable | null;
+  /** DepthwiseConv2D's kernel [kh, kw, cin, multiplier]. */
+  depthwiseKernel?: Variable | null;
   bias: Variable | null;
   activation: string;
   callWithWeights(x: Tensor, kernel: Tensor, bias: Tensor | null): Tensor;
@@ -33,8 +36,12 @@ export function isFoldableConv(layer: Layer): layer is FoldableConv {
     (layer.className === 'Conv2D' || layer.className === 'DepthwiseConv2D') &&
     typeof l.callWithWeights === 'function' &&
     l.activation === 'linear' &&
-    l.kernel != null
+    kernelOf(layer as FoldableConv) != null
   );
+}
+
+function kernelOf(conv: FoldableConv): Variable | null {
+  return conv.kernel ?? conv.depthwiseKernel ?? null;
 }
 
 export function isFoldableBatchNorm(layer: Layer): layer is BatchNormLike {
@@ -55,7 +62,7 @@ export class FoldCache {
   private readonly entries = new Map<Layer, Entry>();
 
   weightsFor(conv: FoldableConv, bn: BatchNormLike): { kernel: Tensor; bias: Tensor } {
-    const sources = [conv.kernel, conv.bias, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance];
+    const sources = [kernelOf(conv), conv.bias, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance];
     const versions = sources.map((v) => (v ? v.version : -1));
     const old = this.entries.get(conv);
     if (old && old.versions.every((v, i) => v === versions[i]) && !old.kernel.isDisposed) return old;
@@ -77,7 +84,7 @@ export class FoldCache {
 }
 
 function fold(conv: FoldableConv, bn: BatchNormLike): { kernel: Tensor; bias: Tensor } {
-  const k = conv.kernel!;
+  const k = kernelOf(conv)!;
   const channels = bn.movingMean!.size;
   const mean = bn.movingMean!.dataSync();
   const variance = bn.movingVariance!.dataSync();

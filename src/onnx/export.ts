@@ -113,11 +113,78 @@ async function weightsOf(layer: sn.Layer): Promise<Float32Array[]> {
   }
 }
 
-async function convert(w: Writer, layer: sn.Layer, flow: Flow): Promise<Flow> {
+async function convert(w: Writer, layer: sn.Layer, flows: Flow[]): Promise<Flow> {
   const c = layer.getConfig() as Record<string, any>;
   const name = layer.name;
   const out = layer.outputShape;
+  const flow = flows[0];
   switch (layer.className) {
+    case 'Add': {
+      // Operands in one layout: NCHW if any is.
+      const ins = flows.some((f) => f.layout === 'nchw') ? flows.map((f) => w.toNchw(f, name)) : flows;
+      let y = ins[0].name;
+      for (const other of ins.slice(1)) y = w.node('Add', name, [y, other.name]);
+      return { name: y, layout: ins[0].layout, shape: out };
+    }
+    case 'Concatenate': {
+      const rank = out.length;
+      const axis = (c.axis as number) < 0 ? rank + (c.axis as number) : (c.axis as number);
+      const nchw = rank === 4 && flows.some((f) => f.layout === 'nchw');
+      const ins = nchw ? flows.map((f) => w.toNchw(f, name)) : flows.map((f) => w.toPlain(f, name));
+      // simdnet's axis in NHWC; the same axis of an NCHW tensor is [0, 2, 3, 1][axis].
+      const onnxAxis = nchw ? [0, 2, 3, 1][axis] : axis;
+      const y = w.node(
+        'Concat',
+        name,
+        ins.map((f) => f.name),
+        [{ name: 'axis', i: onnxAxis }],
+      );
+      return { name: y, layout: nchw ? 'nchw' : 'plain', shape: out };
+    }
+    case 'DepthwiseConv2D': {
+      const x = w.toNchw(flow, name);
+      const [, h, wd, cin] = flow.shape as number[];
+      const [kh, kw] = c.kernelSize as number[];
+      const mult = c.depthMultiplier as number;
+      const cout = cin * mult;
+      const [kernel, bias] = await weightsOf(layer);
+      // [kh, kw, cin, mult] -> [cin * mult, 1, kh, kw]: output channel c * mult + m, as ONNX's groups.
+      const w4 = new Float32Array(kernel.length);
+      for (let y = 0; y < kh; y++)
+        for (let xx = 0; xx < kw; xx++)
+          for (let o = 0; o < cout; o++) w4[(o * kh + y) * kw + xx] = kernel[(y * kw + xx) * cout + o];
+      const inputs = [x.name, w.weight(`${name}/depthwise_kernel`, [cout, 1, kh, kw], w4)];
+      if (bias) inputs.push(w.weight(`${name}/bias`, [cout], bias));
+      const pads = padsOf(c.padding, [h, wd], [kh, kw], c.strides, c.dilationRate);
+      const y = w.node('Conv', name, inputs, [
+        { name: 'kernel_shape', ints: [kh, kw] },
+        { name: 'strides', ints: c.strides },
+        { name: 'dilations', ints: c.dilationRate },
+        { name: 'pads', ints: pads },
+        { name: 'group', i: cin },
+      ]);
+      return w.activation({ name: y, layout: 'nchw', shape: out }, c.activation, name);
+    }
+    case 'BatchNormalization': {
+      if (flow.shape.length !== 4)
+        fail('toOnnx', `${layer.label}: only batch normalization of 4-D tensors is exported`);
+      const x = w.toNchw(flow, name);
+      const ch = flow.shape[3] as number;
+      const values = await weightsOf(layer);
+      let k = 0;
+      const gamma = c.scale === false ? new Float32Array(ch).fill(1) : values[k++];
+      const beta = c.center === false ? new Float32Array(ch) : values[k++];
+      const [mean, variance] = [values[k], values[k + 1]];
+      const inputs = [
+        x.name,
+        w.weight(`${name}/gamma`, [ch], gamma),
+        w.weight(`${name}/beta`, [ch], beta),
+        w.weight(`${name}/moving_mean`, [ch], mean),
+        w.weight(`${name}/moving_variance`, [ch], variance),
+      ];
+      const y = w.node('BatchNormalization', name, inputs, [{ name: 'epsilon', f: c.epsilon as number }]);
+      return { name: y, layout: 'nchw', shape: out };
+    }
     case 'Conv2D': {
       const x = w.toNchw(flow, name);
       const [, h, wd, cin] = flow.shape as number[];
@@ -226,9 +293,37 @@ function padsOf(
  * Writes a Sequential model as an ONNX file (a Uint8Array). 4-D inputs and outputs are NCHW unless
  * inputLayout is 'nhwc'; the batch dimension is symbolic ('batch').
  */
-export async function toOnnx(model: sn.Sequential, options: ToOnnxOptions = {}): Promise<Uint8Array> {
+/** The model as layers in order, each with the names of the layers (or 'input') it reads. */
+function graphOf(model: sn.Sequential | sn.Functional, fn: string): { layer: sn.Layer; inputs: string[] }[] {
+  if (model instanceof sn.Sequential)
+    return model.layers.map((layer, i, all) => ({ layer, inputs: [i === 0 ? '' : all[i - 1].name] }));
+  const config = model.getConfig();
+  if (config.inputLayers.length !== 1 || config.outputLayers.length !== 1)
+    fail(
+      fn,
+      `only models with one input and one output can be exported; ${model.name} has ${config.inputLayers.length} and ${config.outputLayers.length}`,
+    );
+  const inputLayer = config.inputLayers[0][0];
+  const steps = config.layers
+    .filter((l) => l.className !== 'InputLayer')
+    .map((l) => {
+      if (l.inboundNodes.length !== 1)
+        fail(fn, `layer '${l.config.name}' is applied ${l.inboundNodes.length} times; shared layers are not exported`);
+      return {
+        layer: model.getLayer(l.config.name),
+        inputs: l.inboundNodes[0].map((ref) => (ref[0] === inputLayer ? '' : ref[0])),
+      };
+    });
+  const output = config.outputLayers[0][0];
+  if (steps.length === 0 || steps[steps.length - 1].layer.name !== output)
+    fail(fn, `the output layer '${output}' must come last in the model's layer order`);
+  return steps;
+}
+
+export async function toOnnx(model: sn.Sequential | sn.Functional, options: ToOnnxOptions = {}): Promise<Uint8Array> {
   const fn = 'toOnnx';
-  if (!(model instanceof sn.Sequential)) fail(fn, `argument 'model' must be a simdnet Sequential model`);
+  if (!(model instanceof sn.Sequential) && !(model instanceof sn.Functional))
+    fail(fn, `argument 'model' must be a simdnet Sequential or functional model`);
   if (options === null || typeof options !== 'object') fail(fn, `argument 'options' must be an object`);
   const known = ['opset', 'inputLayout', 'inputName', 'outputName'];
   for (const k of Object.keys(options))
@@ -241,8 +336,8 @@ export async function toOnnx(model: sn.Sequential, options: ToOnnxOptions = {}):
     fail(fn, `option 'inputLayout' must be 'nchw' or 'nhwc'; got ${JSON.stringify(layout)}`);
   const inputName = options.inputName ?? 'input';
   const outputName = options.outputName ?? 'output';
-  const layers = model.layers;
-  if (layers.length === 0) fail(fn, 'the model has no layers');
+  if (model.layers.length === 0) fail(fn, 'the model has no layers');
+  const steps = graphOf(model, fn);
 
   const w = new Writer(opset);
   const inShape = model.inputShape;
@@ -252,17 +347,29 @@ export async function toOnnx(model: sn.Sequential, options: ToOnnxOptions = {}):
     layout: inShape.length === 4 && layout === 'nchw' ? 'nchw' : 'plain',
     shape: inShape,
   };
-  let start = 0;
   let declared = inShape.slice(1) as number[];
   if (flow.layout === 'nchw') {
-    const first = layers[0];
-    if (first.className === 'Permute' && (first.getConfig().dims as number[]).join() === '2,3,1') {
-      // The model already takes NCHW (a model that loadOnnx made): the ONNX input is its own input.
-      flow = { name: inputName, layout: 'nchw', shape: first.outputShape };
-      start = 1;
+    const readers = steps.filter((st) => st.inputs.includes(''));
+    const first = readers[0].layer;
+    if (
+      readers.length === 1 &&
+      first.className === 'Permute' &&
+      (first.getConfig().dims as number[]).join() === '2,3,1'
+    ) {
+      // The model already takes NCHW (a model that loadOnnx made): the ONNX input is its own input, which
+      // the Permute turns into the NCHW-in-NHWC flow at no cost.
+      flow = { name: inputName, layout: 'plain', shape: inShape };
     } else declared = [declared[2], declared[0], declared[1]];
   }
-  for (const layer of layers.slice(start)) flow = await convert(w, layer, flow);
+  const flows = new Map<string, Flow>([['', flow]]);
+  for (const { layer, inputs } of steps) {
+    flow = await convert(
+      w,
+      layer,
+      inputs.map((i) => flows.get(i)!),
+    );
+    flows.set(layer.name, flow);
+  }
   if (flow.shape.length === 4 && layout === 'nhwc') flow = w.toPlain(flow, 'output');
   const outDims = flow.shape.slice(1) as number[];
   const outShape = flow.layout === 'nchw' ? [outDims[2], outDims[0], outDims[1]] : outDims;

@@ -66,12 +66,46 @@ function layerOf(spec: Spec, inputShape: number[] | undefined): sn.Layer {
       });
     case 'activation':
       return sn.layers.activation({ activation: spec.activation, ...first });
+    case 'depthwiseConv2d':
+      return extra().layers.depthwiseConv2d!({
+        kernelSize: spec.kernelSize,
+        depthMultiplier: spec.depthMultiplier,
+        strides: spec.strides,
+        dilationRate: spec.dilationRate,
+        padding: spec.padding,
+        activation: spec.activation,
+        useBias: spec.bias !== null,
+        depthwiseInitializer: 'zeros',
+        ...first,
+      });
+    case 'add':
+      return extra().layers.add!();
   }
+}
+
+/** Symbolic tensors of functional models: what this module needs of them. */
+type Symbolic = { readonly shape: (number | null)[] };
+
+/**
+ * Parts of simdnet that other branches add (functional models, depthwise convolution): used when the
+ * running build has them, so that graphs that need them load as soon as they are there.
+ */
+interface Extra {
+  input?: (args: { shape: number[] }) => Symbolic;
+  model?: (args: { inputs: Symbolic; outputs: Symbolic; name?: string }) => sn.Functional;
+  layers: {
+    depthwiseConv2d?: (args: Record<string, unknown>) => sn.Layer;
+    add?: () => sn.Layer;
+  };
+}
+
+function extra(): Extra {
+  return sn as unknown as Extra;
 }
 
 /** The weights a spec carries, as tensors in the layer's order (kernel, bias). */
 function weightsOf(spec: Spec, layer: sn.Layer): sn.Tensor[] {
-  if (spec.kind !== 'conv2d' && spec.kind !== 'dense') return [];
+  if (spec.kind !== 'conv2d' && spec.kind !== 'dense' && spec.kind !== 'depthwiseConv2d') return [];
   const shapes = layer.weights.map((w) => w.shape);
   const out = [sn.tensor(spec.kernel, shapes[0].slice())];
   if (spec.bias) out.push(sn.tensor(spec.bias, shapes[1].slice()));
@@ -83,7 +117,10 @@ function weightsOf(spec: Spec, layer: sn.Layer): sn.Tensor[] {
  * declared and returns its output. Throws before creating anything when the file is malformed, uses an
  * unsupported operator, or has a feature simdnet cannot represent.
  */
-export async function loadOnnx(bytes: Uint8Array | ArrayBuffer, options: LoadOnnxOptions = {}): Promise<sn.Sequential> {
+export async function loadOnnx(
+  bytes: Uint8Array | ArrayBuffer,
+  options: LoadOnnxOptions = {},
+): Promise<sn.Sequential | sn.Functional> {
   const fn = 'loadOnnx';
   const data = toBytes(bytes, fn);
   if (options === null || typeof options !== 'object') fail(fn, `argument 'options' must be an object`);
@@ -103,15 +140,37 @@ export async function loadOnnx(bytes: Uint8Array | ArrayBuffer, options: LoadOnn
     fail(fn, `the file is not a valid ONNX protobuf (${(e as Error).message}); is it truncated or corrupt?`);
   }
   checkModel(model, fn);
-  const plan = new Planner(model, { inputLayout }, fn).plan();
+  const x = extra();
+  const functional = typeof x.model === 'function' && typeof x.input === 'function' && !!x.layers.add;
+  const plan = new Planner(
+    model,
+    { inputLayout, functional, depthwise: typeof x.layers.depthwiseConv2d === 'function' },
+    fn,
+  ).plan();
+  const steps = plan.steps;
+  const chain = steps.every((st, i) => st.inputs.length === 1 && st.inputs[0] === (i === 0 ? 0 : steps[i - 1].output));
+  const named = options.name ? { name: options.name } : {};
 
   const layers: sn.Layer[] = [];
-  let result: sn.Sequential | null = null;
+  let result: sn.Sequential | sn.Functional;
   try {
-    plan.specs.forEach((spec, i) => layers.push(layerOf(spec, i === 0 ? plan.inputShape : undefined)));
-    result = sn.sequential({ layers, ...(options.name ? { name: options.name } : {}) });
+    if (chain) {
+      steps.forEach((spec, i) => layers.push(layerOf(spec, i === 0 ? plan.inputShape : undefined)));
+      result = sn.sequential({ layers, ...named });
+    } else {
+      // A graph with branches: a functional model, each layer applied to the symbolic tensors it reads.
+      const tensors = new Map<number, Symbolic>([[0, x.input!({ shape: plan.inputShape })]]);
+      for (const st of steps) {
+        const layer = layerOf(st, undefined);
+        layers.push(layer);
+        const ins = st.inputs.map((t) => tensors.get(t)!);
+        const apply = layer.apply as unknown as (v: Symbolic | Symbolic[]) => Symbolic;
+        tensors.set(st.output, apply.call(layer, ins.length === 1 ? ins[0] : ins));
+      }
+      result = x.model!({ inputs: tensors.get(0)!, outputs: tensors.get(plan.output)!, ...named });
+    }
     for (let i = 0; i < layers.length; i++) {
-      const weights = weightsOf(plan.specs[i], layers[i]);
+      const weights = weightsOf(steps[i], layers[i]);
       try {
         if (weights.length) layers[i].setWeights(weights);
       } finally {

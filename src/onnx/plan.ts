@@ -45,14 +45,32 @@ export type Spec =
       ceilMode: boolean;
       countIncludePad: boolean;
     }
+  | {
+      kind: 'depthwiseConv2d';
+      depthMultiplier: number;
+      kernelSize: [number, number];
+      strides: [number, number];
+      dilationRate: [number, number];
+      padding: Padding;
+      activation: Activation;
+      /** [kh, kw, cin, multiplier] */
+      kernel: Float32Array;
+      bias: Float32Array | null;
+    }
+  | { kind: 'add' }
   | { kind: 'globalAveragePooling2d' }
   | { kind: 'flatten' }
   | { kind: 'dense'; units: number; activation: Activation; kernel: Float32Array; bias: Float32Array | null }
   | { kind: 'activation'; activation: Activation };
 
+/** A layer and the simdnet tensors it reads and writes (0 is the model's input). */
+export type Step = Spec & { inputs: number[]; output: number };
+
 type Layout = 'plain' | 'nchw' | 'pooled' | 'flat-chw';
 
 interface Value {
+  /** The simdnet tensor that holds it. */
+  tensor: number;
   /** The ONNX shape, batch first (null: any batch). */
   shape: (number | null)[];
   layout: Layout;
@@ -64,7 +82,9 @@ interface Value {
 }
 
 export interface Plan {
-  specs: Spec[];
+  steps: Step[];
+  /** The simdnet tensor that is the graph's output. */
+  output: number;
   /** The model's input shape without the batch, as simdnet sees it. */
   inputShape: number[];
   inputName: string;
@@ -73,6 +93,9 @@ export interface Plan {
 
 export interface PlanOptions {
   inputLayout: 'nchw' | 'nhwc';
+  /** Whether this simdnet build has functional models (graphs with branches) and depthwise convolution. */
+  functional: boolean;
+  depthwise: boolean;
 }
 
 /** The operators loadOnnx knows, checked over the whole graph before anything else happens. */
@@ -99,7 +122,8 @@ export const SUPPORTED_OPS = [
   'Constant',
 ] as const;
 
-const FOLDABLE = new Set(['conv2d', 'dense']);
+const FOLDABLE = new Set(['conv2d', 'depthwiseConv2d', 'dense']);
+type Foldable = Extract<Step, { kind: 'conv2d' | 'depthwiseConv2d' | 'dense' }>;
 
 /** TensorFlow's 'same' padding [before, after] for one axis, which simdnet's 'same' implements. */
 function sameAmounts(size: number, k: number, stride: number, dilation: number): [number, number] {
@@ -112,7 +136,8 @@ export class Planner {
   private readonly constants = new Map<string, TensorProto | Constant>();
   private readonly values = new Map<string, Value>();
   private readonly uses = new Map<string, number>();
-  private readonly specs: Spec[] = [];
+  private readonly specs: Step[] = [];
+  private tensors = 1;
   private readonly opset: number;
   private node!: NodeProto;
 
@@ -144,9 +169,9 @@ export class Planner {
       first[0].opType === 'Transpose' &&
       first[0].attributes.some((a) => a.name === 'perm' && a.ints.join() === '0,3,1,2');
     if (dims.length === 3 && this.options.inputLayout === 'nhwc' && !declaresNhwc) {
-      this.values.set(input.name, { shape: [null, ...dims], layout: 'nchw' });
+      this.values.set(input.name, { tensor: 0, shape: [null, ...dims], layout: 'nchw' });
       inputShape = [dims[1], dims[2], dims[0]];
-    } else this.values.set(input.name, { shape: [null, ...dims], layout: 'plain' });
+    } else this.values.set(input.name, { tensor: 0, shape: [null, ...dims], layout: 'plain' });
 
     for (const node of g.nodes)
       for (const i of node.inputs) if (i !== '') this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
@@ -158,18 +183,31 @@ export class Planner {
     }
     const last = this.values.get(output.name);
     if (!last) fail(this.fn, `the graph output '${output.name}' is not produced by any node`);
-    this.finishOutput(last);
+    const out = this.finishOutput(last);
     if (this.specs.length === 0) fail(this.fn, 'the graph has no layers (it returns its input)');
-    return { specs: this.specs, inputShape, inputName: input.name, outputName: output.name };
+    const branches = this.specs.some(
+      (st, i) => st.inputs.length !== 1 || st.inputs[0] !== (i === 0 ? 0 : this.specs[i - 1].output),
+    );
+    if (branches && !this.options.functional)
+      fail(
+        this.fn,
+        'the graph has branches (e.g. residual connections), which need functional models (sn.model); this simdnet build has none',
+      );
+    return { steps: this.specs, output: out, inputShape, inputName: input.name, outputName: output.name };
   }
 
   /** The output in ONNX's layout: NCHW outputs are transposed back; CHW-flattened ones flattened so. */
-  private finishOutput(v: Value): void {
-    if (v.layout === 'nchw') this.specs.push({ kind: 'permute', dims: [3, 1, 2] });
-    else if (v.layout === 'flat-chw') this.specs.splice(v.flattenAt!, 0, { kind: 'permute', dims: [3, 1, 2] });
-    else if (v.layout === 'pooled') {
+  private finishOutput(v: Value): number {
+    if (v.layout === 'nchw') return this.specs[this.push({ kind: 'permute', dims: [3, 1, 2] }, [v.tensor])].output;
+    if (v.layout === 'flat-chw') {
+      const flatten = this.specs[v.flattenAt!];
+      const permute: Step = { kind: 'permute', dims: [3, 1, 2], inputs: flatten.inputs, output: this.tensors++ };
+      flatten.inputs = [permute.output];
+      this.specs.splice(v.flattenAt!, 0, permute);
+    } else if (v.layout === 'pooled') {
       fail(this.fn, `the graph output has shape [N, C, 1, 1] after global pooling; flatten it before returning it`);
     }
+    return v.tensor;
   }
 
   // ---- inputs and constants ----
@@ -178,21 +216,25 @@ export class Planner {
     return node.inputs.filter((i) => i !== '' && !this.constants.has(i));
   }
 
-  /** The single tensor flowing through this node; a second one means a branch (functional model). */
-  private flowing(node: NodeProto): Value {
+  /** A computed tensor this node reads. One read elsewhere too cannot absorb this node into its producer. */
+  private read(name: string): Value & { name: string } {
+    const v = this.values.get(name);
+    if (!v) this.err(`it reads '${name}' before any node produces it (nodes must be in topological order)`);
+    const shared = (this.uses.get(name) ?? 0) > 1;
+    return { ...v, name, producer: shared ? undefined : v.producer };
+  }
+
+  /** The single computed tensor flowing through this node (the others are constants). */
+  private flowing(node: NodeProto): Value & { name: string } {
     const dyn = this.dynamicInputs(node);
     if (dyn.length !== 1) {
       this.err(
         dyn.length === 0
           ? 'all its inputs are constants; constant subgraphs are not folded'
-          : `it reads ${dyn.length} computed tensors (${dyn.map((d) => `'${d}'`).join(', ')}); graphs with branches or residual connections are not supported yet`,
+          : `it reads ${dyn.length} computed tensors (${dyn.map((d) => `'${d}'`).join(', ')}); only Add takes two`,
       );
     }
-    const v = this.values.get(dyn[0]);
-    if (!v) this.err(`it reads '${dyn[0]}' before any node produces it (nodes must be in topological order)`);
-    if ((this.uses.get(dyn[0]) ?? 0) > 1)
-      this.err(`'${dyn[0]}' feeds several nodes; graphs with branches are not supported yet`);
-    return v;
+    return this.read(dyn[0]);
   }
 
   private constant(name: string | undefined, what: string): Constant {
@@ -216,17 +258,20 @@ export class Planner {
     this.values.set(node.outputs[0], v);
   }
 
-  private push(spec: Spec): number {
-    this.specs.push(spec);
+  /** Appends a layer reading `inputs`; returns its index (its output is a new simdnet tensor). */
+  private push(spec: Spec, inputs: number[]): number {
+    this.specs.push({ ...spec, inputs, output: this.tensors++ } as Step);
     return this.specs.length - 1;
   }
 
-  /** Makes a 4-D value NCHW-in-NHWC (a Permute at the input for PyTorch exports). */
-  private spatial(v: Value): Value {
+  /** Makes a 4-D value NCHW-in-NHWC (a Permute at the input for PyTorch exports), once per value. */
+  private spatial(v: Value & { name: string }): Value & { name: string } {
     if (v.layout === 'nchw') return v;
     if (v.layout === 'plain' && v.shape.length === 4) {
-      this.push({ kind: 'permute', dims: [2, 3, 1] });
-      return { shape: v.shape, layout: 'nchw' };
+      const i = this.push({ kind: 'permute', dims: [2, 3, 1] }, [v.tensor]);
+      const converted = { tensor: this.specs[i].output, shape: v.shape, layout: 'nchw' as const };
+      this.values.set(v.name, converted);
+      return { ...converted, name: v.name };
     }
     this.err(`expects a 4-D NCHW input; got shape [${v.shape.map((d) => d ?? 'N').join(', ')}]`);
   }
@@ -309,8 +354,12 @@ export class Planner {
         return this.pool(node, at);
       case 'GlobalAveragePool': {
         const v = this.spatial(this.flowing(node));
-        this.push({ kind: 'globalAveragePooling2d' });
-        return this.setOutput(node, { shape: [null, v.shape[1], 1, 1], layout: 'pooled' });
+        const i = this.push({ kind: 'globalAveragePooling2d' }, [v.tensor]);
+        return this.setOutput(node, {
+          tensor: this.specs[i].output,
+          shape: [null, v.shape[1], 1, 1],
+          layout: 'pooled',
+        });
       }
       case 'Flatten':
         return this.flatten(node, this.flowing(node), at.int('axis', 1));
@@ -370,9 +419,12 @@ export class Planner {
     const [cout, cinG, kh, kw] = w.dims;
     const [, cin, h, wd] = v.shape as number[];
     const group = at.int('group', 1);
-    if (group !== 1)
-      this.err(`group ${group} (grouped or depthwise convolution) is not supported yet; only group 1 is`);
-    if (cinG !== cin) this.err(`W has ${cinG} input channels; the input has ${cin}`);
+    const depthwise = group > 1 && group === cin && cinG === 1 && cout % cin === 0;
+    if (group !== 1 && !depthwise)
+      this.err(`group ${group} (grouped convolution) is not supported; only group 1 and depthwise (group = channels)`);
+    if (depthwise && !this.options.depthwise)
+      this.err('depthwise convolution needs layers.depthwiseConv2d, which this simdnet build does not have');
+    if (!depthwise && cinG !== cin) this.err(`W has ${cinG} input channels; the input has ${cin}`);
     const ks = at.ints('kernel_shape', [kh, kw]);
     if (ks[0] !== kh || ks[1] !== kw)
       this.err(`kernel_shape [${ks.join(', ')}] does not match W [${w.dims.join(', ')}]`);
@@ -386,25 +438,59 @@ export class Planner {
     const oh = this.outSize(h, kh, strides[0], dilations[0], pads[0], pads[2], false);
     const ow = this.outSize(wd, kw, strides[1], dilations[1], pads[1], pads[3], false);
     if (oh < 1 || ow < 1) this.err(`the ${kh}x${kw} kernel does not fit the ${h}x${wd} input`);
-    const kernel = new Float32Array(kh * kw * cin * cout);
+    const kernel = new Float32Array(kh * kw * cinG * cout);
     const src = w.values;
+    if (depthwise) {
+      // ONNX output channel c * mult + m reads input channel c: simdnet's [kh, kw, cin, mult] in the same order.
+      for (let o = 0; o < cout; o++)
+        for (let y = 0; y < kh; y++)
+          for (let x = 0; x < kw; x++) kernel[(y * kw + x) * cout + o] = src[(o * kh + y) * kw + x];
+      const producer = this.push(
+        {
+          kind: 'depthwiseConv2d',
+          depthMultiplier: cout / cin,
+          kernelSize: [kh, kw],
+          strides,
+          dilationRate: dilations,
+          padding,
+          activation: 'linear',
+          kernel,
+          bias: b ? Float32Array.from(b.values) : null,
+        },
+        [v.tensor],
+      );
+      return this.setOutput(node, {
+        tensor: this.specs[producer].output,
+        shape: [null, cout, oh, ow],
+        layout: 'nchw',
+        producer,
+      });
+    }
     for (let o = 0; o < cout; o++)
       for (let c = 0; c < cin; c++)
         for (let y = 0; y < kh; y++)
           for (let x = 0; x < kw; x++)
             kernel[((y * kw + x) * cin + c) * cout + o] = src[((o * cin + c) * kh + y) * kw + x];
-    const producer = this.push({
-      kind: 'conv2d',
-      filters: cout,
-      kernelSize: [kh, kw],
-      strides,
-      dilationRate: dilations,
-      padding,
-      activation: 'linear',
-      kernel,
-      bias: b ? Float32Array.from(b.values) : null,
+    const producer = this.push(
+      {
+        kind: 'conv2d',
+        filters: cout,
+        kernelSize: [kh, kw],
+        strides,
+        dilationRate: dilations,
+        padding,
+        activation: 'linear',
+        kernel,
+        bias: b ? Float32Array.from(b.values) : null,
+      },
+      [v.tensor],
+    );
+    this.setOutput(node, {
+      tensor: this.specs[producer].output,
+      shape: [null, cout, oh, ow],
+      layout: 'nchw',
+      producer,
     });
-    this.setOutput(node, { shape: [null, cout, oh, ow], layout: 'nchw', producer });
   }
 
   private pool(node: NodeProto, at: Attributes): void {
@@ -432,8 +518,11 @@ export class Planner {
     const ow = this.outSize(w, k[1], strides[1], 1, pads[1], pads[3], ceilMode);
     if (oh < 1 || ow < 1) this.err(`the ${k[0]}x${k[1]} window does not fit the ${h}x${w} input`);
     const pool = { poolSize: k, strides, padding, ceilMode };
-    this.push(max ? { kind: 'maxPooling2d', ...pool } : { kind: 'averagePooling2d', ...pool, countIncludePad });
-    this.setOutput(node, { shape: [null, c, oh, ow], layout: 'nchw' });
+    const i = this.push(
+      max ? { kind: 'maxPooling2d', ...pool } : { kind: 'averagePooling2d', ...pool, countIncludePad },
+      [v.tensor],
+    );
+    this.setOutput(node, { tensor: this.specs[i].output, shape: [null, c, oh, ow], layout: 'nchw' });
   }
 
   private flatten(node: NodeProto, v: Value, axis: number): void {
@@ -444,13 +533,15 @@ export class Planner {
     if (v.layout === 'pooled' || v.layout === 'flat-chw' || (v.layout === 'plain' && rank === 2)) {
       return this.setOutput(node, { ...v, shape, layout: v.layout === 'flat-chw' ? 'flat-chw' : 'plain' });
     }
-    const flattenAt = this.push({ kind: 'flatten' });
+    const flattenAt = this.push({ kind: 'flatten' }, [v.tensor]);
+    const tensor = this.specs[flattenAt].output;
     if (v.layout === 'nchw') {
       const [, c, h, w] = v.shape as number[];
       // With one channel, or one pixel, C,H,W order and H,W,C order are the same order.
-      if (c > 1 && h * w > 1) return this.setOutput(node, { shape, layout: 'flat-chw', chw: [c, h, w], flattenAt });
+      if (c > 1 && h * w > 1)
+        return this.setOutput(node, { tensor, shape, layout: 'flat-chw', chw: [c, h, w], flattenAt });
     }
-    this.setOutput(node, { shape, layout: 'plain' });
+    this.setOutput(node, { tensor, shape, layout: 'plain' });
   }
 
   private reshape(node: NodeProto): void {
@@ -479,18 +570,27 @@ export class Planner {
     const is = (p: number[]) => perm.length === p.length && perm.every((x, i) => x === p[i]);
     const shape = perm.map((p) => v.shape[p]);
     if (perm.every((p, i) => p === i)) return this.setOutput(node, v);
-    if (rank === 4 && v.layout === 'plain' && is([0, 3, 1, 2])) return this.setOutput(node, { shape, layout: 'nchw' });
-    if (rank === 4 && v.layout === 'nchw' && is([0, 2, 3, 1])) return this.setOutput(node, { shape, layout: 'plain' });
+    if (rank === 4 && v.layout === 'plain' && is([0, 3, 1, 2]))
+      return this.setOutput(node, { tensor: v.tensor, shape, layout: 'nchw' });
+    if (rank === 4 && v.layout === 'nchw' && is([0, 2, 3, 1]))
+      return this.setOutput(node, { tensor: v.tensor, shape, layout: 'plain' });
     this.err(`perm [${perm.join(', ')}] is not a layout change between NCHW and NHWC`);
   }
 
   /** The spec this value came straight out of, if it can still absorb an affine map or activation. */
-  private foldTarget(v: Value): Extract<Spec, { kind: 'conv2d' | 'dense' }> | null {
-    if (v.producer === undefined || v.producer !== this.specs.length - 1) return null;
+  private foldTarget(v: Value): Foldable | null {
+    if (v.producer === undefined) return null;
     const s = this.specs[v.producer];
-    return FOLDABLE.has(s.kind) && (s as { activation: Activation }).activation === 'linear'
-      ? (s as Extract<Spec, { kind: 'conv2d' | 'dense' }>)
-      : null;
+    return FOLDABLE.has(s.kind) && (s as Foldable).activation === 'linear' ? (s as Foldable) : null;
+  }
+
+  /** Output channels of a foldable layer. */
+  private channels(t: Foldable): number {
+    return t.kind === 'dense'
+      ? t.units
+      : t.kind === 'conv2d'
+        ? t.filters
+        : t.kernel.length / (t.kernelSize[0] * t.kernelSize[1]);
   }
 
   private gemm(node: NodeProto, at: Attributes): void {
@@ -529,12 +629,14 @@ export class Planner {
       bias = new Float32Array(m);
       for (let j = 0; j < m; j++) bias[j] = beta * c.values[n === 1 ? 0 : j];
     }
-    const producer = this.push({ kind: 'dense', units: m, activation: 'linear', kernel, bias });
-    this.setOutput(node, { shape: [null, m], layout: 'plain', producer });
+    const producer = this.push({ kind: 'dense', units: m, activation: 'linear', kernel, bias }, [v.tensor]);
+    this.setOutput(node, { tensor: this.specs[producer].output, shape: [null, m], layout: 'plain', producer });
   }
 
   /** Add, Sub or Mul by a constant, folded into the conv or dense layer that produced the input. */
   private affine(node: NodeProto): void {
+    const dyn = this.dynamicInputs(node);
+    if (dyn.length === 2 && node.opType === 'Add') return this.addTensors(node, dyn);
     const v = this.flowing(node);
     const dynFirst = node.inputs[0] === this.dynamicInputs(node)[0];
     const c = this.constant(node.inputs[dynFirst ? 1 : 0], 'constant operand');
@@ -554,7 +656,7 @@ export class Planner {
       );
     }
     const value = (ch: number) => c.values[c.values.length === 1 ? 0 : ch];
-    const cout = target.kind === 'conv2d' ? target.filters : target.units;
+    const cout = this.channels(target);
     if (node.opType === 'Mul') {
       for (let i = 0; i < target.kernel.length; i++) target.kernel[i] *= value(i % cout);
       if (target.bias) for (let o = 0; o < cout; o++) target.bias[o] *= value(o);
@@ -566,16 +668,30 @@ export class Planner {
     this.setOutput(node, v);
   }
 
+  /** Add of two computed tensors of the same shape (a residual connection): an Add merge layer. */
+  private addTensors(node: NodeProto, names: string[]): void {
+    let [a, b] = names.map((n) => this.read(n));
+    if (a.layout !== b.layout) [a, b] = [this.spatial(a), this.spatial(b)];
+    if (
+      a.layout === 'flat-chw' ||
+      a.shape.length !== b.shape.length ||
+      a.shape.some((d, i) => i > 0 && d !== b.shape[i])
+    )
+      this.err(`only tensors of the same shape can be added; got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+    const i = this.push({ kind: 'add' }, [a.tensor, b.tensor]);
+    this.setOutput(node, { tensor: this.specs[i].output, shape: a.shape, layout: a.layout });
+  }
+
   private batchNorm(node: NodeProto, at: Attributes): void {
     const v = this.flowing(node);
     if (at.int('training_mode', 0) !== 0) this.err('training_mode 1; export the model in eval mode');
     const target = this.foldTarget(v);
-    if (!target || target.kind !== 'conv2d')
+    if (!target || target.kind === 'dense')
       this.err('only batch normalization directly after a Conv (folded into it) is supported yet');
     const [scale, offset, mean, variance] = [1, 2, 3, 4].map((i) =>
       this.constant(node.inputs[i], ['', 'scale', 'B', 'input_mean', 'input_var'][i]),
     );
-    const cout = target.filters;
+    const cout = this.channels(target);
     for (const [t, name] of [
       [scale, 'scale'],
       [offset, 'B'],
@@ -601,7 +717,7 @@ export class Planner {
       target.activation = activation;
       return this.setOutput(node, { ...v, producer: undefined });
     }
-    this.push({ kind: 'activation', activation });
-    this.setOutput(node, { ...v, producer: undefined });
+    const i = this.push({ kind: 'activation', activation }, [v.tensor]);
+    this.setOutput(node, { ...v, tensor: this.specs[i].output, producer: undefined });
   }
 }
