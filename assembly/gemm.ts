@@ -152,9 +152,12 @@ export function gemmPackBT(dst: usize, s: usize, K: i32, N: i32, lds: i32): void
  * done in blocks of rows); sums run over m in order, as a column-sum pass would.
  * This replaced a mask pass, a column-sum pass and a packing pass, each reading all of dy
  * (bench/NOTES.md#gemm-prepare-grad).
+ * Rows of dy, y and `rows` are ld floats apart (ld = N, or more when threads each take a range of panels).
  */
-export function gemmPrepareGrad(packed: usize, rows: usize, sums: usize, dy: usize, y: usize, M: i32, N: i32, accumulate: i32): void {
-  const rowBytes = (<usize>N) << 2;
+export function gemmPrepareGrad(
+  packed: usize, rows: usize, sums: usize, dy: usize, y: usize, M: i32, N: i32, accumulate: i32, ld: i32,
+): void {
+  const rowBytes = (<usize>ld) << 2;
   const zero = f32x4.splat(0);
   for (let j = 0; j < N; j += NR) {
     const n = min<i32>(NR, N - j);
@@ -309,19 +312,21 @@ export const WEIGHT_GRAD_CHUNK: i32 = 256;
 /**
  * dw[t * chans + c, n] (+)= sum over m < M of A_t[m][c] * D[m][n]: for every tap t, the product of the
  * transpose of the rows behind the indirection (chans floats each) with D, packed by gemmPrepareGrad
- * (K = M; its panels are dStride bytes apart, so a block of rows of a bigger packed D can be passed). dw
- * rows are N floats apart. The 4 tile rows are 4 consecutive channels read at one pointer; in the last tile,
- * channels past `chans` re-read the last channel and are not stored. M is walked in chunks of mChunk so
+ * (K = M; its panels are dStride bytes apart, so a block of rows of a bigger packed D can be passed). The 4
+ * tile rows are 4 consecutive channels read at one pointer; in the last tile, channels past `chans` re-read
+ * the last channel and are not stored. M is walked in chunks of mChunk so
  * that the A and D rows of a chunk stay in cache while every tile passes over them; accumulate != 0 adds
- * to dw instead of overwriting it. (Variants tried and not kept: bench/NOTES.md#gemm-weight-grad.)
+ * to dw instead of overwriting it. (Variants tried and not kept:
+ * bench/NOTES.md#gemm-weight-grad.) dw rows are ldw floats apart (N, or more when threads each take a range of
+ * panels).
  */
 export function gemmWeightGrad(
   ind: usize, mPad: i32, taps: i32, chans: i32, M: i32, packedD: usize, dStride: i32, N: i32, dw: usize, mChunk: i32,
-  accumulate: i32,
+  accumulate: i32, ldw: i32,
 ): void {
   const tapStride = (<usize>mPad) << 2;
   const panelBytes = <usize>dStride;
-  const dwRow = (<usize>N) << 2;
+  const dwRow = (<usize>ldw) << 2;
   for (let m0 = 0; m0 < M; m0 += mChunk) {
     const m1 = min<i32>(M, m0 + mChunk);
     const fresh = m0 == 0 && accumulate == 0;

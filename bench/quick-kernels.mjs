@@ -98,9 +98,9 @@ function convForward(g) {
 }
 
 function convWeightGrad(g) {
-  k.gemmPrepareGrad(g.packedD, 0, 0, g.dy, 0, g.M, g.N, 0); // pack only: no mask, rows or sums
+  k.gemmPrepareGrad(g.packedD, 0, 0, g.dy, 0, g.M, g.N, 0, g.N); // pack only: no mask, rows or sums
   indirection(g);
-  k.gemmWeightGrad(g.ind, g.mPad, g.taps, g.tapLen, g.M, g.packedD, g.M * NR * 4, g.N, g.dw, WEIGHT_GRAD_CHUNK, 0);
+  k.gemmWeightGrad(g.ind, g.mPad, g.taps, g.tapLen, g.M, g.packedD, g.M * NR * 4, g.N, g.dw, WEIGHT_GRAD_CHUNK, 0, g.N);
 }
 
 function convInputGrad(g) {
@@ -237,9 +237,9 @@ for (const s of matShapes) {
     k.gemmIndirect(rows, mPad, 1, n, packed, da, K, m, K, 0);
   });
   const tdb = time(() => {
-    k.gemmPrepareGrad(packedD, 0, 0, dc, 0, m, n, 0);
+    k.gemmPrepareGrad(packedD, 0, 0, dc, 0, m, n, 0, n);
     k.gemmRowPointers(rows, a, K * 4, m, mPad, a);
-    k.gemmWeightGrad(rows, mPad, 1, K, m, packedD, m * NR * 4, n, db, WEIGHT_GRAD_CHUNK, 0);
+    k.gemmWeightGrad(rows, mPad, 1, K, m, packedD, m * NR * 4, n, db, WEIGHT_GRAD_CHUNK, 0, n);
   });
   const ta = sn.randomNormal([m, K], { seed: 3 });
   const tb = sn.randomNormal([K, n], { seed: 4 });

@@ -9,6 +9,7 @@
 //   --no-alone         skip the child process that times simdnet (relaxed) without TF.js loaded
 //   --simd relaxed|plain   the build this process loads (default: relaxed where supported)
 //   --render FILE      only rewrite bench/RESULTS.md from a full run's --json FILE (no timing)
+//   --no-threads       skip the threads table (bench/threads.mjs, run after the rest unless --only/--impls)
 //
 // Then, unless --only is given, bench/onnx.mjs times ONNX inference (simdnet vs ONNX Runtime Web); a full
 // run writes its table to bench/ONNX.md.
@@ -47,6 +48,7 @@ function parseArgs(argv) {
     alone: true,
     simd: undefined,
     worker: false,
+    threads: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -64,6 +66,7 @@ function parseArgs(argv) {
     else if (a === '--simd') opts.simd = value();
     else if (a === '--worker') opts.worker = true;
     else if (a === '--render') opts.render = value();
+    else if (a === '--no-threads') opts.threads = false;
     else if (a === '--help' || a === '-h') {
       console.log(
         readFileSync(fileURLToPath(import.meta.url), 'utf8')
@@ -198,7 +201,8 @@ async function main() {
 
   await bundleSimdnet();
   const sn = await import(BUNDLE);
-  await sn.ready(opts.simd ? { simd: opts.simd } : {});
+  // These tables compare one thread against one-threaded TF.js; bench/threads.mjs times the threads.
+  await sn.ready({ ...(opts.simd ? { simd: opts.simd } : {}), threads: 1 });
   const simd = sn.backendInfo().simd;
   const machine = { ...machineInfo(), simd, loadAverageStart: loadAverage() };
 
@@ -311,6 +315,16 @@ async function main() {
     if (full) args.push('--markdown', path.join(here, 'ONNX.md'));
     spawnSync(process.execPath, args, { stdio: 'inherit' });
   }
+  if (opts.threads && !opts.only && opts.impls.length === ALL_IMPLS.length) await runThreadsTable(opts);
+}
+
+/** The threads table (bench/threads.mjs) in its own process, once this one's timing is done. */
+function runThreadsTable(opts) {
+  console.log('');
+  const child = fork(path.join(here, 'threads.mjs'), opts.quick ? ['--quick'] : [], { stdio: 'inherit' });
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench/threads.mjs exited with ${code}`)))),
+  );
 }
 
 /**
@@ -383,7 +397,7 @@ async function startWorker(name, simd, opts) {
 async function serveWorker(opts, budget) {
   try {
     const sn = await import(BUNDLE);
-    await sn.ready({ simd: opts.simd });
+    await sn.ready({ simd: opts.simd, threads: 1 });
     const impl = simdnetImpl(sn);
     const byId = new Map(allCases().map((c) => [c.id, c]));
     process.on('message', async (m) => {

@@ -90,7 +90,10 @@ const median = (v) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const sides = [];
 for (const dir of bundles) {
   const sn = await import(pathToFileURL(path.join(dir, 'dist/simdnet.js')).href);
-  await sn.ready({ simd: process.env.SIMD || undefined });
+  await sn.ready({
+    simd: process.env.SIMD || undefined,
+    threads: process.env.THREADS ? (process.env.THREADS === 'auto' ? 'auto' : Number(process.env.THREADS)) : 1,
+  });
   const batchSize = (name) => (name === 'tiny' ? 2 : BATCH);
   sides.push({
     dir,

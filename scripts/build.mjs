@@ -1,5 +1,5 @@
-// Builds the two WASM binaries (plain SIMD and relaxed SIMD), bundles the TypeScript facade with both
-// binaries inlined (so one import works in Node, Deno, Bun and browsers) as an ES module and as CommonJS
+// Builds the WASM binaries (plain SIMD and relaxed SIMD, each also as a shared-memory build for threads),
+// bundles the TypeScript facade with them inlined (so one import works in Node, Deno, Bun and browsers) as an ES module and as CommonJS
 // (for `require` on every Node version in `engines`), and bundles the type declarations into one file.
 // Usage: node scripts/build.mjs [--no-types]
 import { execFileSync } from 'node:child_process';
@@ -21,6 +21,8 @@ const declaration = path.join(root, 'src/backend/kernels.generated.ts');
 if (await writeKernelTypes(path.join(root, 'build/simdnet-plain.d.ts'), declaration)) {
   console.log(`build: assembly/ exports changed; rewrote ${path.relative(root, declaration)} (commit it)`);
 }
+// The same kernels over a shared, imported memory with a maximum, for worker threads (src/backend/threads/).
+for (const target of ['plain-threads', 'relaxed-threads']) run(bin('asc'), ['assembly/index.ts', '--target', target]);
 
 const common = {
   entryPoints: [path.join(root, 'src/index.ts')],

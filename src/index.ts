@@ -1,5 +1,6 @@
 // simdnet's public API.
 export { ready, backendInfo } from './backend/wasm.js';
+export { dispose } from './backend/dispose.js';
 export type { ReadyOptions, BackendInfo, SimdFlavor } from './backend/wasm.js';
 export { Tensor, memory, keep } from './core/tensor.js';
 export type { DType } from './core/tensor.js';

@@ -15,7 +15,7 @@ export interface Kernels {
   gemmPackB(dst: number, b: number, K: number, N: number, ldb: number, bias: number): void;
   /** (dst: usize, s: usize, K: i32, N: i32, lds: i32) */
   gemmPackBT(dst: number, s: number, K: number, N: number, lds: number): void;
-  /** (packed: usize, rows: usize, sums: usize, dy: usize, y: usize, M: i32, N: i32, accumulate: i32) */
+  /** (packed: usize, rows: usize, sums: usize, dy: usize, y: usize, M: i32, N: i32, accumulate: i32, ld: i32) */
   gemmPrepareGrad(
     packed: number,
     rows: number,
@@ -25,6 +25,7 @@ export interface Kernels {
     M: number,
     N: number,
     accumulate: number,
+    ld: number,
   ): void;
   /** (ind: usize, base: usize, strideBytes: i32, M: i32, mPad: i32, pad: usize) */
   gemmRowPointers(ind: number, base: number, strideBytes: number, M: number, mPad: number, pad: number): void;
@@ -41,7 +42,7 @@ export interface Kernels {
     N: number,
     relu: number,
   ): void;
-  /** (ind: usize, mPad: i32, taps: i32, chans: i32, M: i32, packedD: usize, dStride: i32, N: i32, dw: usize, mChunk: i32, accumulate: i32) */
+  /** (ind: usize, mPad: i32, taps: i32, chans: i32, M: i32, packedD: usize, dStride: i32, N: i32, dw: usize, mChunk: i32, accumulate: i32, ldw: i32) */
   gemmWeightGrad(
     ind: number,
     mPad: number,
@@ -54,6 +55,7 @@ export interface Kernels {
     dw: number,
     mChunk: number,
     accumulate: number,
+    ldw: number,
   ): void;
   /** (dst: usize, dy: usize, y: usize, n: i32) */
   gemmReluMask(dst: number, dy: number, y: number, n: number): void;
@@ -470,10 +472,10 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   accumulate: 3,
   gemmPackB: 6,
   gemmPackBT: 5,
-  gemmPrepareGrad: 8,
+  gemmPrepareGrad: 9,
   gemmRowPointers: 6,
   gemmIndirect: 10,
-  gemmWeightGrad: 11,
+  gemmWeightGrad: 12,
   gemmReluMask: 4,
   convIndirection: 18,
   convPadWidth: 7,

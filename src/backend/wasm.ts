@@ -4,6 +4,10 @@
 // kernels (built with --runtime stub) never allocate: they only take pointers and sizes.
 import plainBytes from '../../build/simdnet-plain.wasm';
 import relaxedBytes from '../../build/simdnet-relaxed.wasm';
+import plainThreadsBytes from '../../build/simdnet-plain-threads.wasm';
+import relaxedThreadsBytes from '../../build/simdnet-relaxed-threads.wasm';
+import { CONTROL_BYTES } from './threads/control.js';
+import { attachPool, setLocalKernels, threadsBlocker, threadsInUse, useThreads } from './threads/pool.js';
 
 import { KERNEL_ARITY, KERNEL_CONSTANT_NAMES, type KernelConstants, type Kernels } from './kernels.generated.js';
 
@@ -26,11 +30,23 @@ export interface BackendInfo {
   simd: SimdFlavor;
   runtime: string;
   wasmBytes: number;
+  /** Threads that run kernels, counting the calling thread. */
+  threads: number;
+  /** Why fewer threads run than were asked for (absent when all started). */
+  threadsUnavailable?: string;
 }
 
 export interface ReadyOptions {
   /** Force a build: 'plain' SIMD or 'relaxed' SIMD (FMA). By default relaxed where the runtime validates it. */
   simd?: SimdFlavor;
+  /**
+   * Threads that run kernels, counting the calling thread: 'auto' (default) uses the cores available, at
+   * most 8; 1 runs everything on the calling thread with no workers. More than one needs SharedArrayBuffer
+   * (in browsers, a cross-origin-isolated page); where that or Worker is missing, one thread runs and
+   * backendInfo().threadsUnavailable says why. A later call may change the number when the first one
+   * started with more than one thread.
+   */
+  threads?: number | 'auto';
 }
 
 const PAGE = 65536;
@@ -41,6 +57,12 @@ let memoryRef: WebAssembly.Memory | null = null;
 let flavorRef: SimdFlavor | null = null;
 let heapBaseRef = 0;
 let pending: Promise<void> | null = null;
+let threadsAsked = 1;
+let threadsReason: string | undefined;
+/** The highest number of threads 'auto' picks. */
+const AUTO_MAX_THREADS = 8;
+/** Largest shared memory asked for first, then smaller ones (a 32-bit browser may not reserve 4 GB). */
+const SHARED_MAX_PAGES = [65536, 32768, 16384];
 let pendingFlavor: SimdFlavor | undefined;
 
 const g = globalThis as any;
@@ -100,17 +122,87 @@ function bind(exports: WebAssembly.Exports, flavor: SimdFlavor): { kernels: Kern
   return { kernels: exports as unknown as Kernels, constants: Object.freeze(constants) };
 }
 
-async function instantiate(flavor: SimdFlavor): Promise<void> {
-  const bytes = flavor === 'relaxed' ? relaxedBytes : plainBytes;
-  const memory = new WebAssembly.Memory({ initial: 32 });
+function availableCores(): number {
+  try {
+    const os = g.process?.versions?.node && !g.Deno && !g.Bun ? g.process.getBuiltinModule?.('os') : null;
+    const n = os?.availableParallelism?.() ?? g.navigator?.hardwareConcurrency;
+    return Number.isInteger(n) && n > 0 ? n : 1;
+  } catch {
+    return 1;
+  }
+}
+
+function sharedMemory(): WebAssembly.Memory {
+  let last: unknown;
+  for (const maximum of SHARED_MAX_PAGES) {
+    try {
+      return new WebAssembly.Memory({ initial: 32, maximum, shared: true });
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+}
+
+/**
+ * Instantiates the build in a plain memory for one thread, or, for more, the thread build in a shared memory
+ * with a pool of workers over it (src/backend/threads/); if that cannot be had, one thread and the reason.
+ */
+async function instantiate(flavor: SimdFlavor, threads: number): Promise<void> {
+  let shared = false;
+  let reason: string | null = null;
+  let memory: WebAssembly.Memory | null = null;
+  if (threads > 1) {
+    reason = threadsBlocker();
+    if (!reason) {
+      try {
+        memory = sharedMemory();
+        shared = true;
+      } catch (e) {
+        reason = `a shared WebAssembly.Memory could not be created (${(e as Error)?.message ?? e})`;
+      }
+    }
+  }
+  memory ??= new WebAssembly.Memory({ initial: 32 });
+  const bytes = shared
+    ? flavor === 'relaxed'
+      ? relaxedThreadsBytes
+      : plainThreadsBytes
+    : flavor === 'relaxed'
+      ? relaxedBytes
+      : plainBytes;
   const module = await WebAssembly.compile(bytes);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const { kernels, constants } = bind(instance.exports, flavor);
+  setLocalKernels(kernels);
+  let base = (kernels.heapBase() + 63) & ~63;
+  if (shared) {
+    // The control block of the worker pool sits below the allocator's heap.
+    attachPool({ memory, module, bytes, control: base, kernels });
+    base = (base + CONTROL_BYTES + 63) & ~63;
+    reason = await useThreads(threads);
+  }
   kernelsRef = kernels;
   constantsRef = constants;
   memoryRef = memory;
   flavorRef = flavor;
-  heapBaseRef = (kernelsRef.heapBase() + 63) & ~63;
+  heapBaseRef = base;
+  threadsAsked = threads;
+  threadsReason = reason ?? undefined;
+}
+
+function resolveThreads(value: unknown): number {
+  if (value === undefined || value === 'auto') return Math.min(availableCores(), AUTO_MAX_THREADS);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new Error(`ready: option 'threads' must be 'auto' or an integer >= 1; got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** A later ready({ threads }) changes the number of threads in use (starting workers if needed). */
+async function changeThreads(threads: number): Promise<void> {
+  const reason = await useThreads(threads);
+  threadsAsked = threads;
+  threadsReason = reason ?? undefined;
 }
 
 /**
@@ -122,6 +214,7 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
   if (options.simd !== undefined && options.simd !== 'relaxed' && options.simd !== 'plain') {
     throw new Error(`ready: option 'simd' must be 'relaxed' or 'plain'; got ${JSON.stringify(options.simd)}`);
   }
+  const threads = resolveThreads(options.threads);
   let flavor: SimdFlavor;
   if (options.simd === 'relaxed') {
     if (!relaxedSupported())
@@ -135,7 +228,8 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
     flavor = relaxedSupported() ? 'relaxed' : 'plain';
   }
   if (flavorRef !== null) {
-    if (flavorRef === flavor || options.simd === undefined) return Promise.resolve();
+    if (flavorRef === flavor || options.simd === undefined)
+      return options.threads === undefined || threads === threadsAsked ? Promise.resolve() : changeThreads(threads);
     throw new Error(
       `ready: the '${flavorRef}' build is already loaded; a process can use only one build (asked for '${flavor}')`,
     );
@@ -145,7 +239,7 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
     throw new Error(`ready: the '${pendingFlavor}' build is already loading (asked for '${flavor}')`);
   }
   pendingFlavor = flavor;
-  pending = instantiate(flavor);
+  pending = instantiate(flavor, threads);
   return pending;
 }
 
@@ -174,7 +268,14 @@ export function heapBase(): number {
 
 export function backendInfo(): BackendInfo {
   if (flavorRef === null) notReady();
-  return { simd: flavorRef, runtime: runtimeName(), wasmBytes: memoryRef!.buffer.byteLength };
+  const info: BackendInfo = {
+    simd: flavorRef,
+    runtime: runtimeName(),
+    wasmBytes: memoryRef!.buffer.byteLength,
+    threads: threadsInUse(),
+  };
+  if (threadsReason !== undefined && threadsInUse() < threadsAsked) info.threadsUnavailable = threadsReason;
+  return info;
 }
 
 export const WASM_PAGE = PAGE;

@@ -6,13 +6,14 @@
 // y is within a few float32 ulps of 1 (see assembly/activations.ts); the recomputation is SIMD and cheap.
 import { Tensor, empty } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
-import { kernels, type Kernels } from '../backend/wasm.js';
+import { forElements } from '../backend/threads/split.js';
+import type { Call } from '../backend/threads/pool.js';
 import { checkFloat, checkTensor, describe } from '../util/validate.js';
 
-/** A function's forward and backward kernels (with any parameters bound). */
+/** A function's forward and backward kernel calls (with any parameters bound), for n floats from x, y, dy, dx. */
 interface UnaryKernels {
-  forward(k: Kernels, x: number, y: number, n: number): void;
-  backward(k: Kernels, x: number, dy: number, dx: number, n: number): void;
+  forward(x: number, y: number, n: number): Call;
+  backward(x: number, dy: number, dx: number, n: number): Call;
 }
 
 /** y = forward(x); on the tape, dx = backward(x, dy). */
@@ -20,7 +21,7 @@ function unary(fn: string, x: Tensor, kernel: UnaryKernels): Tensor {
   checkTensor(x, 'x', fn);
   checkFloat(x, 'x', fn);
   const y = empty(x.shape, 'float32', fn);
-  kernel.forward(kernels(), x.offset, y.offset, x.size);
+  forElements(x.size, (i, n) => kernel.forward(x.offset + i * 4, y.offset + i * 4, n));
   if (isRecording()) {
     record({
       name: fn,
@@ -28,7 +29,7 @@ function unary(fn: string, x: Tensor, kernel: UnaryKernels): Tensor {
       outputs: [y],
       backward: ([dy]: Tensor[]) => {
         const dx = empty(x.shape);
-        kernel.backward(kernels(), x.offset, dy.offset, dx.offset, x.size);
+        forElements(x.size, (i, n) => kernel.backward(x.offset + i * 4, dy.offset + i * 4, dx.offset + i * 4, n));
         return [dx];
       },
     });
@@ -37,20 +38,20 @@ function unary(fn: string, x: Tensor, kernel: UnaryKernels): Tensor {
 }
 
 const RELU: UnaryKernels = {
-  forward: (k, x, y, n) => k.reluForward(x, y, n),
-  backward: (k, x, dy, dx, n) => k.reluBackward(x, dy, dx, n),
+  forward: (x, y, n) => ['reluForward', x, y, n],
+  backward: (x, dy, dx, n) => ['reluBackward', x, dy, dx, n],
 };
 const SIGMOID: UnaryKernels = {
-  forward: (k, x, y, n) => k.sigmoidForward(x, y, n),
-  backward: (k, x, dy, dx, n) => k.sigmoidBackward(x, dy, dx, n),
+  forward: (x, y, n) => ['sigmoidForward', x, y, n],
+  backward: (x, dy, dx, n) => ['sigmoidBackward', x, dy, dx, n],
 };
 const TANH: UnaryKernels = {
-  forward: (k, x, y, n) => k.tanhForward(x, y, n),
-  backward: (k, x, dy, dx, n) => k.tanhBackward(x, dy, dx, n),
+  forward: (x, y, n) => ['tanhForward', x, y, n],
+  backward: (x, dy, dx, n) => ['tanhBackward', x, dy, dx, n],
 };
 const LOG: UnaryKernels = {
-  forward: (k, x, y, n) => k.logForward(x, y, n),
-  backward: (k, x, dy, dx, n) => k.logBackward(x, dy, dx, n),
+  forward: (x, y, n) => ['logForward', x, y, n],
+  backward: (x, dy, dx, n) => ['logBackward', x, dy, dx, n],
 };
 
 /** max(x, 0); the gradient passes where x > 0. */
@@ -89,7 +90,7 @@ export function clipByValue(x: Tensor, lo: number, hi: number): Tensor {
   checkBound(hi, 'hi');
   if (lo > hi) throw new Error(`clipByValue: argument 'lo' must be <= 'hi'; got lo = ${lo} and hi = ${hi}`);
   return unary(fn, x, {
-    forward: (k, x, y, n) => k.clipForward(x, y, n, lo, hi),
-    backward: (k, x, dy, dx, n) => k.clipBackward(x, dy, dx, n, lo, hi),
+    forward: (x, y, n) => ['clipForward', x, y, n, lo, hi],
+    backward: (x, dy, dx, n) => ['clipBackward', x, dy, dx, n, lo, hi],
   });
 }

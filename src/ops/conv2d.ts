@@ -23,16 +23,14 @@ import {
   gemmRows,
   packBT,
   packWeights,
-  packedGradRowBytes,
-  packedGradScratch,
+  gradients,
   paddedRows,
-  prepareGrad,
   rowPointers,
   tileRows,
-  weightGrad,
-  weightGradChunk,
   type Indirection,
 } from './gemm.js';
+import { runParallel, type Call } from '../backend/threads/pool.js';
+import { splitRange, threadsFor } from '../backend/threads/split.js';
 
 export type Padding = Padding2d;
 
@@ -60,19 +58,6 @@ export interface Conv2dOptions {
 const ROW_TAPS_BELOW_CIN = 8;
 /** Target size of a dCol block: small enough to stay in L2 between its GEMM and its scatter. */
 const BLOCK_BYTES = 256 * 1024;
-
-/**
- * Budget for one block of packed dy in the backward pass (see backward): it stays in the 1 MB L2 of the
- * machines measured, next to the blocks of dy and y it is made from.
- */
-const GRAD_BLOCK_BYTES = 256 * 1024;
-
-/** Output pixels per backward block: a multiple of the weight-gradient chunk, so the sums add up in the same order. */
-function gradBlockRows(M: number, N: number): number {
-  const chunk = weightGradChunk();
-  const rows = Math.max(1, Math.floor(GRAD_BLOCK_BYTES / (packedGradRowBytes(N) * chunk))) * chunk;
-  return Math.min(M, rows);
-}
 
 /** Everything about a convolution's shape, resolved once from the arguments. */
 interface Geometry {
@@ -270,20 +255,15 @@ function backward(
   // The masked dy, row-major, for dx (dy itself without a fused ReLU).
   const grad = !dx ? 0 : relu ? scratch('conv.dyMasked', dy.bytes) : dy.offset;
 
-  // dw: per tap, (x at the indirection)ᵀ · dy, and db = Σ dy, block by block of output pixels: each block of
-  // dy is masked and packed (gemmPrepareGrad) right before the weight-gradient kernel reads it, so the packed
-  // copy stays in L2 rather than making a round trip through memory.
+  // dw: per tap, (x at the indirection)ᵀ · dy, and db = Σ dy (see gradients in gemm.ts).
   const addr = pointwise ? null : address(g, p, x.offset);
   const a = addr ? addr.a : rowPointers('conv.ind', x.offset, g.cin, g.M, g.cin);
-  const block = gradBlockRows(g.M, N);
-  const packed = packedGradScratch(block, N);
-  for (let m0 = 0; m0 < g.M; m0 += block) {
-    const r = Math.min(block, g.M - m0);
-    const at = m0 * N * 4;
-    const targets = { packed, rows: dx && relu ? grad + at : 0, dbias: db ? db.offset : 0 };
-    prepareGrad(targets, dy.offset + at, relu ? y.offset + at : 0, r, N, m0 > 0);
-    if (dw) weightGrad(dw.offset, fromRow(a, m0), r, packed, N, m0 > 0);
-  }
+  gradients(a, g.M, N, dy.offset, {
+    y: relu ? y.offset : 0,
+    rows: dx && relu ? grad : 0,
+    dbias: db ? db.offset : 0,
+    dw: dw ? dw.offset : 0,
+  });
   if (!dx) return result;
   if (!addr) {
     gemmRows(dx.offset, grad, N, g.M, N, packedWT, g.K, false);
@@ -301,13 +281,24 @@ function backward(
   }
   const MR = tileRows();
   const rows = Math.min(a.mPad, Math.max(MR, Math.floor(BLOCK_BYTES / (g.K * 4) / MR) * MR));
-  const dcol = scratch('conv.dcol', rows * g.K * 4);
   const dyRows = rowPointers('conv.dyRows', grad, N, g.M, N);
-  for (let m0 = 0; m0 < g.M; m0 += rows) {
-    const r = Math.min(rows, g.M - m0);
-    gemm(dcol, g.K, fromRow(dyRows, m0), r, packedWT, g.K, false);
-    k.convCol2im(dxImage, addr.image, addr.zero, a.ind, a.mPad, a.taps, a.tapLen, dcol, g.K, m0, r);
-  }
+  // With threads, each takes whole images (whose pixels no other image's taps reach) with its own dCol
+  // block, so every element of dx receives its sums in the same order as on one thread.
+  const pixels = g.oh * g.ow;
+  const threads = threadsFor(g.M * g.K * N, g.n);
+  const dcols = Array.from({ length: threads }, (_, t) => scratch(t ? `conv.dcol${t}` : 'conv.dcol', rows * g.K * 4));
+  const tasks = splitRange(g.n, threads).map(([b0, b1], t): Call[] => {
+    const calls: Call[] = [];
+    const end = b1 * pixels;
+    for (let m0 = b0 * pixels; m0 < end; m0 += rows) {
+      const r = Math.min(rows, end - m0);
+      const d = fromRow(dyRows, m0);
+      calls.push(['gemmIndirect', d.ind, d.mPad, d.taps, d.tapLen, packedWT, dcols[t], g.K, r, g.K, 0]);
+      calls.push(['convCol2im', dxImage, addr.image, addr.zero, a.ind, a.mPad, a.taps, a.tapLen, dcols[t], g.K, m0, r]);
+    }
+    return calls;
+  });
+  runParallel(tasks);
   if (p.padded) k.convCropWidth(dx.offset, dxImage, g.n * g.h, g.w, g.cin, g.padLeft, p.padRight);
   return result;
 }

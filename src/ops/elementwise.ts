@@ -11,6 +11,7 @@ import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { within } from '../util/errors.js';
 import { checkFloat, checkTensor, fmtShape } from '../util/validate.js';
+import { forElements } from '../backend/threads/split.js';
 
 type Op = 'add' | 'sub' | 'mul';
 
@@ -54,7 +55,7 @@ function broadcastScratch(cols: number): number {
 function apply(op: Op, a: Tensor, b: Tensor, layout: Layout): Tensor {
   const out = empty(a.shape);
   if (layout.kind === 'same') {
-    kernels()[ARRAY_KERNEL[op]](a.offset, b.offset, out.offset, a.size);
+    forElements(a.size, (i, n) => [ARRAY_KERNEL[op], a.offset + i * 4, b.offset + i * 4, out.offset + i * 4, n]);
   } else {
     let work: number;
     try {

@@ -1,11 +1,15 @@
 // The GEMM driver: the facade's side of assembly/gemm.ts, in the same order (packing, row pointers, the
 // micro-kernel, weight gradients). matMul and dense (matmul.ts) and conv2d (conv2d.ts) are its clients; it
-// owns the buffer sizes that follow from the micro-kernel's MR x NR tile, which the WASM module exports.
+// owns the buffer sizes that follow from the micro-kernel's MR x NR tile, which the WASM module exports,
+// and how the work is split between threads: each output element is computed by one thread, in the same
+// order as on one thread, so results are bit-identical for any number of threads.
 import type { Tensor } from '../core/tensor.js';
 import { onDispose } from '../core/engine.js';
 import { kernelConstants, kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { cachedPack, forgetPacksOf } from '../backend/packed-cache.js';
+import { runParallel, type Call } from '../backend/threads/pool.js';
+import { splitRange, threadsFor } from '../backend/threads/split.js';
 
 // A pack made from a tensor's data goes when the tensor does.
 onDispose((t) => forgetPacksOf(t.id));
@@ -76,7 +80,10 @@ export function rowPointers(slot: string, base: number, lda: number, M: number, 
 
 // ---- the micro-kernel ----
 
-/** out [M, N] (rows ldo floats apart) = act(A · B + bias) for A behind an indirection and B packed. */
+/**
+ * out [M, N] (rows ldo floats apart) = act(A · B + bias) for A behind an indirection and B packed; with
+ * threads, split over output rows (whole tiles).
+ */
 export function gemm(
   out: number,
   ldo: number,
@@ -86,7 +93,29 @@ export function gemm(
   N: number,
   relu: boolean,
 ): void {
-  kernels().gemmIndirect(a.ind, a.mPad, a.taps, a.tapLen, packed, out, ldo, M, N, relu ? 1 : 0);
+  const MR = kernelConstants().MR;
+  const threads = threadsFor(M * N * a.taps * a.tapLen, Math.ceil(M / MR));
+  if (threads === 1) {
+    kernels().gemmIndirect(a.ind, a.mPad, a.taps, a.tapLen, packed, out, ldo, M, N, relu ? 1 : 0);
+    return;
+  }
+  runParallel(
+    splitRange(M, threads, MR).map(([m0, m1]): Call[] => [
+      [
+        'gemmIndirect',
+        a.ind + m0 * 4,
+        a.mPad,
+        a.taps,
+        a.tapLen,
+        packed,
+        out + m0 * ldo * 4,
+        ldo,
+        m1 - m0,
+        N,
+        relu ? 1 : 0,
+      ],
+    ]),
+  );
 }
 
 /** out [M, N] = act(A [M, K] · B + bias) for a packed B; A's rows are lda floats apart. */
@@ -106,53 +135,119 @@ export function gemmRows(
 
 // ---- weight gradients ----
 
-/** Where prepareGrad writes: D packed for weightGrad, the masked rows of dy (0: not wanted), dbias (0: none). */
-export interface GradTargets {
-  packed: number;
-  rows: number;
-  dbias: number;
-}
-
-/** The 'gemm.packD' scratch, big enough for D of M rows and N columns packed for weightGrad. */
-export function packedGradScratch(M: number, N: number): number {
-  return scratch('gemm.packD', roundUp(N, kernelConstants().NR) * M * 4);
-}
-
 /**
- * The output gradient dy [M, N] (or one block of its rows) as the backward GEMMs read it, made in one
- * kernel pass: D packed, the bias gradient summed (`accumulate` adds to it, for later blocks), and the rows
- * masked by y > 0 for the input gradient. y = 0: no fused ReLU.
+ * Budget for one block of packed dy in the backward pass (see gradients): it stays in the 1 MB L2 of the
+ * machines measured, next to the blocks of dy and y it is made from.
  */
-export function prepareGrad(t: GradTargets, dy: number, y: number, M: number, N: number, accumulate: boolean): void {
-  kernels().gemmPrepareGrad(t.packed, t.rows, t.dbias, dy, y, M, N, accumulate ? 1 : 0);
-}
+const GRAD_BLOCK_BYTES = 256 * 1024;
 
-/**
- * dw [taps*tapLen, N] (+)= Σ_m A_t[m]ᵀ · D[m] over M rows of the indirection `a`, D packed by prepareGrad
- * for exactly these M rows. `accumulate` adds to dw (for later blocks of rows) instead of overwriting it.
- */
-export function weightGrad(
-  dw: number,
-  a: Indirection,
-  M: number,
-  packedD: number,
-  N: number,
-  accumulate: boolean,
-): void {
+/** Output rows per backward block: a multiple of the weight-gradient chunk, so the sums add up in the same order. */
+function gradBlockRows(M: number, N: number): number {
   const { NR, WEIGHT_GRAD_CHUNK } = kernelConstants();
-  const dStride = M * NR * 4; // bytes between D's panels of NR columns
-  const acc = accumulate ? 1 : 0;
-  kernels().gemmWeightGrad(a.ind, a.mPad, a.taps, a.tapLen, M, packedD, dStride, N, dw, WEIGHT_GRAD_CHUNK, acc);
+  const rows = Math.max(1, Math.floor(GRAD_BLOCK_BYTES / (roundUp(N, NR) * 4 * WEIGHT_GRAD_CHUNK))) * WEIGHT_GRAD_CHUNK;
+  return Math.min(M, rows);
 }
 
-/** Output rows per chunk of the weight-gradient kernel: blocks of rows should be multiples of it. */
-export function weightGradChunk(): number {
-  return kernelConstants().WEIGHT_GRAD_CHUNK;
+/** What the backward GEMMs make from the output gradient dy [M, N] (byte offsets; 0 where not wanted). */
+export interface GradTargets {
+  /** y [M, N] when the output went through a fused ReLU (dy is masked by y > 0), else 0. */
+  y: number;
+  /** The masked dy rows (the A operand of dy · Wᵀ); written only when y != 0. */
+  rows: number;
+  /** db [N] = Σ_m dy. */
+  dbias: number;
+  /** dw [taps * tapLen, N] = Σ_m A_t[m]ᵀ · dy[m] over the indirection. */
+  dw: number;
 }
 
-/** Bytes of packed D per output row (the block sizes of conv2d's backward are budgeted with it). */
-export function packedGradRowBytes(N: number): number {
-  return roundUp(N, kernelConstants().NR) * 4;
+/**
+ * The weight and bias gradients (and the masked dy) of a GEMM whose A operand is the indirection `a`, block
+ * by block of output rows: each block of dy is masked and packed (gemmPrepareGrad) right before the
+ * weight-gradient kernel reads it, so the packed copy stays in L2 rather than making a round trip through
+ * memory. With threads, each thread takes a range of NR-column panels through every block (its packing, its
+ * columns of db and dw: no thread waits for another); with fewer panels than threads (N <= NR, as LeNet's
+ * first layer), each block is packed here and the taps are split instead. Every sum runs over m in order.
+ */
+export function gradients(a: Indirection, M: number, N: number, dy: number, t: GradTargets): void {
+  const { NR, WEIGHT_GRAD_CHUNK } = kernelConstants();
+  const panels = Math.ceil(N / NR);
+  const block = gradBlockRows(M, N);
+  const work = M * N * (t.dw ? a.taps * a.tapLen : 1);
+  const byPanels = threadsFor(work, panels);
+  const byTaps = t.dw ? threadsFor(work, a.taps) : 1;
+  const packedDy = scratch('gemm.packD', roundUp(N, NR) * block * 4);
+  const rows = t.y ? t.rows : 0;
+  if (byTaps > byPanels) {
+    for (let m0 = 0; m0 < M; m0 += block) {
+      const r = Math.min(block, M - m0);
+      const at = m0 * N * 4;
+      const again = m0 > 0 ? 1 : 0;
+      kernels().gemmPrepareGrad(packedDy, rows && rows + at, t.dbias, dy + at, t.y && t.y + at, r, N, again, N);
+      runParallel(
+        splitRange(a.taps, byTaps).map(([t0, t1]): Call[] => [
+          [
+            'gemmWeightGrad',
+            a.ind + m0 * 4 + t0 * a.mPad * 4,
+            a.mPad,
+            t1 - t0,
+            a.tapLen,
+            r,
+            packedDy,
+            r * NR * 4,
+            N,
+            t.dw + t0 * a.tapLen * N * 4,
+            WEIGHT_GRAD_CHUNK,
+            again,
+            N,
+          ],
+        ]),
+      );
+    }
+    return;
+  }
+  // Each thread packs into its own buffer: threads run through the blocks at their own pace, and a block of
+  // another size (the last) would lay the panels out at other offsets in a shared one.
+  const tasks = splitRange(panels, byPanels).map(([p0, p1], thread): Call[] => {
+    const col = p0 * NR * 4;
+    const n = Math.min(N, p1 * NR) - p0 * NR;
+    const packed = thread === 0 ? packedDy : scratch(`gemm.packD${thread}`, roundUp(n, NR) * block * 4);
+    const calls: Call[] = [];
+    for (let m0 = 0; m0 < M; m0 += block) {
+      const r = Math.min(block, M - m0);
+      const at = m0 * N * 4 + col;
+      const again = m0 > 0 ? 1 : 0;
+      calls.push([
+        'gemmPrepareGrad',
+        packed,
+        rows && rows + at,
+        t.dbias && t.dbias + col,
+        dy + at,
+        t.y && t.y + at,
+        r,
+        n,
+        again,
+        N,
+      ]);
+      if (t.dw)
+        calls.push([
+          'gemmWeightGrad',
+          a.ind + m0 * 4,
+          a.mPad,
+          a.taps,
+          a.tapLen,
+          r,
+          packed,
+          r * NR * 4,
+          n,
+          t.dw + col,
+          WEIGHT_GRAD_CHUNK,
+          again,
+          N,
+        ]);
+    }
+    return calls;
+  });
+  runParallel(tasks);
 }
 
 /** dst = dy where y > 0, else 0, over n floats (the gradient of a fused ReLU; dst may be dy or y). */

@@ -6,16 +6,7 @@ import { zeros } from '../core/creation.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
 import { within } from '../util/errors.js';
-import {
-  gemmRows,
-  packBT,
-  packWeights,
-  packedGradScratch,
-  prepareGrad,
-  reluMask,
-  rowPointers,
-  weightGrad,
-} from './gemm.js';
+import { gemmRows, gradients, packBT, packWeights, reluMask, rowPointers } from './gemm.js';
 import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';
 
 export function checkActivation(activation: unknown, arg: string, fn: string): boolean {
@@ -66,13 +57,15 @@ function product(fn: string, a: Tensor, b: Tensor, bias: Tensor | undefined, rel
         if (some) {
           // One pass over dy: D packed for db, dbias summed, and (fused ReLU) dy masked for da.
           const rows = !(da && full) ? 0 : relu ? scratch('gemm.dyMasked', dy.bytes) : dy.offset;
-          const packed = packedGradScratch(M, N);
-          const dbiasAt = dbias ? dbias.offset : 0;
-          prepareGrad({ packed, rows: relu ? rows : 0, dbias: dbiasAt }, dy.offset, relu ? y.offset : 0, M, N, false);
+          // db [K, N] = aᵀ · g (and dbias, and the masked rows)
+          gradients(rowPointers('gemm.rows', a.offset, K, M, K), M, N, dy.offset, {
+            y: relu ? y.offset : 0,
+            rows,
+            dbias: dbias ? dbias.offset : 0,
+            dw: full && dbw ? dbw.offset : 0,
+          });
           // da [M, K] = g · bᵀ
           if (full && da) gemmRows(da.offset, rows, N, M, N, packBT('gemm.packBT', b.offset, N, K, N), K, false);
-          // db [K, N] = aᵀ · g
-          if (full && dbw) weightGrad(dbw.offset, rowPointers('gemm.rows', a.offset, K, M, K), M, packed, N, false);
         }
         const grads: (Tensor | null)[] = [da, dbw];
         if (bias) grads.push(dbias);

@@ -12,6 +12,8 @@ import {
   optionError,
 } from '../util/validate.js';
 import { computePool2dInfo, type Padding2d } from './geometry.js';
+import { runParallel, type Call } from '../backend/threads/pool.js';
+import { splitRange, threadsFor } from '../backend/threads/split.js';
 
 export interface Pool2dOptions {
   /** A number or [ph, pw]; default 2. */
@@ -63,6 +65,20 @@ function maxKernelArgs(g: PoolGeometry): KernelArgs<'maxPool2dForward', 2> {
   return [g.n, g.h, g.w, g.c, g.oh, g.ow, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft];
 }
 
+/**
+ * With threads, pooling is split by whole images: windows never cross images, so each output and each
+ * gradient element is made by one thread in the order one thread would. Pooling reads each input about
+ * once, so its work is counted in input elements.
+ */
+function imageRanges(n: number, elements: number): [number, number][] {
+  return splitRange(n, threadsFor(elements, n));
+}
+
+/** Runs one kernel call per image range, the ranges on their own threads. */
+function perImages(ranges: [number, number][], call: (b0: number, b1: number) => Call): void {
+  runParallel(ranges.map(([b0, b1]) => [call(b0, b1)]));
+}
+
 /** Average pooling also needs where the padding ends, for the divisor when padded cells count. */
 function avgKernelArgs(g: PoolGeometry): KernelArgs<'avgPool2dForward', 2> {
   return [...maxKernelArgs(g), g.padBottom, g.padRight, g.countIncludePad ? 1 : 0];
@@ -108,12 +124,26 @@ function poolGeometry(x: unknown, options: unknown, fn: string, known: string[])
 export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
   const g = poolGeometry(x, options, 'maxPool2d', MAX_OPTIONS);
   const y = empty([g.n, g.oh, g.ow, g.c], 'float32', 'maxPool2d');
+  const xImage = g.h * g.w * g.c;
+  const yImage = g.oh * g.ow * g.c;
+  const ranges = imageRanges(g.n, x.size);
+  const sub = (b0: number, b1: number): KernelArgs<'maxPool2dForward', 2> => {
+    const args = maxKernelArgs(g);
+    args[0] = b1 - b0;
+    return args;
+  };
   if (!isRecording()) {
-    kernels().maxPool2dForward(x.offset, y.offset, ...maxKernelArgs(g));
+    perImages(ranges, (b0, b1) => [
+      'maxPool2dForward',
+      x.offset + b0 * xImage * 4,
+      y.offset + b0 * yImage * 4,
+      ...sub(b0, b1),
+    ]);
     return y;
   }
   // Training: keep the index of each window's first maximum (see assembly/pool.ts for why indices are
   // saved rather than recomputed). The tensor lives in the enclosing tidy like any other intermediate.
+  // Indices count from the first image of their range, so backward takes the same ranges.
   let argmax: Tensor;
   try {
     argmax = empty(y.shape, 'int32', 'maxPool2d');
@@ -121,14 +151,27 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
     y.dispose();
     throw e;
   }
-  kernels().maxPool2dForwardArgmax(x.offset, y.offset, argmax.offset, ...maxKernelArgs(g));
+  perImages(ranges, (b0, b1) => [
+    'maxPool2dForwardArgmax',
+    x.offset + b0 * xImage * 4,
+    y.offset + b0 * yImage * 4,
+    argmax.offset + b0 * yImage * 4,
+    ...sub(b0, b1),
+  ]);
   record({
     name: 'maxPool2d',
     inputs: [x],
     outputs: [y],
     backward: ([dy]) => {
       const dx = empty(x.shape);
-      kernels().maxPool2dBackward(dy.offset, argmax.offset, dx.offset, y.size, x.size);
+      perImages(ranges, (b0, b1) => [
+        'maxPool2dBackward',
+        dy.offset + b0 * yImage * 4,
+        argmax.offset + b0 * yImage * 4,
+        dx.offset + b0 * xImage * 4,
+        (b1 - b0) * yImage,
+        (b1 - b0) * xImage,
+      ]);
       return [dx];
     },
   });
@@ -139,7 +182,20 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
 export function avgPool2d(x: Tensor, options: AvgPool2dOptions = {}): Tensor {
   const g = poolGeometry(x, options, 'avgPool2d', AVG_OPTIONS);
   const y = empty([g.n, g.oh, g.ow, g.c], 'float32', 'avgPool2d');
-  kernels().avgPool2dForward(x.offset, y.offset, ...avgKernelArgs(g));
+  const xImage = g.h * g.w * g.c;
+  const yImage = g.oh * g.ow * g.c;
+  const sub = (b0: number, b1: number): KernelArgs<'avgPool2dForward', 2> => {
+    const args = avgKernelArgs(g);
+    args[0] = b1 - b0;
+    return args;
+  };
+  const ranges = imageRanges(g.n, x.size);
+  perImages(ranges, (b0, b1) => [
+    'avgPool2dForward',
+    x.offset + b0 * xImage * 4,
+    y.offset + b0 * yImage * 4,
+    ...sub(b0, b1),
+  ]);
   if (isRecording()) {
     record({
       name: 'avgPool2d',
@@ -147,7 +203,12 @@ export function avgPool2d(x: Tensor, options: AvgPool2dOptions = {}): Tensor {
       outputs: [y],
       backward: ([dy]) => {
         const dx = empty(x.shape);
-        kernels().avgPool2dBackward(dy.offset, dx.offset, ...avgKernelArgs(g));
+        perImages(imageRanges(g.n, x.size), (b0, b1) => [
+          'avgPool2dBackward',
+          dy.offset + b0 * yImage * 4,
+          dx.offset + b0 * xImage * 4,
+          ...sub(b0, b1),
+        ]);
         return [dx];
       },
     });

@@ -8,7 +8,7 @@
 // The kernel is in assembly/optimizers.ts.
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
-import { kernels } from '../backend/wasm.js';
+import { forElements } from '../backend/threads/split.js';
 import { BaseOptimizer, splitSchedule, type OptimizerConfig } from './optimizer.js';
 import type { LearningRateSchedule } from './schedules.js';
 import { readOptions } from './options.js';
@@ -68,18 +68,19 @@ export class Adam extends BaseOptimizer {
     const lr = this.learningRate;
     const alpha = (lr * Math.sqrt(1 - this.beta2 ** step)) / (1 - this.beta1 ** step);
     const [m, v] = slots;
-    kernels().adamUpdate(
-      variable.offset,
-      gradient.offset,
-      m.offset,
-      v.offset,
-      variable.size,
+    forElements(variable.size, (i, n) => [
+      'adamUpdate',
+      variable.offset + i * 4,
+      gradient.offset + i * 4,
+      m.offset + i * 4,
+      v.offset + i * 4,
+      n,
       alpha,
       1 - this.beta1,
       1 - this.beta2,
       this.epsilonAt(step),
       lr * this.weightDecay,
-    );
+    ]);
   }
 
   getConfig(): OptimizerConfig {

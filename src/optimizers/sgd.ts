@@ -7,7 +7,7 @@
 // The kernels are in assembly/optimizers.ts.
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
-import { kernels } from '../backend/wasm.js';
+import { forElements } from '../backend/threads/split.js';
 import { BaseOptimizer, splitSchedule, type OptimizerConfig } from './optimizer.js';
 import type { LearningRateSchedule } from './schedules.js';
 import { readOptions } from './options.js';
@@ -49,18 +49,26 @@ export class SGD extends BaseOptimizer {
     const lr = this.learningRate;
     const decay = lr * this.weightDecay;
     if (this.momentum === 0) {
-      kernels().sgdUpdate(variable.offset, gradient.offset, variable.size, lr, decay);
+      forElements(variable.size, (i, n) => [
+        'sgdUpdate',
+        variable.offset + i * 4,
+        gradient.offset + i * 4,
+        n,
+        lr,
+        decay,
+      ]);
     } else {
-      kernels().sgdMomentumUpdate(
-        variable.offset,
-        gradient.offset,
-        slots[0].offset,
-        variable.size,
+      forElements(variable.size, (i, n) => [
+        'sgdMomentumUpdate',
+        variable.offset + i * 4,
+        gradient.offset + i * 4,
+        slots[0].offset + i * 4,
+        n,
         lr,
         this.momentum,
         decay,
         this.nesterov ? 1 : 0,
-      );
+      ]);
     }
   }
 

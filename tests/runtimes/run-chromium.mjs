@@ -1,7 +1,8 @@
 // Smoke test of the bundle in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core).
 // A tiny HTTP server on 127.0.0.1 serves a page whose import map points `simdnet` at dist/simdnet.js,
 // so the page runs the same smoke.mjs, with the same `import * as sn from 'simdnet'`, as Deno and Bun.
-// Each build runs in its own page (a page loads one build). The page posts its lines to the console,
+// Each build runs in its own page (a page loads one build); the pages are cross-origin isolated (for
+// threads) but one, which must fall back to one thread. The page posts its lines to the console,
 // which is forwarded here, and leaves its result in `window.smokeResult`.
 // Only loopback traffic: the server binds 127.0.0.1, every other request of the page is aborted, and the
 // browser resolves no host name but 127.0.0.1. Everything is bounded by time-outs and a watchdog.
@@ -28,6 +29,23 @@ const configs = smokeConfigs('chromium', 'browser', 'relaxed').map((c, i) => ({
   ...c,
   name: i === 0 ? 'default' : 'plain',
 }));
+// Pages are served cross-origin isolated (COOP same-origin + COEP require-corp), which threads need; one
+// more page is served without those headers: it must run on one thread and say why.
+configs.push({
+  ...configs[0],
+  name: 'unisolated',
+  label: 'chromium, default build, page without COOP/COEP',
+  expect: {
+    ...configs[0].expect,
+    threads: 1,
+    threadsUnavailable:
+      'cross-origin-isolated page: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp',
+  },
+});
+const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
 
 // Only these files leave the repository; anything else is a 404.
 const files = {
@@ -55,8 +73,13 @@ const page = `<!doctype html>
 
 async function handle(req, res) {
   const url = new URL(req.url, 'http://127.0.0.1');
+  const isolated = url.searchParams.get('config') !== 'unisolated';
   const send = (status, type, body) => {
-    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    res.writeHead(status, {
+      'content-type': type,
+      'cache-control': 'no-store',
+      ...(isolated ? ISOLATION_HEADERS : {}),
+    });
     res.end(body);
   };
   if (url.pathname === '/smoke.html') return send(200, 'text/html; charset=utf-8', page);

@@ -44,17 +44,18 @@ export function smokeCases() {
 }
 
 /**
- * The two runs of one runtime: its default build (expected to be `defaultSimd`, and the runtime expected
- * to validate relaxed SIMD exactly when that is 'relaxed') and the plain build. Each config is what
- * smoke.mjs's runSmoke takes.
+ * The two runs of one runtime: its default build on 2 threads (expected to be `defaultSimd`, and the
+ * runtime expected to validate relaxed SIMD exactly when that is 'relaxed') and the plain build with the
+ * default threads. Each config is what smoke.mjs's runSmoke takes.
  */
 export function smokeConfigs(runtimeLabel, expectRuntime, defaultSimd) {
   const cases = smokeCases();
   const relaxedValidates = defaultSimd === 'relaxed';
   return [
     {
-      label: `${runtimeLabel}, default build`,
-      expect: { simd: defaultSimd, runtime: expectRuntime, relaxedValidates },
+      label: `${runtimeLabel}, default build, 2 threads`,
+      threads: 2,
+      expect: { simd: defaultSimd, runtime: expectRuntime, relaxedValidates, threads: 2 },
       tolerance: TOLERANCE,
       cases,
     },

@@ -73,8 +73,12 @@ export async function runSmoke(config, log = (line) => console.log(line)) {
   };
 
   log(`${config.label}:`);
-  await test(`ready(${config.simd ? `{ simd: '${config.simd}' }` : ''})`, async () => {
-    await sn.ready(config.simd ? { simd: config.simd } : {});
+  const readyOptions = {
+    ...(config.simd ? { simd: config.simd } : {}),
+    ...(config.threads ? { threads: config.threads } : {}),
+  };
+  await test(`ready(${JSON.stringify(readyOptions).replace(/"/g, "'")})`, async () => {
+    await sn.ready(readyOptions);
   });
   const start = liveTensors();
 
@@ -85,6 +89,38 @@ export async function runSmoke(config, log = (line) => console.log(line)) {
     check(info.wasmBytes > 0 && info.wasmBytes % 65536 === 0, `wasmBytes is ${info.wasmBytes}`);
     return `simd ${info.simd}, runtime ${info.runtime}`;
   });
+
+  if (config.expect.threads !== undefined) {
+    await test(`backendInfo reports ${config.expect.threads} thread(s)`, () => {
+      const { threads, threadsUnavailable } = sn.backendInfo();
+      check(threads === config.expect.threads, `threads is ${threads} (threadsUnavailable: ${threadsUnavailable})`);
+      const why = config.expect.threadsUnavailable;
+      if (why) check(new RegExp(why).test(threadsUnavailable ?? ''), `threadsUnavailable is ${threadsUnavailable}`);
+      else check(threadsUnavailable === undefined, `threadsUnavailable is ${threadsUnavailable}`);
+      return threadsUnavailable ? `threadsUnavailable: ${threadsUnavailable}` : '';
+    });
+  }
+  if (config.expect.threads > 1) {
+    await test(`conv2d forward and backward split over ${config.expect.threads} threads = 1 thread, bit for bit`, async () => {
+      const run = () =>
+        sn.tidy(() => {
+          const x = sn.randomNormal([6, 14, 14, 8], { seed: 1 });
+          const w = sn.randomNormal([3, 3, 8, 20], { seed: 2 });
+          const b = sn.randomNormal([20], { seed: 3 });
+          const f = (x, w, b) => sn.conv2d(x, w, { padding: 'same', bias: b, activation: 'relu' });
+          return [f(x, w, b), ...sn.grads(f)([x, w, b])].map((t) => new Uint32Array(t.dataSync().buffer));
+        });
+      const many = run();
+      await sn.ready({ threads: 1 });
+      const one = run();
+      await sn.ready({ threads: config.expect.threads });
+      check(sn.backendInfo().threads === config.expect.threads, 'threads did not come back');
+      ['y', 'dx', 'dw', 'db'].forEach((name, i) => {
+        const at = many[i].findIndex((v, j) => v !== one[i][j]);
+        check(many[i].length === one[i].length && at < 0, `${name} differs at ${at}`);
+      });
+    });
+  }
 
   // The runtime's own answer, whatever instructions simdnet's relaxed build happens to contain.
   if (config.expect.relaxedValidates !== undefined) {

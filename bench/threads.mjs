@@ -1,0 +1,217 @@
+// The threads table: each kernel row, both training steps (batch 32) and inference (batch 32) at 1 thread,
+// 2 threads and all threads ('auto'), with the speed-up over 1 thread, and PyTorch's figures from issue 11
+// as the reference. `npm run bench` runs it after bench/run.mjs; alone:
+//   node bench/threads.mjs [--quick] [--json FILE]
+// The thread counts take turns within each repeat (ready({ threads }) switches between them in one
+// process, over one memory), so a busy moment of a shared machine hits every column of a row alike; the
+// figures are medians over the repeats. A full run (no --quick) rewrites bench/THREADS.md.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as sn from '../dist/simdnet.js';
+import { kerasCnn, compileKerasCnn } from '../examples/keras-cnn/model.mjs';
+import { lenet, compileLenet } from '../examples/lenet/model.mjs';
+import { CONV_SHAPES, MATMUL_SHAPES, POOL_SHAPES, convLabel, matMulLabel, poolLabel } from './shapes.mjs';
+import { machineInfo, loadAverage } from './machine.mjs';
+import { median } from './timing.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const jsonAt = args.indexOf('--json');
+const REPEATS = quick ? 3 : 9;
+/** Target time of one timed batch of calls, in ms. */
+const BATCH_MS = quick ? 40 : 150;
+
+// PyTorch 1.13 CPU (OpenBLAS) on a 2-core AMD EPYC Zen 4, from issue 11: training step, batch 32.
+const PYTORCH = {
+  'train keras': { 1: 28.6, 2: 15.6 },
+  'train lenet': { 1: 3.8, 2: 2.8 },
+};
+
+await sn.ready({ threads: 'auto' });
+const all = sn.backendInfo().threads;
+const counts = [...new Set([1, 2, all])].sort((a, b) => a - b);
+
+/** Each case: { label, kind, setup() → { run(), dispose() } }. */
+const cases = [];
+for (const s of CONV_SHAPES) {
+  if (quick && !s.quick) continue;
+  const g = s.geom;
+  const conv = () => {
+    const x = sn.randomNormal([g.n, g.h, g.w, g.cin], { seed: 1 });
+    const w = sn.randomNormal([g.kh, g.kw, g.cin, g.cout], { seed: 2 });
+    return { x, w };
+  };
+  cases.push({
+    label: `${convLabel(s)} forward`,
+    setup() {
+      const { x, w } = conv();
+      return { run: () => sn.conv2d(x, w, { padding: s.padding }).dispose(), dispose: () => sn.dispose([x, w]) };
+    },
+  });
+  cases.push({
+    label: `${convLabel(s)} backward dx+dW`,
+    setup() {
+      const { x, w } = conv();
+      const dy = sn.randomNormal([g.n, g.oh, g.ow, g.cout], { seed: 3 });
+      const f = sn.grads((x, w) => sn.conv2d(x, w, { padding: s.padding }));
+      return { run: () => sn.dispose(f([x, w], dy)), dispose: () => sn.dispose([x, w, dy]) };
+    },
+  });
+}
+for (const s of POOL_SHAPES) {
+  cases.push({
+    label: `${poolLabel(s)} forward`,
+    setup() {
+      const x = sn.randomNormal([s.n, s.h, s.w, s.c], { seed: 4 });
+      return {
+        run: () => sn.maxPool2d(x, { poolSize: s.size, strides: s.stride }).dispose(),
+        dispose: () => x.dispose(),
+      };
+    },
+  });
+}
+for (const s of MATMUL_SHAPES) {
+  if (quick && !s.quick) continue;
+  cases.push({
+    label: matMulLabel(s),
+    setup() {
+      const a = sn.randomNormal([s.m, s.k], { seed: 5 });
+      const b = sn.randomNormal([s.k, s.n], { seed: 6 });
+      return { run: () => sn.matMul(a, b).dispose(), dispose: () => sn.dispose([a, b]) };
+    },
+  });
+}
+const models = {
+  keras: { make: () => compileKerasCnn(kerasCnn({ seed: 1 })), input: [28, 28, 1] },
+  lenet: { make: () => compileLenet(lenet({ seed: 1, inputShape: [32, 32, 3] })), input: [32, 32, 3] },
+};
+for (const [name, m] of Object.entries(models)) {
+  const data = () => ({
+    x: sn.randomUniform([32, ...m.input], { seed: 7 }),
+    y: sn.tensor(
+      Array.from({ length: 32 }, (_, i) => i % 10),
+      [32],
+      'int32',
+    ),
+  });
+  cases.push({
+    label: `train ${name}`,
+    images: 32,
+    setup() {
+      const model = m.make();
+      const { x, y } = data();
+      return {
+        run: () => model.trainOnBatch(x, y),
+        dispose: () => {
+          model.dispose();
+          sn.dispose([x, y]);
+        },
+      };
+    },
+  });
+  cases.push({
+    label: `inference ${name}`,
+    images: 32,
+    setup() {
+      const model = m.make();
+      const { x, y } = data();
+      return {
+        run: () => model.predict(x).dispose(),
+        dispose: () => {
+          model.dispose();
+          sn.dispose([x, y]);
+        },
+      };
+    },
+  });
+}
+
+/** ms per call of `run`, over a batch of calls long enough to time. */
+function timeBatch(run, calls) {
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) run();
+  return (performance.now() - t0) / calls;
+}
+
+const load0 = loadAverage();
+const rows = [];
+console.log(`threads bench: ${counts.join(', ')} threads ('auto' = ${all}), ${REPEATS} repeats, load ${load0}`);
+for (const c of cases) {
+  const s = c.setup();
+  // Warm up every thread count, and size the timed batch on one thread.
+  const callsFor = {};
+  for (const t of counts) {
+    await sn.ready({ threads: t });
+    s.run();
+    const once = timeBatch(s.run, 1);
+    callsFor[t] = Math.max(1, Math.round(BATCH_MS / Math.max(once, 0.01)));
+  }
+  const times = Object.fromEntries(counts.map((t) => [t, []]));
+  for (let r = 0; r < REPEATS; r++) {
+    for (const t of counts) {
+      await sn.ready({ threads: t });
+      times[t].push(timeBatch(s.run, callsFor[t]));
+    }
+  }
+  s.dispose();
+  const ms = Object.fromEntries(counts.map((t) => [t, median(times[t])]));
+  const row = { label: c.label, ms, images: c.images ?? null };
+  rows.push(row);
+  const cells = counts.map((t) => `${t}: ${ms[t].toFixed(3)} ms${t > 1 ? ` (${(ms[1] / ms[t]).toFixed(2)}x)` : ''}`);
+  console.log(`  ${c.label.padEnd(52)} ${cells.join('  ')}`);
+}
+await sn.ready({ threads: 'auto' });
+
+const machine = {
+  ...machineInfo(),
+  simd: sn.backendInfo().simd,
+  loadAverageStart: load0,
+  loadAverageEnd: loadAverage(),
+};
+if (jsonAt >= 0) writeFileSync(args[jsonAt + 1], JSON.stringify({ machine, counts, rows }, null, 2));
+if (!quick) {
+  writeFileSync(path.join(here, 'THREADS.md'), markdown(machine, rows));
+  console.log('wrote bench/THREADS.md');
+}
+
+function markdown(m, rows) {
+  const head = counts.map((t) => `${t} thread${t > 1 ? 's' : ''}`);
+  const lines = [
+    '# Threads benchmark',
+    '',
+    `Written by \`node bench/threads.mjs\` (run by \`npm run bench\`). ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.simd} SIMD build;`,
+    `load average ${m.loadAverageStart} at the start, ${m.loadAverageEnd} at the end. Medians of ${REPEATS} repeats, the`,
+    `thread counts taking turns within each repeat ('all' = \`ready()\`'s 'auto', ${all} here). Speed-up = 1-thread time / time.`,
+    '',
+    `| case | ${head.join(' | ')} | ${counts
+      .slice(1)
+      .map((t) => `speed-up ${t}`)
+      .join(' | ')} | PyTorch 1 / 2 threads |`,
+    `| --- | ${counts.map(() => '---:').join(' | ')} | ${counts
+      .slice(1)
+      .map(() => '---:')
+      .join(' | ')} | ---: |`,
+  ];
+  for (const r of rows) {
+    const fmt = (t) =>
+      r.images
+        ? `${r.ms[t].toFixed(2)} ms (${Math.round((r.images * 1000) / r.ms[t])} img/s)`
+        : `${r.ms[t].toFixed(3)} ms`;
+    const torch = PYTORCH[r.label] ? `${PYTORCH[r.label][1]} / ${PYTORCH[r.label][2]} ms` : '';
+    lines.push(
+      `| ${r.label} | ${counts.map(fmt).join(' | ')} | ${counts
+        .slice(1)
+        .map((t) => `${(r.ms[1] / r.ms[t]).toFixed(2)}x`)
+        .join(' | ')} | ${torch} |`,
+    );
+  }
+  lines.push(
+    '',
+    'PyTorch 1.13 CPU (OpenBLAS) training steps, batch 32, on a 2-core AMD EPYC Zen 4 (issue 11); its figures',
+    'for 2 threads are its best. Inference is `model.predict` on a batch of 32; LeNet runs on 32x32x3 here.',
+    '',
+  );
+  return lines.join('\n');
+}

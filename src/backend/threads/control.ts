@@ -1,0 +1,42 @@
+// Layout of the control block: a fixed region at the bottom of the shared WebAssembly.Memory (below the
+// allocator's heap) through which the calling thread hands kernel calls to the workers. It lives in the
+// memory itself, so every thread sees it without messages, and views of it never go stale: a shared
+// buffer is never detached by growth, and this region is below the first growth.
+//
+// Work goes in rounds of up to MAX_TASKS tasks, one per slot. The caller writes the slots and TOTAL, zeroes
+// DONE, then publishes the round in CLAIM, wakes workers and claims tasks itself. Any thread claims the
+// next task by a compare-and-swap on CLAIM, so a worker the OS has not scheduled yet leaves its task to
+// whoever comes first (the caller, in the worst case) instead of holding the round up.
+//
+// Int32 words of the header:
+//   CLAIM           (round << 8) | index of the next unclaimed task: a claim names its round, so a worker
+//                   waking late can never take a task of a later round by mistake
+//   TOTAL           tasks in the current round
+//   DONE            tasks of the current round finished (the caller waits for it to reach TOTAL)
+//   ERROR           0, or 1 + the id of the first thread whose task threw (its message follows)
+//   STOP            1 once the pool is being disposed: a woken worker leaves its loop
+//   WAKE + w        worker w's wake counter: the caller bumps it and notifies that word to wake worker w
+// Then MESSAGE_CHARS UTF-16 code units of the failing task's error message, then MAX_TASKS slots of SLOT_F64
+// float64s: [number of calls, then per call: kernel id, argument count, arguments...]. Every kernel argument
+// is an i32 pointer or size or an f32 scalar, so a float64 carries each one exactly.
+
+/** Most threads a pool may run, counting the calling thread; also the most tasks in a round. */
+export const MAX_THREADS = 16;
+export const MAX_TASKS = MAX_THREADS;
+
+export const CLAIM = 0;
+export const TOTAL = 1;
+export const DONE = 2;
+export const ERROR = 3;
+export const STOP = 4;
+export const WAKE = 16;
+export const HEADER_INTS = WAKE + MAX_THREADS;
+
+export const MESSAGE_BYTES_AT = HEADER_INTS * 4;
+export const MESSAGE_CHARS = 512;
+export const SLOTS_AT = MESSAGE_BYTES_AT + MESSAGE_CHARS * 2;
+export const SLOT_F64 = 1024;
+export const SLOT_BYTES = SLOT_F64 * 8;
+
+/** Bytes the control block takes; the allocator starts above it (rounded up to 64). */
+export const CONTROL_BYTES = SLOTS_AT + MAX_TASKS * SLOT_BYTES;

@@ -1,0 +1,103 @@
+// The body of every worker, turned into source text with Function.prototype.toString and started from a
+// Blob URL (browsers, Deno, Bun) or worker_threads' eval (Node): the bundle stays one file with nothing
+// else to serve. It must therefore be self-contained: no imports, no references to anything outside it;
+// the control block's layout arrives in the init message.
+//
+// A worker instantiates the kernel module over the shared memory, says it is ready, then loops for ever:
+// wait on its WAKE word (spinning briefly first: a wake-up through Atomics.wait costs tens of
+// microseconds, a spin a fraction of one), then claim and run tasks of the current round until none is
+// left (see ./control.ts), counting each in DONE.
+
+export interface WorkerInit {
+  module?: WebAssembly.Module;
+  bytes?: Uint8Array<ArrayBuffer>;
+  memory: WebAssembly.Memory;
+  /** Byte offset of the control block in the memory. */
+  control: number;
+  id: number;
+  names: string[];
+  layout: {
+    claim: number;
+    total: number;
+    done: number;
+    error: number;
+    stop: number;
+    wake: number;
+    headerInts: number;
+    messageAt: number;
+    messageChars: number;
+    slotsAt: number;
+    slotF64: number;
+    spin: number;
+  };
+}
+
+/** `port` is worker_threads' parentPort in Node, null in web-style workers (browsers, Deno, Bun). */
+export function workerMain(port: any): void {
+  const g = globalThis as any;
+  const post = (m: unknown) => (port ? port.postMessage(m) : g.postMessage(m));
+
+  const run = (init: WorkerInit) => {
+    let exports: any;
+    try {
+      const module = init.module instanceof WebAssembly.Module ? init.module : new WebAssembly.Module(init.bytes!);
+      exports = new WebAssembly.Instance(module, { env: { memory: init.memory } }).exports;
+    } catch (e) {
+      post({ error: String((e as Error)?.message ?? e) });
+      return;
+    }
+    const L = init.layout;
+    const buffer = init.memory.buffer;
+    const ctl = new Int32Array(buffer, init.control, L.headerInts);
+    const message = new Uint16Array(buffer, init.control + L.messageAt, L.messageChars);
+    const slotsAt = (init.control + L.slotsAt) / 8;
+    const all = new Float64Array(buffer);
+    const fns = init.names.map((n) => exports[n]);
+    const wake = L.wake + init.id;
+    const args: number[] = [];
+    // Read before saying ready: the caller may bump the word as soon as it hears.
+    let round = Atomics.load(ctl, wake);
+    post({ ready: true });
+    for (;;) {
+      let spins = 0;
+      while (Atomics.load(ctl, wake) === round) {
+        if (++spins > L.spin) Atomics.wait(ctl, wake, round);
+      }
+      round = Atomics.load(ctl, wake);
+      if (Atomics.load(ctl, L.stop) !== 0) break;
+      for (;;) {
+        const claim = Atomics.load(ctl, L.claim);
+        const task = claim & 0xff;
+        if (task >= Atomics.load(ctl, L.total)) break;
+        if (Atomics.compareExchange(ctl, L.claim, claim, claim + 1) !== claim) continue;
+        try {
+          const base = slotsAt + task * L.slotF64;
+          const calls = all[base];
+          let at = base + 1;
+          for (let c = 0; c < calls; c++) {
+            const fn = fns[all[at]];
+            const n = all[at + 1];
+            args.length = n;
+            for (let i = 0; i < n; i++) args[i] = all[at + 2 + i];
+            at += 2 + n;
+            fn(...args);
+          }
+        } catch (e) {
+          if (Atomics.compareExchange(ctl, L.error, 0, 1 + init.id) === 0) {
+            const text = `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? e}`;
+            const n = Math.min(text.length, L.messageChars - 1);
+            for (let i = 0; i < n; i++) message[i] = text.charCodeAt(i);
+            message[n] = 0;
+          }
+        }
+        Atomics.add(ctl, L.done, 1);
+        Atomics.notify(ctl, L.done);
+      }
+    }
+    if (port) port.close();
+    else g.close?.();
+  };
+
+  if (port) port.once('message', run);
+  else g.onmessage = (e: MessageEvent) => run(e.data);
+}
