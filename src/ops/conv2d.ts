@@ -14,9 +14,16 @@ import { kernels, type KernelArgs } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
 import { within } from '../util/errors.js';
-import { checkFloat, checkKnownKeys, checkOptionsObject, checkPair, checkTensor, fmtShape } from '../util/validate.js';
+import {
+  checkFloat,
+  checkFusedRelu,
+  checkKnownKeys,
+  checkOptionsObject,
+  checkPair,
+  checkTensor,
+  fmtShape,
+} from '../util/validate.js';
 import { computeConv2dInfo, type Padding2d } from './geometry.js';
-import { checkActivation } from './matmul.js';
 import {
   fromRow,
   gemm,
@@ -307,7 +314,7 @@ function backward(
 export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
   const fn = 'conv2d';
   const g = geometry(x, w, options, fn);
-  const relu = checkActivation(options.activation, 'activation', fn);
+  const relu = checkFusedRelu(options.activation, 'activation', fn);
   const bias = options.bias ?? undefined;
   let y: Tensor;
   try {

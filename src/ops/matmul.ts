@@ -7,13 +7,7 @@ import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
 import { within } from '../util/errors.js';
 import { gemmRows, gradients, packBT, packWeights, reluMask, rowPointers } from './gemm.js';
-import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';
-
-export function checkActivation(activation: unknown, arg: string, fn: string): boolean {
-  if (activation === undefined || activation === 'linear') return false;
-  if (activation === 'relu') return true;
-  throw new Error(`${fn}: argument '${arg}' must be 'linear' or 'relu'; got ${describe(activation)}`);
-}
+import { checkFloat, checkFusedRelu, checkTensor, fmtShape } from '../util/validate.js';
 
 // ---- matMul and dense ----
 
@@ -112,6 +106,6 @@ export function dense(x: Tensor, w: Tensor, b?: Tensor, activation: 'linear' | '
       );
     }
   }
-  const relu = checkActivation(activation, 'activation', fn);
+  const relu = checkFusedRelu(activation, 'activation', fn);
   return product(fn, x, w, b ?? undefined, relu);
 }

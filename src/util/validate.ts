@@ -252,3 +252,13 @@ export function checkNumber(
   }
   return value as number;
 }
+
+/**
+ * The activation an op fuses into its kernel's store ('linear' or 'relu'): true for ReLU. Layers take
+ * every activation by name (layers/activations.ts) and fuse only this one.
+ */
+export function checkFusedRelu(activation: unknown, arg: string, fn: string): boolean {
+  if (activation === undefined || activation === 'linear') return false;
+  if (activation === 'relu') return true;
+  throw new Error(`${fn}: argument '${arg}' must be 'linear' or 'relu'; got ${describe(activation)}`);
+}
