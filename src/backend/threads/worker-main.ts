@@ -6,7 +6,9 @@
 // A worker instantiates the kernel module over the shared memory, says it is ready, then loops for ever:
 // wait on its WAKE word (spinning briefly first: a wake-up through Atomics.wait costs tens of
 // microseconds, a spin a fraction of one), then claim and run tasks of the current round until none is
-// left (see ./control.ts), counting each in DONE.
+// left (see ./control.ts and ./claim.ts), counting each in DONE.
+
+import type { claimTask } from './claim.js';
 
 export interface WorkerInit {
   module?: WebAssembly.Module;
@@ -17,12 +19,16 @@ export interface WorkerInit {
   id: number;
   names: string[];
   layout: {
-    claim: number;
+    round: number;
     total: number;
+    threads: number;
+    avail: number;
     done: number;
     error: number;
     stop: number;
+    callerSleeping: number;
     wake: number;
+    sleeping: number;
     headerInts: number;
     messageAt: number;
     messageChars: number;
@@ -32,8 +38,11 @@ export interface WorkerInit {
   };
 }
 
-/** `port` is worker_threads' parentPort in Node, null in web-style workers (browsers, Deno, Bun). */
-export function workerMain(port: any): void {
+/**
+ * `port` is worker_threads' parentPort in Node, null in web-style workers (browsers, Deno, Bun); `claim` is
+ * ./claim.ts's claimTask, handed in as source text beside this function's.
+ */
+export function workerMain(port: any, claim: typeof claimTask): void {
   const g = globalThis as any;
   const post = (m: unknown) => (port ? port.postMessage(m) : g.postMessage(m));
 
@@ -54,6 +63,7 @@ export function workerMain(port: any): void {
     const all = new Float64Array(buffer);
     const fns = init.names.map((n) => exports[n]);
     const wake = L.wake + init.id;
+    const sleeping = L.sleeping + init.id;
     const args: number[] = [];
     // Read before saying ready: the caller may bump the word as soon as it hears.
     let round = Atomics.load(ctl, wake);
@@ -61,15 +71,22 @@ export function workerMain(port: any): void {
     for (;;) {
       let spins = 0;
       while (Atomics.load(ctl, wake) === round) {
-        if (++spins > L.spin) Atomics.wait(ctl, wake, round);
+        if (++spins > L.spin) {
+          // Say so before blocking: a caller that bumps WAKE after this store sees it and notifies; one
+          // that bumped it before makes the wait return at once (the word no longer holds `round`).
+          Atomics.store(ctl, sleeping, 1);
+          Atomics.wait(ctl, wake, round);
+          Atomics.store(ctl, sleeping, 0);
+        }
       }
       round = Atomics.load(ctl, wake);
       if (Atomics.load(ctl, L.stop) !== 0) break;
+      const current = Atomics.load(ctl, L.round);
+      const total = Atomics.load(ctl, L.total);
+      const threads = Atomics.load(ctl, L.threads);
       for (;;) {
-        const claim = Atomics.load(ctl, L.claim);
-        const task = claim & 0xff;
-        if (task >= Atomics.load(ctl, L.total)) break;
-        if (Atomics.compareExchange(ctl, L.claim, claim, claim + 1) !== claim) continue;
+        const task = claim(ctl, L.avail, current, total, threads, init.id);
+        if (task < 0) break;
         try {
           const base = slotsAt + task * L.slotF64;
           const calls = all[base];
@@ -91,7 +108,7 @@ export function workerMain(port: any): void {
           }
         }
         Atomics.add(ctl, L.done, 1);
-        Atomics.notify(ctl, L.done);
+        if (Atomics.load(ctl, L.callerSleeping) !== 0) Atomics.notify(ctl, L.done);
       }
     }
     if (port) port.close();
