@@ -220,7 +220,8 @@ function addressing(g: Geometry, p: Plan, x: number): Addressing & { fill: (m0: 
   const zero = zeroRow(p.tapLen);
   const ind = scratch('conv.ind', p.taps * mPad * 4);
   const args = indirectionArgs(g, p, mPad);
-  const fill = (m0: number, m1: number): Call => ['convIndirection', ind, image, zero, ...args.slice(0, -2), m0, m1] as Call;
+  const fill = (m0: number, m1: number): Call =>
+    ['convIndirection', ind, image, zero, ...args.slice(0, -2), m0, m1] as Call;
   return { image, zero, a: { ind, mPad, taps: p.taps, tapLen: p.tapLen }, fill };
 }
 
