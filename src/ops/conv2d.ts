@@ -37,7 +37,7 @@ import {
   type Indirection,
 } from './gemm.js';
 import { runParallel, type Call } from '../backend/threads/pool.js';
-import { splitRange, threadsFor, threadsForElements } from '../backend/threads/split.js';
+import { splitRange, tasksFor, threadsFor, threadsForElements } from '../backend/threads/split.js';
 
 export type Padding = Padding2d;
 
@@ -307,9 +307,10 @@ function backward(
   // With threads, each takes whole images (whose pixels no other image's taps reach) with its own dCol
   // block, so every element of dx receives its sums in the same order as on one thread.
   const pixels = g.oh * g.ow;
-  const threads = threadsFor(g.M * g.K * N, g.n);
-  const dcols = Array.from({ length: threads }, (_, t) => scratch(t ? `conv.dcol${t}` : 'conv.dcol', rows * g.K * 4));
-  const tasks = splitRange(g.n, threads).map(([b0, b1], t): Call[] => {
+  const work = g.M * g.K * N;
+  const ranges = splitRange(g.n, tasksFor(work, g.n, threadsFor(work, g.n)));
+  const dcols = ranges.map((_, t) => scratch(t ? `conv.dcol${t}` : 'conv.dcol', rows * g.K * 4));
+  const tasks = ranges.map(([b0, b1], t): Call[] => {
     const calls: Call[] = [];
     const end = b1 * pixels;
     for (let m0 = b0 * pixels; m0 < end; m0 += rows) {

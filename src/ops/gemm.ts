@@ -212,12 +212,13 @@ export function gradients(a: Indirection, M: number, N: number, dy: number, t: G
     }
     return;
   }
-  // Each thread packs into its own buffer: threads run through the blocks at their own pace, and a block of
-  // another size (the last) would lay the panels out at other offsets in a shared one.
-  const tasks = splitRange(panels, byPanels).map(([p0, p1], thread): Call[] => {
+  // Each task packs into its own buffer: tasks run through the blocks at their own pace, and a block of
+  // another size (the last) would lay the panels out at other offsets in a shared one. One task per thread:
+  // every task reads all of A, so more tasks would read it more often (measured slower).
+  const tasks = splitRange(panels, byPanels).map(([p0, p1], task): Call[] => {
     const col = p0 * NR * 4;
     const n = Math.min(N, p1 * NR) - p0 * NR;
-    const packed = thread === 0 ? packedDy : scratch(`gemm.packD${thread}`, roundUp(n, NR) * block * 4);
+    const packed = task === 0 ? packedDy : scratch(`gemm.packD${task}`, roundUp(n, NR) * block * 4);
     const calls: Call[] = [];
     for (let m0 = 0; m0 < M; m0 += block) {
       const r = Math.min(block, M - m0);

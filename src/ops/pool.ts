@@ -13,7 +13,7 @@ import {
 } from '../util/validate.js';
 import { computePool2dInfo, type Padding2d } from './geometry.js';
 import { runParallel, type Call } from '../backend/threads/pool.js';
-import { splitRange, threadsForElements } from '../backend/threads/split.js';
+import { splitRange, tasksForElements, threadsForElements } from '../backend/threads/split.js';
 
 export interface Pool2dOptions {
   /** A number or [ph, pw]; default 2. */
@@ -71,7 +71,7 @@ function maxKernelArgs(g: PoolGeometry): KernelArgs<'maxPool2dForward', 2> {
  * once, so its work is counted in input elements.
  */
 function imageRanges(n: number, elements: number): [number, number][] {
-  return splitRange(n, threadsForElements(elements, n));
+  return splitRange(n, tasksForElements(elements, n, threadsForElements(elements, n)));
 }
 
 /** Runs one kernel call per image range, the ranges on their own threads. */

@@ -20,9 +20,18 @@ interface Handle {
   unref?(): void;
 }
 
-/** Spins before falling back to Atomics.wait (a worker waiting for work, the caller waiting for workers). */
-const WORKER_SPIN = 20000;
-const CALLER_SPIN = 20000;
+/**
+ * How long an idle worker spins before it blocks in Atomics.wait: longer than the gaps between the rounds
+ * of a training step (JavaScript between kernels, small ops on one thread), so that a step's rounds find
+ * their workers awake.
+ */
+const WORKER_SPIN_MS = 2;
+/**
+ * How long the caller spins waiting for the workers' last tasks before it blocks (where it may): longer
+ * than a task usually takes. A caller that blocks is woken by a worker, and the scheduler tends to wake it
+ * on that worker's core, where the two then share one core until the load is balanced again.
+ */
+const CALLER_SPIN_MS = 2;
 /** How long a worker may take to instantiate the module and report ready. */
 const START_TIMEOUT_MS = 30000;
 
@@ -199,7 +208,7 @@ export async function useThreads(threads: number): Promise<string | null> {
               messageChars: C.MESSAGE_CHARS,
               slotsAt: C.SLOTS_AT,
               slotF64: C.SLOT_F64,
-              spin: WORKER_SPIN,
+              spinMs: WORKER_SPIN_MS,
             },
           }),
         );
@@ -289,10 +298,14 @@ function encode(slot: Float64Array, calls: Call[], from: number): number {
 function waitDone(count: number): void {
   const c = ctl!;
   let spins = 0;
+  let spinUntil = 0;
   for (;;) {
     const d = Atomics.load(c, C.DONE);
     if (d >= count) return;
-    if (callerCanBlock && ++spins > CALLER_SPIN) {
+    if (!callerCanBlock || (++spins & 1023) !== 0) continue;
+    const now = performance.now();
+    if (spinUntil === 0) spinUntil = now + CALLER_SPIN_MS;
+    else if (now > spinUntil) {
       Atomics.store(c, C.CALLER_SLEEPING, 1);
       Atomics.wait(c, C.DONE, d, 100);
       Atomics.store(c, C.CALLER_SLEEPING, 0);

@@ -39,8 +39,17 @@ function threadsForShare(work: number, units: number, minShare: number): number 
  * still gets half a share's minimum, one per thread otherwise.
  */
 export function tasksFor(work: number, units: number, threads: number): number {
+  return tasksForShare(work, units, threads, MIN_WORK_PER_THREAD);
+}
+
+/** The same for a memory-bound op over `elements`. */
+export function tasksForElements(elements: number, units: number, threads: number): number {
+  return tasksForShare(elements, units, threads, MIN_ELEMENTS_PER_THREAD);
+}
+
+function tasksForShare(work: number, units: number, threads: number, minShare: number): number {
   if (threads <= 1) return 1;
-  const most = Math.min(Math.floor(units), threads * TASKS_PER_THREAD, Math.floor((2 * work) / MIN_WORK_PER_THREAD));
+  const most = Math.min(Math.floor(units), threads * TASKS_PER_THREAD, Math.floor((2 * work) / minShare));
   return Math.max(threads, most);
 }
 

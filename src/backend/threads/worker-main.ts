@@ -4,8 +4,9 @@
 // the control block's layout arrives in the init message.
 //
 // A worker instantiates the kernel module over the shared memory, says it is ready, then loops for ever:
-// wait on its WAKE word (spinning briefly first: a wake-up through Atomics.wait costs tens of
-// microseconds, a spin a fraction of one), then claim and run tasks of the current round until none is
+// wait on its WAKE word (spinning first, for about as long as the gaps between the rounds of a training
+// step: a wake-up through Atomics.wait costs tens of microseconds, and meanwhile the caller has taken
+// the worker's tasks itself), then claim and run tasks of the current round until none is
 // left (see ./control.ts and ./claim.ts), counting each in DONE.
 
 import type { claimTask } from './claim.js';
@@ -34,7 +35,8 @@ export interface WorkerInit {
     messageChars: number;
     slotsAt: number;
     slotF64: number;
-    spin: number;
+    /** Milliseconds to spin on the WAKE word before blocking. */
+    spinMs: number;
   };
 }
 
@@ -70,8 +72,13 @@ export function workerMain(port: any, claim: typeof claimTask): void {
     post({ ready: true });
     for (;;) {
       let spins = 0;
+      let spinUntil = 0;
       while (Atomics.load(ctl, wake) === round) {
-        if (++spins > L.spin) {
+        // Reading the clock costs more than a load: look at it every 1024 spins.
+        if ((++spins & 1023) !== 0) continue;
+        const now = performance.now();
+        if (spinUntil === 0) spinUntil = now + L.spinMs;
+        else if (now > spinUntil) {
           // Say so before blocking: a caller that bumps WAKE after this store sees it and notifies; one
           // that bumped it before makes the wait return at once (the word no longer holds `round`).
           Atomics.store(ctl, sleeping, 1);
