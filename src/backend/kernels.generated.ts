@@ -231,6 +231,11 @@ export interface Kernels {
   logBackward(x: number, dy: number, dx: number, n: number): void;
   /** (x: usize, dy: usize, dx: usize, n: i32, lo: f32, hi: f32) */
   clipBackward(x: number, dy: number, dx: number, n: number, lo: number, hi: number): void;
+  // assembly/leaky-relu.ts
+  /** (x: usize, y: usize, n: i32, alpha: f32) */
+  leakyReluForward(x: number, y: number, n: number, alpha: number): void;
+  /** (x: usize, dy: usize, dx: usize, n: i32, alpha: f32) */
+  leakyReluBackward(x: number, dy: number, dx: number, n: number, alpha: number): void;
   // assembly/softmax.ts
   /** (x: usize, y: usize, rows: i32, k: i32) */
   softmaxForward(x: number, y: number, rows: number, k: number): void;
@@ -508,6 +513,8 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   tanhBackward: 4,
   logBackward: 4,
   clipBackward: 6,
+  leakyReluForward: 4,
+  leakyReluBackward: 5,
   softmaxForward: 4,
   softmaxBackward: 5,
   softmaxCrossEntropySparseForward: 5,

@@ -6,6 +6,8 @@
 import * as sn from '../index.js';
 import { writeModel, type AttributeOut, type NodeOut, type TensorOut } from './proto.js';
 import { fail } from './errors.js';
+// geometry.ts's arithmetic core (geometry.ts itself would bundle the whole core into simdnet/onnx).
+import { windowAxis } from '../ops/window-axis.js';
 
 export interface ToOnnxOptions {
   /** The ONNX opset to write, 11 to 23. Default 13. */
@@ -37,13 +39,6 @@ function irVersionFor(opset: number): number {
   if (opset <= 20) return 9;
   if (opset <= 22) return 10;
   return 11;
-}
-
-/** TensorFlow's 'same' padding [before, after] along one axis. */
-function sameAmounts(size: number, k: number, stride: number, dilation: number): [number, number] {
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
 class Writer {
@@ -278,9 +273,9 @@ function padsOf(
 ): number[] {
   if (padding === 'valid') return [0, 0, 0, 0];
   if (padding === 'same') {
-    const [t, b] = sameAmounts(hw[0], k[0], strides[0], dilation[0]);
-    const [l, r] = sameAmounts(hw[1], k[1], strides[1], dilation[1]);
-    return [t, l, b, r];
+    const y = windowAxis(hw[0], k[0], strides[0], dilation[0], 'same');
+    const x = windowAxis(hw[1], k[1], strides[1], dilation[1], 'same');
+    return [y.before, x.before, y.after, x.after];
   }
   if (Array.isArray(padding) && padding.length === 2) {
     const [[t, b], [l, r]] = padding as [[number, number], [number, number]];
