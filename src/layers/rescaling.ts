@@ -20,7 +20,9 @@ function checkFactor(value: unknown, option: string, fn: string): number | numbe
   const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
   if (finite(value)) return value as number;
   if (Array.isArray(value) && value.length >= 1 && value.every(finite)) return (value as number[]).slice();
-  throw new Error(`${fn}: option '${option}' must be a finite number or a non-empty array of them; got ${describe(value)}`);
+  throw new Error(
+    `${fn}: option '${option}' must be a finite number or a non-empty array of them; got ${describe(value)}`,
+  );
 }
 
 export class Rescaling extends Layer {

@@ -59,7 +59,9 @@ function perChannel(v: Value, c: Constant): Float64Array | null {
   if (dims.length > v.shape.length) return null;
   const onnxAxis1 = v.layout === 'nchw' || v.layout === 'pooled';
   const n = onnxAxis1 ? (v.shape[1] as number) : (v.shape[v.shape.length - 1] as number);
-  const ok = onnxAxis1 ? dims[0] === n && dims.length === v.shape.length - 1 && dims.slice(1).every((d) => d === 1) : dims.length === 1 && dims[0] === n;
+  const ok = onnxAxis1
+    ? dims[0] === n && dims.length === v.shape.length - 1 && dims.slice(1).every((d) => d === 1)
+    : dims.length === 1 && dims[0] === n;
   if (!ok) return null;
   const row = rowOf(v);
   return Float64Array.from({ length: n }, (_, r) => c.values[row(r)]);
@@ -91,7 +93,13 @@ function affine(p: Planner, node: NodeProto, v: Named, scale: Float64Array, offs
   p.emit(node, spec, [v.tensor], v.shape, v.layout, true);
   // A Rescaling keeps the flattened order of its input (its constants were reordered to match); no Permute can
   // be put before the Flatten any more, hence no flattenAt.
-  if (v.layout === 'flat-chw') p.setOutput(node, { ...v, tensor: p.specs[p.specs.length - 1].output, producer: p.specs.length - 1, flattenAt: undefined });
+  if (v.layout === 'flat-chw')
+    p.setOutput(node, {
+      ...v,
+      tensor: p.specs[p.specs.length - 1].output,
+      producer: p.specs.length - 1,
+      flattenAt: undefined,
+    });
 }
 
 /** Add, Sub, Mul or Div with one constant operand; Add of two computed tensors is a merge. */
@@ -112,12 +120,26 @@ export function arithmetic(p: Planner, node: NodeProto): void {
     case 'Add':
       return affine(p, node, v, one, values);
     case 'Sub':
-      return first ? affine(p, node, v, one, values.map((x) => -x)) : affine(p, node, v, Float64Array.of(-1), values);
+      return first
+        ? affine(
+            p,
+            node,
+            v,
+            one,
+            values.map((x) => -x),
+          )
+        : affine(p, node, v, Float64Array.of(-1), values);
     case 'Mul':
       return affine(p, node, v, values, zero);
     default:
       if (!first) p.err('constant / x is not supported (only x / constant)');
-      return affine(p, node, v, values.map((x) => 1 / x), zero);
+      return affine(
+        p,
+        node,
+        v,
+        values.map((x) => 1 / x),
+        zero,
+      );
   }
 }
 
@@ -140,16 +162,24 @@ export function batchNorm(p: Planner, node: NodeProto, at: Attributes): void {
   const names = ['scale', 'B', 'input_mean', 'input_var'];
   const [gamma, beta, mean, variance] = names.map((what, i) => {
     const c = p.constant(node.inputs[i + 1], what);
-    if (c.values.length !== channels) p.err(`${what} has ${c.values.length} values; the input has ${channels} channels`);
+    if (c.values.length !== channels)
+      p.err(`${what} has ${c.values.length} values; the input has ${channels} channels`);
     const row = rowOf(v);
     return Float32Array.from({ length: channels }, (_, r) => c.values[row(r)]);
   });
   const epsilon = at.float('epsilon', 1e-5);
   if (p.foldTarget(v)) {
     const scale = Float64Array.from(gamma, (g, o) => g / Math.sqrt(variance[o] + epsilon));
-    return affine(p, node, v, scale, Float64Array.from(beta, (b, o) => b - mean[o] * scale[o]));
+    return affine(
+      p,
+      node,
+      v,
+      scale,
+      Float64Array.from(beta, (b, o) => b - mean[o] * scale[o]),
+    );
   }
   const spec = { kind: 'batchNormalization' as const, epsilon, gamma, beta, mean, variance };
   p.emit(node, spec, [v.tensor], v.shape, v.layout);
-  if (v.layout === 'flat-chw') p.setOutput(node, { ...v, tensor: p.specs[p.specs.length - 1].output, producer: undefined, flattenAt: undefined });
+  if (v.layout === 'flat-chw')
+    p.setOutput(node, { ...v, tensor: p.specs[p.specs.length - 1].output, producer: undefined, flattenAt: undefined });
 }

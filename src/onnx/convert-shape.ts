@@ -30,7 +30,9 @@ export function flatten(p: Planner, node: NodeProto, v: Value, axis: number): vo
 function targetOf(p: Planner, v: Value, target: number[], allowZero: boolean): number[] {
   const features = (v.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
   const bad = () =>
-    p.err(`cannot reshape ${fmt(v.shape)} to [${target.join(', ')}] keeping the batch first (${features} values per example)`);
+    p.err(
+      `cannot reshape ${fmt(v.shape)} to [${target.join(', ')}] keeping the batch first (${features} values per example)`,
+    );
   if (target.length < 2 || (allowZero && target.includes(0))) bad();
   const rest = target.slice(1).map((d, i) => (d === 0 ? (v.shape[i + 1] ?? bad()) : d));
   const known = rest.reduce((a, d) => (d === -1 ? a : a * d), 1);
@@ -73,22 +75,27 @@ export function transpose(p: Planner, node: NodeProto, at: Attributes): void {
   if (perm.every((a, i) => a === i)) return p.setOutput(node, v);
   if (perm[0] !== 0) p.err(`perm [${perm.join(', ')}] moves the batch axis, which is not supported`);
   // Between NCHW and NHWC: a change of how simdnet's tensor is read, free.
-  if (rank === 4 && v.layout === 'plain' && is([0, 3, 1, 2])) return p.setOutput(node, { tensor: v.tensor, shape, layout: 'nchw' });
-  if (rank === 4 && v.layout === 'nchw' && is([0, 2, 3, 1])) return p.setOutput(node, { tensor: v.tensor, shape, layout: 'plain' });
+  if (rank === 4 && v.layout === 'plain' && is([0, 3, 1, 2]))
+    return p.setOutput(node, { tensor: v.tensor, shape, layout: 'nchw' });
+  if (rank === 4 && v.layout === 'nchw' && is([0, 2, 3, 1]))
+    return p.setOutput(node, { tensor: v.tensor, shape, layout: 'plain' });
   // Any other order (e.g. PyTorch's channel softmax before opset 13): a Permute of the ONNX tensor as it is.
   const pl = p.plain(v);
   p.emit(node, { kind: 'permute', dims: perm.slice(1) }, [pl.tensor], shape, 'plain');
 }
 
 export function concat(p: Planner, node: NodeProto, at: Attributes): void {
-  if (node.inputs.some((i) => p.isConstant(i))) p.err('concatenating constants is not supported; only computed tensors');
+  if (node.inputs.some((i) => p.isConstant(i)))
+    p.err('concatenating constants is not supported; only computed tensors');
   let vals: Named[] = node.inputs.map((n) => p.read(n));
   const rank = vals[0].shape.length;
   if (!at.has('axis')) p.err("the attribute 'axis' is missing");
   const axis = at.int('axis', 1);
   const a = axis < 0 ? axis + rank : axis;
-  if (vals.some((v) => v.shape.length !== rank)) p.err(`its inputs have different ranks: ${vals.map((v) => fmt(v.shape)).join(', ')}`);
-  if (a <= 0 || a >= rank) p.err(`axis ${axis} is not supported on rank ${rank} (the batch axis cannot be concatenated)`);
+  if (vals.some((v) => v.shape.length !== rank))
+    p.err(`its inputs have different ranks: ${vals.map((v) => fmt(v.shape)).join(', ')}`);
+  if (a <= 0 || a >= rank)
+    p.err(`axis ${axis} is not supported on rank ${rank} (the batch axis cannot be concatenated)`);
   const mismatch = vals.some((v) => v.shape.some((d, i) => i > 0 && i !== a && d !== vals[0].shape[i]));
   if (mismatch) p.err(`its inputs differ outside axis ${axis}: ${vals.map((v) => fmt(v.shape)).join(', ')}`);
   // One layout for all: the common one if they share it, else NCHW-in-NHWC for 4-D tensors.

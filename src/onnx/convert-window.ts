@@ -33,9 +33,13 @@ function windowOf(p: Planner, at: Attributes, v: Named, k: [number, number], dil
   const autoPad = at.string('auto_pad', 'NOTSET');
   if (autoPad === 'VALID') return { h, w, strides, dilations, pads: [0, 0, 0, 0] };
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    const [y, x] = [windowAxis(h, k[0], strides[0], dilations[0], 'same'), windowAxis(w, k[1], strides[1], dilations[1], 'same')];
+    const [y, x] = [
+      windowAxis(h, k[0], strides[0], dilations[0], 'same'),
+      windowAxis(w, k[1], strides[1], dilations[1], 'same'),
+    ];
     // SAME_LOWER puts the odd cell before instead of after.
-    const pads = autoPad === 'SAME_UPPER' ? [y.before, x.before, y.after, x.after] : [y.after, x.after, y.before, x.before];
+    const pads =
+      autoPad === 'SAME_UPPER' ? [y.before, x.before, y.after, x.after] : [y.after, x.after, y.before, x.before];
     return { h, w, strides, dilations, pads };
   }
   if (autoPad !== 'NOTSET') p.err(`auto_pad '${autoPad}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
@@ -63,7 +67,8 @@ function outputOf(p: Planner, win: Window, k: [number, number], ceil: boolean, n
   const [t, l, b, r] = win.pads;
   const oh = windowAxis(win.h, k[0], win.strides[0], win.dilations[0], [t, b], ceil).out;
   const ow = windowAxis(win.w, k[1], win.strides[1], win.dilations[1], [l, r], ceil).out;
-  if (oh < 1 || ow < 1) p.err(`the ${k[0]}x${k[1]} ${noun} does not fit the ${win.h}x${win.w} input with pads [${win.pads.join(', ')}]`);
+  if (oh < 1 || ow < 1)
+    p.err(`the ${k[0]}x${k[1]} ${noun} does not fit the ${win.h}x${win.w} input with pads [${win.pads.join(', ')}]`);
   return [oh, ow];
 }
 
@@ -100,8 +105,16 @@ export function conv(p: Planner, node: NodeProto, at: Attributes): void {
     // Depthwise. ONNX output channel c * mult + m reads input channel c: simdnet's [kh, kw, cin, mult] in the same order.
     const kernel = new Float32Array(kh * kw * cout);
     for (let o = 0; o < cout; o++)
-      for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) kernel[(y * kw + x) * cout + o] = src[(o * kh + y) * kw + x];
-    return p.emit(node, { kind: 'depthwiseConv2d', depthMultiplier: cout / cin, kernel, ...common }, [v.tensor], shape, 'nchw', true);
+      for (let y = 0; y < kh; y++)
+        for (let x = 0; x < kw; x++) kernel[(y * kw + x) * cout + o] = src[(o * kh + y) * kw + x];
+    return p.emit(
+      node,
+      { kind: 'depthwiseConv2d', depthMultiplier: cout / cin, kernel, ...common },
+      [v.tensor],
+      shape,
+      'nchw',
+      true,
+    );
   }
   // Group 1, or grouped (1 < group < channels): one Conv2D whose kernel is block-diagonal, zero where an output
   // channel's group does not read an input channel. Exact, at `group` times the arithmetic of a grouped kernel.
@@ -157,16 +170,14 @@ export function globalPool(p: Planner, node: NodeProto): void {
 export function reduce(p: Planner, node: NodeProto, at: Attributes): void {
   let v = p.flowing(node);
   const axesName = node.inputs[1];
-  const axes =
-    p.opset >= 18
-    ? axesName
-      ? Array.from(p.constant(axesName, 'axes').values)
-      : []
-    : at.ints('axes', []);
+  const axes = p.opset >= 18 ? (axesName ? Array.from(p.constant(axesName, 'axes').values) : []) : at.ints('axes', []);
   const keep = at.int('keepdims', 1) === 1;
   if (axes.length === 0 && at.int('noop_with_empty_axes', 0) === 1) return p.setOutput(node, v);
   const rank = v.shape.length;
-  const set = axes.map((a) => (a < 0 ? a + rank : a)).sort().join();
+  const set = axes
+    .map((a) => (a < 0 ? a + rank : a))
+    .sort()
+    .join();
   const kind = node.opType === 'ReduceMax' ? 'globalMaxPooling2d' : 'globalAveragePooling2d';
   if (rank === 4 && set === '2,3') {
     v = p.spatial(v);
@@ -194,11 +205,15 @@ export function padOp(p: Planner, node: NodeProto, at: Attributes): void {
   const rank = v.shape.length;
   const pads = Array.from(p.constant(node.inputs[1], 'pads').values);
   const value = p.optionalConstant(node.inputs[2], 'constant_value');
-  if (value && value.values.some((x) => x !== 0)) p.err(`only zero padding is supported; got constant_value ${value.values[0]}`);
+  if (value && value.values.some((x) => x !== 0))
+    p.err(`only zero padding is supported; got constant_value ${value.values[0]}`);
   const axesIn = p.optionalConstant(node.inputs[3], 'axes');
-  const axes = axesIn ? Array.from(axesIn.values, (a) => (a < 0 ? a + rank : a)) : Array.from({ length: rank }, (_, i) => i);
+  const axes = axesIn
+    ? Array.from(axesIn.values, (a) => (a < 0 ? a + rank : a))
+    : Array.from({ length: rank }, (_, i) => i);
   if (pads.length !== 2 * axes.length) p.err(`pads has ${pads.length} values; expected ${2 * axes.length}`);
-  if (pads.some((x) => !Number.isInteger(x) || x < 0)) p.err(`only non-negative pads are supported; got [${pads.join(', ')}]`);
+  if (pads.some((x) => !Number.isInteger(x) || x < 0))
+    p.err(`only non-negative pads are supported; got [${pads.join(', ')}]`);
   const before = new Array<number>(rank).fill(0);
   const after = new Array<number>(rank).fill(0);
   axes.forEach((a, i) => {

@@ -112,7 +112,10 @@ export class Planner {
     if (v.layout === 'nchw') return this.specs[this.push({ kind: 'permute', dims: [3, 1, 2] }, [v.tensor])].output;
     if (v.layout === 'flat-chw') {
       if (v.flattenAt === undefined)
-        fail(this.fn, 'the graph output is flattened in C,H,W order and scaled per feature; not supported (add a layer after it)');
+        fail(
+          this.fn,
+          'the graph output is flattened in C,H,W order and scaled per feature; not supported (add a layer after it)',
+        );
       const flatten = this.specs[v.flattenAt!];
       const permute: Step = { kind: 'permute', dims: [3, 1, 2], inputs: flatten.inputs, output: this.tensors++ };
       flatten.inputs = [permute.output];
@@ -186,7 +189,14 @@ export class Planner {
   }
 
   /** Appends a layer and makes it this node's output, in `layout` with ONNX shape `shape`. */
-  emit(node: NodeProto, spec: Spec, inputs: number[], shape: (number | null)[], layout: Layout, foldable = false): void {
+  emit(
+    node: NodeProto,
+    spec: Spec,
+    inputs: number[],
+    shape: (number | null)[],
+    layout: Layout,
+    foldable = false,
+  ): void {
     const i = this.push(spec, inputs);
     this.setOutput(node, { tensor: this.specs[i].output, shape, layout, producer: foldable ? i : undefined });
   }
@@ -194,9 +204,11 @@ export class Planner {
   /** Makes a 4-D value NCHW-in-NHWC (a Permute after a 'plain' NCHW tensor), once per value. */
   spatial(v: Named): Named {
     if (v.layout === 'nchw') return v;
-    if (v.layout === 'plain' && v.shape.length === 4) return this.relayout(v, { kind: 'permute', dims: [2, 3, 1] }, 'nchw');
+    if (v.layout === 'plain' && v.shape.length === 4)
+      return this.relayout(v, { kind: 'permute', dims: [2, 3, 1] }, 'nchw');
     // [N, C] held for ONNX [N, C, 1, 1]: as NHWC that is [N, 1, 1, C].
-    if (v.layout === 'pooled') return this.relayout(v, { kind: 'reshape', targetShape: [1, 1, v.shape[1] as number] }, 'nchw');
+    if (v.layout === 'pooled')
+      return this.relayout(v, { kind: 'reshape', targetShape: [1, 1, v.shape[1] as number] }, 'nchw');
     this.err(`expects a 4-D NCHW input; got shape [${v.shape.map((d) => d ?? 'N').join(', ')}]`);
   }
 

@@ -58,5 +58,9 @@ export type Foldable = Extract<Step, { kind: 'conv2d' | 'depthwiseConv2d' | 'den
 
 /** Output channels of a foldable layer. */
 export function channelsOf(t: Foldable): number {
-  return t.kind === 'dense' ? t.units : t.kind === 'conv2d' ? t.filters : t.kernel.length / (t.kernelSize[0] * t.kernelSize[1]);
+  return t.kind === 'dense'
+    ? t.units
+    : t.kind === 'conv2d'
+      ? t.filters
+      : t.kernel.length / (t.kernelSize[0] * t.kernelSize[1]);
 }

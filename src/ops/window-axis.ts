@@ -45,4 +45,3 @@ export function windowAxis(
   if (ceilMode && (out - 1) * stride >= size + before) out--;
   return { in: size, kernel, stride, dilation, effective, before, after, out: Math.max(out, 0) };
 }
-
