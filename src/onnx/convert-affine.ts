@@ -49,22 +49,24 @@ export function gemm(p: Planner, node: NodeProto, at: Attributes): void {
 }
 
 /**
- * A constant as one value, or one value per channel in simdnet's channel order (the last axis): [C, 1, 1]
- * or [1, C, 1, 1] on NCHW values, [C] or [1, ..., C] on the others. Null if it broadcasts otherwise.
+ * A constant as one value, or one value per channel in simdnet's channel order (its last axis): a constant
+ * that varies along one ONNX axis only ([C, 1, 1] on NCHW, [C] on the last axis), which is brought to
+ * simdnet's last axis. Null if it broadcasts otherwise.
  */
-function perChannel(v: Value, c: Constant): Float64Array | null {
-  if (c.values.length === 1) return Float64Array.of(c.values[0]);
+function perChannel(p: Planner, value: Named, c: Constant): { v: Named; values: Float64Array } | null {
+  let v = value;
+  if (c.values.length === 1) return { v, values: Float64Array.of(c.values[0]) };
+  const rank = v.shape.length;
   const dims = c.dims.slice();
   while (dims.length > 1 && dims[0] === 1) dims.shift();
-  if (dims.length > v.shape.length) return null;
-  const onnxAxis1 = v.layout === 'nchw' || v.layout === 'pooled';
-  const n = onnxAxis1 ? (v.shape[1] as number) : (v.shape[v.shape.length - 1] as number);
-  const ok = onnxAxis1
-    ? dims[0] === n && dims.length === v.shape.length - 1 && dims.slice(1).every((d) => d === 1)
-    : dims.length === 1 && dims[0] === n;
-  if (!ok) return null;
+  const axis = rank - dims.length;
+  if (axis < 1 || dims.slice(1).some((d) => d !== 1) || dims[0] !== v.shape[axis]) return null;
+  if (rank === 4 && axis === 1) v = p.spatial(v);
+  else if (rank === 4 && axis === 3) v = p.plain(v);
+  const last = v.layout === 'flat-chw' ? axis === 1 : p.simdnetAxis(v, axis) === (v.layout === 'pooled' ? 1 : rank - 1);
+  if (!last) return null;
   const row = rowOf(v);
-  return Float64Array.from({ length: n }, (_, r) => c.values[row(r)]);
+  return { v, values: Float64Array.from({ length: dims[0] }, (_, r) => c.values[row(r)]) };
 }
 
 /** y = x * scale + offset per channel (arrays of one value or one per channel): folded, merged or a layer. */
@@ -106,14 +108,15 @@ function affine(p: Planner, node: NodeProto, v: Named, scale: Float64Array, offs
 export function arithmetic(p: Planner, node: NodeProto): void {
   const dyn = p.dynamicInputs(node);
   if (dyn.length === 2 && node.opType === 'Add') return addTensors(p, node, dyn);
-  const v = p.flowing(node);
   const first = node.inputs[0] === dyn[0];
   const c = p.constant(node.inputs[first ? 1 : 0], 'constant operand');
-  const values = perChannel(v, c);
-  if (!values)
+  const flow = p.flowing(node);
+  const found = perChannel(p, flow, c);
+  if (!found)
     p.err(
-      `${node.opType} by a constant of dims [${c.dims.join(', ')}] on ${v.shape.length}-D [${v.shape.map((d) => d ?? 'N').join(', ')}]: only a scalar or one value per channel is supported`,
+      `${node.opType} by a constant of dims [${c.dims.join(', ')}] on ${flow.shape.length}-D [${flow.shape.map((d) => d ?? 'N').join(', ')}]: only a scalar or one value per channel is supported`,
     );
+  const { v, values } = found;
   const one = Float64Array.of(1);
   const zero = Float64Array.of(0);
   switch (node.opType) {
