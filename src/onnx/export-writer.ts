@@ -38,8 +38,9 @@ export class Writer {
   }
 
   node(opType: string, name: string, inputs: string[], attributes: AttributeOut[] = []): string {
+    // Node names must be unique too (a layer may write two nodes of one type): the node is named as its output.
     const out = this.fresh(`${name}/${opType}`);
-    this.nodes.push({ opType, name: `${name}/${opType}`, inputs, outputs: [out], attributes });
+    this.nodes.push({ opType, name: out, inputs, outputs: [out], attributes });
     return out;
   }
 
