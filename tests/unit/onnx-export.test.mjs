@@ -93,11 +93,11 @@ test('toOnnx: SeparableConv2D, ZeroPadding2D, LeakyReLU, relu6, BatchNormalizati
         depthMultiplier: 2,
         strides: 2,
         padding: 'same',
-        activation: 'relu6',
       }),
       L.leakyReLU({ alpha: 0.15 }),
       L.maxPooling2d({ poolSize: 2, padding: 'same' }),
       L.batchNormalization({ epsilon: 1e-3 }),
+      L.activation({ activation: 'relu6' }),
       L.separableConv2d({
         filters: 4,
         kernelSize: [2, 3],
