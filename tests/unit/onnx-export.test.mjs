@@ -94,10 +94,10 @@ test('toOnnx: SeparableConv2D, ZeroPadding2D, LeakyReLU, relu6, BatchNormalizati
         strides: 2,
         padding: 'same',
       }),
-      L.leakyReLU({ alpha: 0.15 }),
+      // After the pool, so that negative values reach the leaky slope.
       L.maxPooling2d({ poolSize: 2, padding: 'same' }),
+      L.leakyReLU({ alpha: 0.15 }),
       L.batchNormalization({ epsilon: 1e-3 }),
-      L.activation({ activation: 'relu6' }),
       L.separableConv2d({
         filters: 4,
         kernelSize: [2, 3],
@@ -107,6 +107,7 @@ test('toOnnx: SeparableConv2D, ZeroPadding2D, LeakyReLU, relu6, BatchNormalizati
           [1, 1],
         ],
       }),
+      L.activation({ activation: 'relu6' }),
       L.globalMaxPooling2d(),
       L.batchNormalization(),
       L.dense({ units: 3, activation: 'relu6' }),

@@ -215,8 +215,19 @@ test('loadOnnx: Add/Sub/Mul/Div by constants anywhere: input normalisation is on
   // 2-D features after a Flatten in C,H,W order: per-feature constants follow simdnet's H,W,C order.
   await checkAgainstOrt({
     dims: [2, 3, 2, 2],
-    nodes: [node('Flatten', ['input'], 'f'), node('Mul', ['f', 'scale'], 'm'), node('Gemm', ['m', 'K'], 'output')],
-    initializers: [floats(r, 'scale', [12]), floats(r, 'K', [12, 4])],
+    nodes: [
+      node('Conv', ['input', 'Wf'], 'c', pads1),
+      node('Flatten', ['c'], 'f'),
+      node('Mul', ['f', 'scale'], 'm'),
+      node('Add', ['m', 'shift'], 'a'),
+      node('Gemm', ['a', 'K'], 'output'),
+    ],
+    initializers: [
+      floats(r, 'Wf', [3, 3, 3, 3]),
+      floats(r, 'scale', [12]),
+      floats(r, 'shift', [1, 12]),
+      floats(r, 'K', [12, 4]),
+    ],
   });
   await checkRejected(
     {
