@@ -210,19 +210,22 @@ export function depthwiseBackwardInput(
 }
 
 /**
- * dwt[ky,kx,c] = Σ over output pixels of x[tap pixel, c] · dy[pixel, c] (dwt is overwritten). One output
- * row at a time: per tap and block of channels, the sum along the row stays in registers.
+ * dwt[ky,kx,ch] = Σ over output pixels of x[tap pixel, ch] · dy[pixel, ch] for the channels ch in [c0, c1)
+ * (overwritten; other channels are left alone, so threads can take channel ranges: c0 a multiple of 4, c1
+ * one too or c, and every channel is summed in the same order, in the same lanes, as by one call over all
+ * of them). One output row at a time: per tap and block of channels, the sum along the row stays in
+ * registers.
  */
 export function depthwiseBackwardFilter(
   x: usize, dy: usize, dwt: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32, c0: i32, c1: i32,
 ): void {
   const cell = (<usize>c) << 2;
   const row = (<usize>w) * cell;
   const tapRow = (<usize>kw) * cell;
   const outRow = (<usize>ow) * cell;
   const xStep = (<usize>sw) * cell;
-  memory.fill(dwt, 0, (<usize>kh) * tapRow);
+  for (let tap = 0; tap < kh * kw; tap++) memory.fill(dwt + (<usize>tap) * cell + ((<usize>c0) << 2), 0, (<usize>(c1 - c0)) << 2);
   for (let b = 0; b < n; b++) {
     const image = x + (<usize>b) * (<usize>h) * row;
     for (let oy = 0; oy < oh; oy++) {
@@ -241,8 +244,8 @@ export function depthwiseBackwardFilter(
           const px0 = xrow + (<usize>(ox0 * sw + shift)) * cell;
           const pg0 = grow + (<usize>ox0) * cell;
           const pw = dwt + (<usize>ky) * tapRow + (<usize>kx) * cell;
-          let ch = 0;
-          for (; ch + 16 <= c; ch += 16) {
+          let ch = c0;
+          for (; ch + 16 <= c1; ch += 16) {
             const o = (<usize>ch) << 2;
             let a0 = f32x4.splat(0);
             let a1 = a0;
@@ -263,7 +266,7 @@ export function depthwiseBackwardFilter(
             v128.store(pw + o, f32x4.add(v128.load(pw + o, 32), a2), 32);
             v128.store(pw + o, f32x4.add(v128.load(pw + o, 48), a3), 48);
           }
-          for (; ch + 4 <= c; ch += 4) {
+          for (; ch + 4 <= c1; ch += 4) {
             const o = (<usize>ch) << 2;
             let a = f32x4.splat(0);
             let px = px0 + o;
@@ -275,7 +278,7 @@ export function depthwiseBackwardFilter(
             }
             v128.store(pw + o, f32x4.add(v128.load(pw + o), a));
           }
-          for (; ch < c; ch++) {
+          for (; ch < c1; ch++) {
             const o = (<usize>ch) << 2;
             let a: f32 = 0;
             let px = px0 + o;

@@ -582,15 +582,18 @@ export function globalAvgPool2dForward(x: usize, y: usize, n: i32, hw: i32, c: i
   }
 }
 
-/** dx[b, i, :] = dy[b, :] / hw for every pixel i. */
-export function globalAvgPool2dBackward(dy: usize, dx: usize, n: i32, hw: i32, c: i32): void {
+/**
+ * dx[b, i, :] = dy[b, :] / hw for the pixels i in [from, to) of each of n images (dx points at pixel
+ * `from` of the first image; threads take ranges of pixels).
+ */
+export function globalAvgPool2dBackward(dy: usize, dx: usize, n: i32, hw: i32, c: i32, from: i32, to: i32): void {
   const cell = (<usize>c) << 2;
   const inv: f32 = <f32>1 / <f32>hw;
   const invv = f32x4.splat(inv);
-  let p = dx;
   for (let b = 0; b < n; b++) {
     const g = dy + (<usize>b) * cell;
-    for (let i = 0; i < hw; i++) {
+    let p = dx + (<usize>b) * (<usize>hw) * cell;
+    for (let i = from; i < to; i++) {
       let ch = 0;
       for (; ch + 4 <= c; ch += 4) {
         const o = (<usize>ch) << 2;

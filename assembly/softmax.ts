@@ -107,19 +107,27 @@ export function softmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, k: i3
 // softmax cross-entropy. Per row, with m the row maximum and s = sum(exp(z - m)):
 //   -log softmax(z)_j = log(s) - (z_j - m)
 // which stays accurate for large logits because z_j - m is exact when z_j is near m. The loss is the
-// mean over the n rows, accumulated in f64.
+// mean over the n rows' losses, accumulated in f64 in row order.
 
-/** loss[0] = mean over rows of -log softmax(logits[r])[labels[r]]; labels are int32 in [0, k). */
-export function softmaxCrossEntropySparseForward(logits: usize, labels: usize, loss: usize, n: i32, k: i32): void {
+/**
+ * losses[r] = -log softmax(logits[r])[labels[r]] for each of n rows; labels are int32 in [0, k). Rows are
+ * independent, so threads take ranges of them; meanOfRows adds the losses in row order.
+ */
+export function softmaxCrossEntropySparseRows(logits: usize, labels: usize, losses: usize, n: i32, k: i32): void {
   const stride = (<usize>k) << 2;
-  let total: f64 = 0;
   for (let r = 0; r < n; r++) {
     const zr = logits + (<usize>r) * stride;
     const m = rowMax(zr, k);
     const s = rowExpSum(zr, 0, k, m);
     const label = load<i32>(labels + ((<usize>r) << 2));
-    total += <f64>(Mathf.log(s) - (load<f32>(zr + ((<usize>label) << 2)) - m));
+    store<f32>(losses + ((<usize>r) << 2), Mathf.log(s) - (load<f32>(zr + ((<usize>label) << 2)) - m));
   }
+}
+
+/** loss[0] = the mean of n per-row losses, summed in float64 in row order (the same for any threads). */
+export function meanOfRows(losses: usize, loss: usize, n: i32): void {
+  let total: f64 = 0;
+  for (let r = 0; r < n; r++) total += <f64>load<f32>(losses + ((<usize>r) << 2));
   store<f32>(loss, <f32>(total / <f64>n));
 }
 
@@ -137,12 +145,11 @@ export function softmaxCrossEntropySparseBackward(logits: usize, labels: usize, 
 }
 
 /**
- * loss[0] = mean over rows of sum_j t_j * (-log softmax(z)_j), for float (one-hot or soft) labels t.
- * With labels that do not sum to 1 this is still exactly that sum (no renormalisation).
+ * losses[r] = sum_j t_j * (-log softmax(z)_j) for float (one-hot or soft) labels t, per row (the mean is
+ * meanOfRows). With labels that do not sum to 1 this is still exactly that sum (no renormalisation).
  */
-export function softmaxCrossEntropyDenseForward(logits: usize, labels: usize, loss: usize, n: i32, k: i32): void {
+export function softmaxCrossEntropyDenseRows(logits: usize, labels: usize, losses: usize, n: i32, k: i32): void {
   const stride = (<usize>k) << 2;
-  let total: f64 = 0;
   for (let r = 0; r < n; r++) {
     const zr = logits + (<usize>r) * stride;
     const tr = labels + (<usize>r) * stride;
@@ -162,9 +169,8 @@ export function softmaxCrossEntropyDenseForward(logits: usize, labels: usize, lo
       const o = (<usize>i) << 2;
       a += load<f32>(tr + o) * (lse - (load<f32>(zr + o) - m));
     }
-    total += <f64>a;
+    store<f32>(losses + ((<usize>r) << 2), a);
   }
-  store<f32>(loss, <f32>(total / <f64>n));
 }
 
 /**

@@ -189,8 +189,8 @@ export interface Kernels {
   ): void;
   /** (x: usize, y: usize, n: i32, hw: i32, c: i32) */
   globalAvgPool2dForward(x: number, y: number, n: number, hw: number, c: number): void;
-  /** (dy: usize, dx: usize, n: i32, hw: i32, c: i32) */
-  globalAvgPool2dBackward(dy: number, dx: number, n: number, hw: number, c: number): void;
+  /** (dy: usize, dx: usize, n: i32, hw: i32, c: i32, from: i32, to: i32) */
+  globalAvgPool2dBackward(dy: number, dx: number, n: number, hw: number, c: number, from: number, to: number): void;
   // assembly/elementwise.ts
   /** (cols: i32): i32 */
   broadcastScratchBytes(cols: number): number;
@@ -233,13 +233,20 @@ export interface Kernels {
   logBackward(x: number, dy: number, dx: number, n: number): void;
   /** (x: usize, dy: usize, dx: usize, n: i32, lo: f32, hi: f32) */
   clipBackward(x: number, dy: number, dx: number, n: number, lo: number, hi: number): void;
+  // assembly/leaky-relu.ts
+  /** (x: usize, y: usize, n: i32, alpha: f32) */
+  leakyReluForward(x: number, y: number, n: number, alpha: number): void;
+  /** (x: usize, dy: usize, dx: usize, n: i32, alpha: f32) */
+  leakyReluBackward(x: number, dy: number, dx: number, n: number, alpha: number): void;
   // assembly/softmax.ts
   /** (x: usize, y: usize, rows: i32, k: i32) */
   softmaxForward(x: number, y: number, rows: number, k: number): void;
   /** (y: usize, dy: usize, dx: usize, rows: i32, k: i32) */
   softmaxBackward(y: number, dy: number, dx: number, rows: number, k: number): void;
-  /** (logits: usize, labels: usize, loss: usize, n: i32, k: i32) */
-  softmaxCrossEntropySparseForward(logits: number, labels: number, loss: number, n: number, k: number): void;
+  /** (logits: usize, labels: usize, losses: usize, n: i32, k: i32) */
+  softmaxCrossEntropySparseRows(logits: number, labels: number, losses: number, n: number, k: number): void;
+  /** (losses: usize, loss: usize, n: i32) */
+  meanOfRows(losses: number, loss: number, n: number): void;
   /** (logits: usize, labels: usize, dz: usize, n: i32, k: i32, scale: f32) */
   softmaxCrossEntropySparseBackward(
     logits: number,
@@ -249,8 +256,8 @@ export interface Kernels {
     k: number,
     scale: number,
   ): void;
-  /** (logits: usize, labels: usize, loss: usize, n: i32, k: i32) */
-  softmaxCrossEntropyDenseForward(logits: number, labels: number, loss: number, n: number, k: number): void;
+  /** (logits: usize, labels: usize, losses: usize, n: i32, k: i32) */
+  softmaxCrossEntropyDenseRows(logits: number, labels: number, losses: number, n: number, k: number): void;
   /** (logits: usize, labels: usize, dz: usize, dt: usize, n: i32, k: i32, scale: f32) */
   softmaxCrossEntropyDenseBackward(
     logits: number,
@@ -262,10 +269,23 @@ export interface Kernels {
     scale: number,
   ): void;
   // assembly/reduce.ts
-  /** (x: usize, y: usize, n: i32, scale: f64) */
-  reduceSumAll(x: number, y: number, n: number, scale: number): void;
-  /** (x: usize, y: usize, outer: i32, len: i32, inner: i32, scale: f64) */
-  reduceSumAxis(x: number, y: number, outer: number, len: number, inner: number, scale: number): void;
+  /** (len: i32): i32 */
+  reduceBlockCount(len: number): number;
+  /** (x: usize, partials: usize, rows: i32, len: i32, from: i32, to: i32) */
+  reduceBlockSums(x: number, partials: number, rows: number, len: number, from: number, to: number): void;
+  /** (partials: usize, y: usize, rows: i32, blocks: i32, scale: f64) */
+  reduceAddBlocks(partials: number, y: number, rows: number, blocks: number, scale: number): void;
+  /** (x: usize, y: usize, outer: i32, len: i32, inner: i32, scale: f64, from: i32, to: i32) */
+  reduceSumAxis(
+    x: number,
+    y: number,
+    outer: number,
+    len: number,
+    inner: number,
+    scale: number,
+    from: number,
+    to: number,
+  ): void;
   /** (dy: usize, dx: usize, outer: i32, len: i32, inner: i32, scale: f32) */
   reduceBroadcastAxis(dy: number, dx: number, outer: number, len: number, inner: number, scale: number): void;
   // assembly/batchnorm.ts
@@ -368,7 +388,7 @@ export interface Kernels {
     padTop: number,
     padLeft: number,
   ): void;
-  /** (x: usize, dy: usize, dwt: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32) */
+  /** (x: usize, dy: usize, dwt: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32, c0: i32, c1: i32) */
   depthwiseBackwardFilter(
     x: number,
     dy: number,
@@ -387,6 +407,8 @@ export interface Kernels {
     dw: number,
     padTop: number,
     padLeft: number,
+    c0: number,
+    c1: number,
   ): void;
   /** (x: usize, xr: usize, pixels: i32, cin: i32, m: i32) */
   depthwiseExpand(x: number, xr: number, pixels: number, cin: number, m: number): void;
@@ -489,7 +511,7 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   avgPool2dForward: 17,
   avgPool2dBackward: 17,
   globalAvgPool2dForward: 5,
-  globalAvgPool2dBackward: 5,
+  globalAvgPool2dBackward: 7,
   broadcastScratchBytes: 1,
   addArrays: 4,
   subArrays: 4,
@@ -510,14 +532,19 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   tanhBackward: 4,
   logBackward: 4,
   clipBackward: 6,
+  leakyReluForward: 4,
+  leakyReluBackward: 5,
   softmaxForward: 4,
   softmaxBackward: 5,
-  softmaxCrossEntropySparseForward: 5,
+  softmaxCrossEntropySparseRows: 5,
+  meanOfRows: 3,
   softmaxCrossEntropySparseBackward: 6,
-  softmaxCrossEntropyDenseForward: 5,
+  softmaxCrossEntropyDenseRows: 5,
   softmaxCrossEntropyDenseBackward: 7,
-  reduceSumAll: 4,
-  reduceSumAxis: 6,
+  reduceBlockCount: 1,
+  reduceBlockSums: 6,
+  reduceAddBlocks: 5,
+  reduceSumAxis: 8,
   reduceBroadcastAxis: 6,
   momentsAxis: 7,
   gradSumsAxis: 9,
@@ -526,7 +553,7 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   batchNormTrainBackward: 14,
   depthwiseForward: 18,
   depthwiseBackwardInput: 17,
-  depthwiseBackwardFilter: 17,
+  depthwiseBackwardFilter: 19,
   depthwiseExpand: 5,
   depthwiseReduce: 5,
   copyBlocks: 6,

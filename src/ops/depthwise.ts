@@ -3,12 +3,19 @@
 // (TensorFlow's layout, and PyTorch's groups = cin weight [cin·mult, 1, kh, kw] reordered). With a
 // multiplier above 1 each input channel is first repeated `multiplier` times, after which weights per tap
 // are a plain vector over output channels and one kernel serves every case.
+//
+// Threads: the forward splits over output rows (across images), the input gradient over whole images (its
+// scatter-add reaches neighbouring rows), the filter gradient over channel ranges of whole f32x4 lanes (a
+// sum over every pixel, never split along the pixels), the bias gradient through sumAxisInto (reduce.ts).
 import { empty, type Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
-import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/validate.js';
 import { computeConv2dInfo, type Padding2d } from './geometry.js';
+import { sumAxisInto } from './reduce.js';
+import { runParallel } from '../backend/threads/pool.js';
+import { splitRange, threadsFor } from '../backend/threads/split.js';
+import { channelRanges, forGrid, forRows } from '../backend/threads/grid.js';
 
 export interface DepthwiseConv2dOptions {
   /** A number or [sh, sw]; default 1. */
@@ -86,37 +93,98 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: DepthwiseConv2dOp
       );
   }
   const geometry: KernelGeometry = [n, h, wd, C, oh, ow, kh, kw, sh, sw, dh, dw, padTop, padLeft];
+  const withImages = (count: number): KernelGeometry => [count, ...geometry.slice(1)] as KernelGeometry;
   const pixels = n * h * wd;
+  const macs = n * oh * ow * C * kh * kw;
+  const imageBytes = h * wd * C * 4;
+  const outImageBytes = oh * ow * C * 4;
   const expanded = (): number => {
     if (mult === 1) return x.offset;
     const at = scratch('depthwise.x', pixels * C * 4);
-    kernels().depthwiseExpand(x.offset, at, pixels, cin, mult);
+    forRows(pixels * C, pixels, (p0, p1) => [
+      'depthwiseExpand',
+      x.offset + p0 * cin * 4,
+      at + p0 * C * 4,
+      p1 - p0,
+      cin,
+      mult,
+    ]);
     return at;
   };
   const y = empty([n, oh, ow, C]);
-  if (n > 0) kernels().depthwiseForward(expanded(), w.offset, bias ? bias.offset : 0, y.offset, ...geometry);
+  if (n > 0) {
+    const xAt = expanded();
+    const b = bias ? bias.offset : 0;
+    // Whole images, or output rows [i0, i1) of one: the window's rows then start i0·sh further down.
+    forGrid(macs, n, oh, 1, ({ o0, o1, i0, i1 }) => [
+      'depthwiseForward',
+      xAt + o0 * imageBytes,
+      w.offset,
+      b,
+      y.offset + o0 * outImageBytes + i0 * ow * C * 4,
+      o1 - o0,
+      h,
+      wd,
+      C,
+      i1 - i0,
+      ow,
+      kh,
+      kw,
+      sh,
+      sw,
+      dh,
+      dw,
+      padTop - i0 * sh,
+      padLeft,
+    ]);
+  }
   if (isRecording()) {
     record({
       name: fn,
       inputs: bias ? [x, w, bias] : [x, w],
       outputs: [y],
       backward: ([dy]: Tensor[], needs: boolean[]) => {
-        const k = kernels();
         let dx: Tensor | null = null;
         if (needs[0]) {
           dx = empty(x.shape);
           const target = mult === 1 ? dx.offset : scratch('depthwise.dx', pixels * C * 4);
-          k.depthwiseBackwardInput(dy.offset, w.offset, target, ...geometry);
-          if (mult > 1) k.depthwiseReduce(target, dx.offset, pixels, cin, mult);
+          const images = splitRange(n, threadsFor(macs, n));
+          runParallel(
+            images.map(([b0, b1]) => [
+              [
+                'depthwiseBackwardInput',
+                dy.offset + b0 * outImageBytes,
+                w.offset,
+                target + b0 * imageBytes,
+                ...withImages(b1 - b0),
+              ],
+            ]),
+          );
+          if (mult > 1) {
+            const into = dx.offset;
+            forRows(pixels * C, pixels, (p0, p1) => [
+              'depthwiseReduce',
+              target + p0 * C * 4,
+              into + p0 * cin * 4,
+              p1 - p0,
+              cin,
+              mult,
+            ]);
+          }
         }
         let dwt: Tensor | null = null;
         if (needs[1]) {
-          dwt = empty(w.shape);
-          k.depthwiseBackwardFilter(expanded(), dy.offset, dwt.offset, ...geometry);
+          const into = (dwt = empty(w.shape)).offset;
+          const xAt = expanded();
+          runParallel(
+            channelRanges(macs, C).map(([c0, c1]) => [
+              ['depthwiseBackwardFilter', xAt, dy.offset, into, ...geometry, c0, c1],
+            ]),
+          );
         }
         if (!bias) return [dx, dwt];
         const db = empty([C]);
-        k.reduceSumAxis(dy.offset, db.offset, 1, n * oh * ow, C, 1);
+        sumAxisInto(dy.offset, db.offset, 1, n * oh * ow, C, 1);
         return [dx, dwt, db];
       },
     });

@@ -1,7 +1,7 @@
 // Pooling over NHWC images. Kernels: assembly/pool.ts.
 import { empty, type Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
-import { kernels, type KernelArgs } from '../backend/wasm.js';
+import { type KernelArgs } from '../backend/wasm.js';
 import {
   checkFloat,
   checkKnownKeys,
@@ -14,6 +14,7 @@ import {
 import { computePool2dInfo, type Padding2d } from './geometry.js';
 import { runParallel, type Call } from '../backend/threads/pool.js';
 import { splitRange, tasksForElements, threadsForElements } from '../backend/threads/split.js';
+import { forGrid, forRows } from '../backend/threads/grid.js';
 
 export interface Pool2dOptions {
   /** A number or [ph, pw]; default 2. */
@@ -228,7 +229,17 @@ export function globalAvgPool2d(x: Tensor): Tensor {
     );
   }
   const y = empty([n, c], 'float32', fn);
-  kernels().globalAvgPool2dForward(x.offset, y.offset, n, h * w, c);
+  const hw = h * w;
+  // Threads: the forward over whole images (each channel's mean summed by one thread), the backward over
+  // pixel rows of the images.
+  forRows(x.size, n, (b0, b1) => [
+    'globalAvgPool2dForward',
+    x.offset + b0 * hw * c * 4,
+    y.offset + b0 * c * 4,
+    b1 - b0,
+    hw,
+    c,
+  ]);
   if (isRecording()) {
     record({
       name: 'globalAvgPool2d',
@@ -236,7 +247,16 @@ export function globalAvgPool2d(x: Tensor): Tensor {
       outputs: [y],
       backward: ([dy]) => {
         const dx = empty(x.shape);
-        kernels().globalAvgPool2dBackward(dy.offset, dx.offset, n, h * w, c);
+        forGrid(x.size, n, hw, 1, ({ o0, o1, i0, i1 }) => [
+          'globalAvgPool2dBackward',
+          dy.offset + o0 * c * 4,
+          dx.offset + (o0 * hw + i0) * c * 4,
+          o1 - o0,
+          hw,
+          c,
+          i0,
+          i1,
+        ]);
         return [dx];
       },
     });

@@ -1,8 +1,18 @@
 // softmax over the last axis, and the fused softmax cross-entropy. Kernels: assembly/softmax.ts.
+// With threads, rows are split into ranges (rows are independent); the cross-entropy's per-row losses are
+// then averaged by one call in row order, so the loss is the same bits for any number of threads.
 import { empty, type Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { f32, i32 } from '../backend/views.js';
+import { scratch } from '../backend/scratch.js';
+import { forRows } from '../backend/threads/grid.js';
+
+/**
+ * Work per value of an op that takes an exp of it, in the element updates threadsFor counts: the
+ * vector exp is a polynomial of about this many multiply-adds (an estimate, not a measured threshold).
+ */
+const EXP_WORK = 8;
 import { checkFloat, checkKnownKeys, checkTensor, describe, fmtShape } from '../util/validate.js';
 
 export function softmax(x: Tensor): Tensor {
@@ -14,7 +24,13 @@ export function softmax(x: Tensor): Tensor {
   const k = x.shape[x.rank - 1];
   const rows = k === 0 ? 0 : x.size / k;
   const y = empty(x.shape, 'float32', fn);
-  kernels().softmaxForward(x.offset, y.offset, rows, k);
+  forRows(EXP_WORK * x.size, rows, (r0, r1) => [
+    'softmaxForward',
+    x.offset + r0 * k * 4,
+    y.offset + r0 * k * 4,
+    r1 - r0,
+    k,
+  ]);
   if (isRecording()) {
     record({
       name: fn,
@@ -22,7 +38,10 @@ export function softmax(x: Tensor): Tensor {
       outputs: [y],
       backward: ([dy]) => {
         const dx = empty(x.shape);
-        kernels().softmaxBackward(y.offset, dy.offset, dx.offset, rows, k);
+        forRows(2 * x.size, rows, (r0, r1) => {
+          const at = r0 * k * 4;
+          return ['softmaxBackward', y.offset + at, dy.offset + at, dx.offset + at, r1 - r0, k];
+        });
         return [dx];
       },
     });
@@ -91,8 +110,16 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
   else checkDenseLabels(labels, logits, fn);
 
   const loss = empty([], 'float32', fn);
-  if (sparse) kernels().softmaxCrossEntropySparseForward(logits.offset, labels.offset, loss.offset, n, k);
-  else kernels().softmaxCrossEntropyDenseForward(logits.offset, labels.offset, loss.offset, n, k);
+  const losses = scratch('softmax.losses', n * 4);
+  forRows(EXP_WORK * logits.size, n, (r0, r1) => [
+    sparse ? 'softmaxCrossEntropySparseRows' : 'softmaxCrossEntropyDenseRows',
+    logits.offset + r0 * k * 4,
+    labels.offset + r0 * (sparse ? 1 : k) * 4,
+    losses + r0 * 4,
+    r1 - r0,
+    k,
+  ]);
+  kernels().meanOfRows(losses, loss.offset, n);
   if (isRecording()) {
     record({
       name: fn,
@@ -103,11 +130,34 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
         const dz = empty(logits.shape);
         if (sparse) {
           // Class indices are not differentiable.
-          kernels().softmaxCrossEntropySparseBackward(logits.offset, labels.offset, dz.offset, n, k, scale);
+          forRows(EXP_WORK * logits.size, n, (r0, r1) => {
+            const at = r0 * k * 4;
+            return [
+              'softmaxCrossEntropySparseBackward',
+              logits.offset + at,
+              labels.offset + r0 * 4,
+              dz.offset + at,
+              r1 - r0,
+              k,
+              scale,
+            ];
+          });
           return [dz, null];
         }
         const dt = empty(labels.shape);
-        kernels().softmaxCrossEntropyDenseBackward(logits.offset, labels.offset, dz.offset, dt.offset, n, k, scale);
+        forRows(EXP_WORK * logits.size, n, (r0, r1) => {
+          const at = r0 * k * 4;
+          return [
+            'softmaxCrossEntropyDenseBackward',
+            logits.offset + at,
+            labels.offset + at,
+            dz.offset + at,
+            dt.offset + at,
+            r1 - r0,
+            k,
+            scale,
+          ];
+        });
         return [dz, dt];
       },
     });

@@ -1,0 +1,122 @@
+// Threads in the layer ops (depthwise conv, batch norm, global pooling, softmax and its cross-entropy,
+// reductions, broadcast elementwise, pad/concat/transpose): outputs and gradients are bit-identical for
+// 1, 2, 3 and 4 threads, on shapes big enough to be split and with odd sizes (scalar tails, partial rows).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { sn } from '../helpers/setup.mjs';
+import { assertSameBits, bitsOf } from '../helpers/compare.mjs';
+import { rng, sizeOf } from '../helpers/random.mjs';
+
+const oneThreadSuite = process.env.SIMDNET_THREADS === '1';
+
+function randomTensor(r, shape) {
+  return sn.tensor(Float32Array.from(r.array(sizeOf(shape))), shape);
+}
+
+/** Records f's output and the gradient of every input for a random dy (or a scalar loss). */
+function outputAndGrads(out, name, f, inputs, r) {
+  const y = f(...inputs);
+  out[`${name} y`] = bitsOf(y);
+  const dy = y.rank === 0 ? undefined : randomTensor(r, y.shape);
+  sn.grads(f)(inputs, dy).forEach((g, i) => {
+    if (g) out[`${name} d${i}`] = bitsOf(g);
+  });
+}
+
+const DEPTHWISE_CASES = [
+  { x: [8, 33, 31, 20], w: [3, 3, 20, 1], options: { padding: 'same' }, bias: true },
+  { x: [8, 33, 31, 20], w: [3, 3, 20, 1], options: { strides: 2 } },
+  // multiplier 2, dilation, explicit padding, channels with a scalar tail (7·2 = 14)
+  {
+    x: [6, 29, 27, 7],
+    w: [3, 5, 7, 2],
+    options: {
+      dilation: [2, 1],
+      padding: [
+        [2, 1],
+        [0, 3],
+      ],
+    },
+    bias: true,
+  },
+  // one image: the forward splits inside it by output rows
+  { x: [1, 95, 61, 36], w: [5, 5, 36, 1], options: { padding: 'same' } },
+];
+
+function depthwise(out, r) {
+  DEPTHWISE_CASES.forEach((c, i) => {
+    const inputs = [randomTensor(r, c.x), randomTensor(r, c.w)];
+    if (c.bias) inputs.push(randomTensor(r, [c.w[2] * c.w[3]]));
+    const f = (x, w, b) => sn.depthwiseConv2d(x, w, { ...c.options, ...(b ? { bias: b } : {}) });
+    outputAndGrads(out, `depthwise${i}`, f, inputs, r);
+  });
+}
+
+function softmaxes(out, r) {
+  for (const shape of [
+    [4097, 10],
+    [1501, 67],
+  ]) {
+    outputAndGrads(out, `softmax ${shape}`, (x) => sn.softmax(x), [randomTensor(r, shape)], r);
+    const logits = randomTensor(r, shape);
+    const [n, k] = shape;
+    const sparse = sn.tensor(
+      Array.from({ length: n }, (_, i) => (i * 7) % k),
+      [n],
+      'int32',
+    );
+    outputAndGrads(out, `sparse CE ${shape}`, (z) => sn.softmaxCrossEntropy(z, sparse), [logits], r);
+    const dense = randomTensor(r, shape);
+    const f = (z, t) => sn.softmaxCrossEntropy(z, t, { sparse: false });
+    outputAndGrads(out, `dense CE ${shape}`, f, [logits, dense], r);
+  }
+}
+
+function reductions(out, r) {
+  const cases = [
+    { shape: [1_000_003], axis: undefined },
+    { shape: [5, 70_001], axis: 0 }, // one outer row: columns split
+    { shape: [3, 400_003], axis: 1 }, // contiguous runs, fewer than the threads: block sums
+    { shape: [64, 999, 7], axis: 1 },
+    { shape: [301, 2_001], axis: 1 },
+  ];
+  for (const { shape, axis } of cases) {
+    const x = randomTensor(r, shape);
+    outputAndGrads(out, `sum ${shape} axis ${axis}`, (x) => sn.sum(x, axis), [x], r);
+    outputAndGrads(out, `mean ${shape} axis ${axis}`, (x) => sn.mean(x, axis), [x], r);
+  }
+}
+
+function globalPools(out, r) {
+  for (const shape of [
+    [16, 23, 21, 40],
+    [1, 203, 190, 13],
+  ]) {
+    outputAndGrads(out, `globalAvgPool2d ${shape}`, (x) => sn.globalAvgPool2d(x), [randomTensor(r, shape)], r);
+  }
+}
+
+/** Every output and gradient, as bit lists, computed with the threads now in use. */
+function computeAll() {
+  const r = rng(23);
+  const out = {};
+  for (const part of [depthwise, softmaxes, reductions, globalPools]) sn.tidy(() => part(out, r));
+  return out;
+}
+
+test('layer ops: outputs and gradients are bit-identical for 1, 2, 3 and 4 threads', async () => {
+  if (oneThreadSuite) return; // loaded without shared memory: no workers to compare
+  const reference = {};
+  for (const threads of [1, 2, 3, 4]) {
+    await sn.ready({ threads });
+    assert.is(sn.backendInfo().threads, threads);
+    const results = computeAll();
+    for (const [name, bits] of Object.entries(results)) {
+      if (threads === 1) reference[name] = bits;
+      else assertSameBits(bits, reference[name], `${threads} threads, ${name}`);
+    }
+  }
+  await sn.ready({ threads: 'auto' });
+});
+
+test.run();
