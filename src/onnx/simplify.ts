@@ -6,7 +6,7 @@ import type { Step } from './specs.js';
 export function mergePermutes(steps: Step[], output: number): { steps: Step[]; output: number } {
   let out = output;
   const result = steps.slice();
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (let j = 0; j < result.length; j++) {
       const b = result[j];
