@@ -282,9 +282,19 @@ export interface Kernels {
   /** (dy: usize, dx: usize, outer: i32, len: i32, inner: i32, scale: f32) */
   reduceBroadcastAxis(dy: number, dx: number, outer: number, len: number, inner: number, scale: number): void;
   // assembly/batchnorm.ts
-  /** (x: usize, mean: usize, variance: usize, outer: i32, len: i32, inner: i32, ws: usize) */
-  momentsAxis(x: number, mean: number, variance: number, outer: number, len: number, inner: number, ws: number): void;
-  /** (dy: usize, x: usize, centre: usize, sdy: usize, sdyc: usize, outer: i32, len: i32, inner: i32, ws: usize) */
+  /** (x: usize, mean: usize, variance: usize, outer: i32, len: i32, inner: i32, from: i32, to: i32, ws: usize) */
+  momentsAxis(
+    x: number,
+    mean: number,
+    variance: number,
+    outer: number,
+    len: number,
+    inner: number,
+    from: number,
+    to: number,
+    ws: number,
+  ): void;
+  /** (dy: usize, x: usize, centre: usize, sdy: usize, sdyc: usize, outer: i32, len: i32, inner: i32, from: i32, to: i32, ws: usize) */
   gradSumsAxis(
     dy: number,
     x: number,
@@ -294,6 +304,8 @@ export interface Kernels {
     outer: number,
     len: number,
     inner: number,
+    from: number,
+    to: number,
     ws: number,
   ): void;
   /** (u: usize, v: usize, centre: usize, a: usize, b: usize, c: usize, y: usize, outer: i32, len: i32, inner: i32) */
@@ -309,6 +321,19 @@ export interface Kernels {
     len: number,
     inner: number,
   ): void;
+  /** (x: usize, mean: usize, variance: usize, scale: usize, rows: i32, c: i32, from: i32, to: i32, eps: f32, ws: usize) */
+  batchNormStats(
+    x: number,
+    mean: number,
+    variance: number,
+    scale: number,
+    rows: number,
+    c: number,
+    from: number,
+    to: number,
+    eps: number,
+    ws: number,
+  ): void;
   /** (x: usize, y: usize, mean: usize, variance: usize, scale: usize, offset: usize, rows: i32, c: i32, eps: f32, ws: usize) */
   batchNormTrainForward(
     x: number,
@@ -319,6 +344,24 @@ export interface Kernels {
     offset: number,
     rows: number,
     c: number,
+    eps: number,
+    ws: number,
+  ): void;
+  /** (x: usize, dy: usize, mean: usize, variance: usize, scale: usize, dmean: usize, dvariance: usize, dscale: usize, doffset: usize, rows: i32, c: i32, from: i32, to: i32, eps: f32, ws: usize) */
+  batchNormGradCoefficients(
+    x: number,
+    dy: number,
+    mean: number,
+    variance: number,
+    scale: number,
+    dmean: number,
+    dvariance: number,
+    dscale: number,
+    doffset: number,
+    rows: number,
+    c: number,
+    from: number,
+    to: number,
     eps: number,
     ws: number,
   ): void;
@@ -537,10 +580,12 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   reduceAddBlocks: 5,
   reduceSumAxis: 8,
   reduceBroadcastAxis: 6,
-  momentsAxis: 7,
-  gradSumsAxis: 9,
+  momentsAxis: 9,
+  gradSumsAxis: 11,
   affineAxis: 10,
+  batchNormStats: 10,
   batchNormTrainForward: 10,
+  batchNormGradCoefficients: 15,
   batchNormTrainBackward: 14,
   depthwiseForward: 18,
   depthwiseBackwardInput: 17,

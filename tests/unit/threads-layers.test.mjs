@@ -96,11 +96,49 @@ function globalPools(out, r) {
   }
 }
 
+function batchNorms(out, r) {
+  const shape = [64, 17, 19, 24];
+  const x = randomTensor(r, shape);
+  const [scale, offset] = [randomTensor(r, [24]), randomTensor(r, [24])];
+  // The training op's three outputs all feed the loss, so every gradient term is exercised.
+  const [wy, wm, wv] = [randomTensor(r, shape), randomTensor(r, [24]), randomTensor(r, [24])];
+  const train = (x, scale, offset) => {
+    const { y, mean, variance } = sn.batchNormTraining(x, { scale, offset });
+    out['batchNormTraining y'] = bitsOf(y);
+    out['batchNormTraining mean'] = bitsOf(mean);
+    out['batchNormTraining variance'] = bitsOf(variance);
+    return sn.add(sn.sum(sn.mul(y, wy)), sn.add(sn.sum(sn.mul(mean, wm)), sn.sum(sn.mul(variance, wv))));
+  };
+  outputAndGrads(out, 'batchNormTraining loss', train, [x, scale, offset], r);
+  // Without scale and offset, and with only x's gradient (one channel: the affine runs along the rows).
+  outputAndGrads(out, 'batchNormTraining plain', (x) => sn.batchNormTraining(x).y, [x], r);
+  const one = randomTensor(r, [400_003, 1]);
+  outputAndGrads(out, 'batchNormTraining c=1', (x) => sn.batchNormTraining(x).y, [one], r);
+  const [mean, variance] = [randomTensor(r, [24]), sn.tensor(Float32Array.from(r.array(24), (v) => Math.abs(v) + 0.1))];
+  const infer = (x, m, v, o, s) => sn.batchNorm(x, m, v, o, s);
+  outputAndGrads(out, 'batchNorm', infer, [x, mean, variance, offset, scale], r);
+  for (const [name, t, axes] of [
+    ['NHWC', x, [0, 1, 2]],
+    ['middle', randomTensor(r, [40, 999, 13]), [1]],
+    ['last', randomTensor(r, [300, 3001]), [1]],
+    ['last, few rows', randomTensor(r, [3, 300_001]), [1]],
+  ]) {
+    const f = (t) => {
+      const m = sn.moments(t, axes);
+      return sn.add(sn.sum(m.mean), sn.sum(sn.mul(m.variance, m.variance)));
+    };
+    const m = sn.moments(t, axes);
+    out[`moments ${name} mean`] = bitsOf(m.mean);
+    out[`moments ${name} variance`] = bitsOf(m.variance);
+    outputAndGrads(out, `moments ${name}`, f, [t], r);
+  }
+}
+
 /** Every output and gradient, as bit lists, computed with the threads now in use. */
 function computeAll() {
   const r = rng(23);
   const out = {};
-  for (const part of [depthwise, softmaxes, reductions, globalPools]) sn.tidy(() => part(out, r));
+  for (const part of [depthwise, softmaxes, reductions, globalPools, batchNorms]) sn.tidy(() => part(out, r));
   return out;
 }
 
