@@ -206,6 +206,29 @@ export interface Kernels {
   mulBroadcast(a: number, b: number, out: number, rows: number, cols: number, scratch: number): void;
   /** (x: usize, out: usize, n: i32, s: f32) */
   scaleArray(x: number, out: number, n: number, s: number): void;
+  /** (cols: i32): i32 */
+  broadcastPartialFloats(cols: number): number;
+  /** (rows: i32): i32 */
+  broadcastGradBlocks(rows: number): number;
+  /** (x: usize, y: usize, rows: i32, cols: i32, from: i32, to: i32, partials: usize) */
+  broadcastGradPartials(
+    x: number,
+    y: number,
+    rows: number,
+    cols: number,
+    from: number,
+    to: number,
+    partials: number,
+  ): void;
+  /** (partials: usize, blocks: i32, out: usize, cols: i32, scale: f32, scratch: usize) */
+  foldBroadcastBlocks(
+    partials: number,
+    blocks: number,
+    out: number,
+    cols: number,
+    scale: number,
+    scratch: number,
+  ): void;
   /** (x: usize, out: usize, rows: i32, cols: i32, scale: f32, scratch: usize) */
   sumBroadcastGrad(x: number, out: number, rows: number, cols: number, scale: number, scratch: number): void;
   /** (x: usize, y: usize, out: usize, rows: i32, cols: i32, scratch: usize) */
@@ -556,6 +579,10 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   subBroadcast: 6,
   mulBroadcast: 6,
   scaleArray: 4,
+  broadcastPartialFloats: 1,
+  broadcastGradBlocks: 1,
+  broadcastGradPartials: 7,
+  foldBroadcastBlocks: 6,
   sumBroadcastGrad: 6,
   mulSumBroadcastGrad: 6,
   reluForward: 3,

@@ -134,11 +134,29 @@ function batchNorms(out, r) {
   }
 }
 
+function broadcasts(out, r) {
+  // Short rows (the pattern path, cols 29 and 6 not multiples of 4), long rows, and a scalar b.
+  for (const [shape, bShape] of [
+    [[512, 33, 29], [29]],
+    [
+      [3001, 6],
+      [1, 6],
+    ],
+    [[701, 401], [401]],
+    [[400_003], [1]],
+  ]) {
+    const a = randomTensor(r, shape);
+    const b = randomTensor(r, bShape);
+    for (const op of ['add', 'sub', 'mul']) outputAndGrads(out, `${op} ${shape} + ${bShape}`, sn[op], [a, b], r);
+  }
+}
+
 /** Every output and gradient, as bit lists, computed with the threads now in use. */
 function computeAll() {
   const r = rng(23);
   const out = {};
-  for (const part of [depthwise, softmaxes, reductions, globalPools, batchNorms]) sn.tidy(() => part(out, r));
+  for (const part of [depthwise, softmaxes, reductions, globalPools, batchNorms, broadcasts])
+    sn.tidy(() => part(out, r));
   return out;
 }
 
