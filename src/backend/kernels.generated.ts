@@ -479,7 +479,7 @@ export interface Kernels {
   // assembly/pad.ts
   /** (dst: usize, n: i32, v: f32) */
   fillFloats(dst: number, n: number, v: number): void;
-  /** (dst: usize, src: usize, d0: i32, d1: i32, d2: i32, d3: i32, p0: i32, p1: i32, p2: i32, p3: i32, o1: i32, o2: i32, o3: i32, crop: i32) */
+  /** (dst: usize, src: usize, d0: i32, d1: i32, d2: i32, d3: i32, p0: i32, p1: i32, p2: i32, p3: i32, o1: i32, o2: i32, o3: i32, crop: i32, from: i32, to: i32) */
   padCopy(
     dst: number,
     src: number,
@@ -495,6 +495,8 @@ export interface Kernels {
     o2: number,
     o3: number,
     crop: number,
+    from: number,
+    to: number,
   ): void;
   // assembly/optimizers.ts
   /** (p: usize, g: usize, n: i32, lr: f32, decay: f32) */
@@ -524,7 +526,7 @@ export interface Kernels {
     decay: number,
   ): void;
   // assembly/transpose.ts
-  /** (x: usize, y: usize, d0: i32, d1: i32, d2: i32, d3: i32, s0: i32, s1: i32, s2: i32, s3: i32) */
+  /** (x: usize, y: usize, d0: i32, d1: i32, d2: i32, d3: i32, s0: i32, s1: i32, s2: i32, s3: i32, from: i32, to: i32) */
   transpose4(
     x: number,
     y: number,
@@ -536,6 +538,8 @@ export interface Kernels {
     s1: number,
     s2: number,
     s3: number,
+    from: number,
+    to: number,
   ): void;
 }
 
@@ -621,11 +625,11 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   depthwiseReduce: 5,
   copyBlocks: 6,
   fillFloats: 3,
-  padCopy: 14,
+  padCopy: 16,
   sgdUpdate: 5,
   sgdMomentumUpdate: 8,
   adamUpdate: 10,
-  transpose4: 10,
+  transpose4: 12,
 };
 
 export const KERNEL_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['MR', 'NR', 'WEIGHT_GRAD_CHUNK'];

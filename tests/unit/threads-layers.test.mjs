@@ -151,11 +151,36 @@ function broadcasts(out, r) {
   }
 }
 
+function copies(out, r) {
+  const x = randomTensor(r, [8, 61, 59, 33]);
+  const paddings = [
+    [0, 0],
+    [2, 1],
+    [1, 3],
+    [0, 0],
+  ];
+  outputAndGrads(out, 'pad', (x) => sn.pad(x, paddings, 0.5), [x], r);
+  // One padded run per value (d3 = 1), and one image (few outer runs).
+  const thin = randomTensor(r, [1, 701, 601]);
+  const thinPad = [
+    [0, 0],
+    [3, 0],
+    [1, 2],
+  ];
+  outputAndGrads(out, 'pad thin', (x) => sn.pad(x, thinPad), [thin], r);
+  const parts = [randomTensor(r, [16, 40, 40, 20]), randomTensor(r, [16, 40, 40, 13])];
+  outputAndGrads(out, 'concat channels', (a, b) => sn.concat([a, b], 3), parts, r);
+  const flat = [randomTensor(r, [300_001]), randomTensor(r, [200_003])];
+  outputAndGrads(out, 'concat axis 0', (a, b) => sn.concat([a, b], 0), flat, r);
+  outputAndGrads(out, 'transpose NHWC→NCHW', (x) => sn.transpose(x, [0, 3, 1, 2]), [x], r);
+  outputAndGrads(out, 'transpose 2-D', (x) => sn.transpose(x, [1, 0]), [randomTensor(r, [2049, 301])], r);
+}
+
 /** Every output and gradient, as bit lists, computed with the threads now in use. */
 function computeAll() {
   const r = rng(23);
   const out = {};
-  for (const part of [depthwise, softmaxes, reductions, globalPools, batchNorms, broadcasts])
+  for (const part of [depthwise, softmaxes, reductions, globalPools, batchNorms, broadcasts, copies])
     sn.tidy(() => part(out, r));
   return out;
 }
