@@ -6,17 +6,20 @@
 // indirection with one tap per kernel row (kw = 1 here, taps of kw*cin floats).
 
 /**
- * Fills ind[t * mPad + m] (t = ky * kw + kx, m = (b * oh + oy) * ow + ox) with the byte pointer of input
- * pixel (b, oy*sh + ky*dh - padTop, ox*sw + kx*dw - padLeft) of x [n, h, w, cin], or with `zero` (a row of
- * zeros as long as a tap) when that pixel lies in the padding; rows M <= m < mPad also get `zero`.
- * Each output row splits into a left padding run, an interior run of evenly spaced pointers and a right
- * padding run, so the loops that fill them have no tests.
+ * Fills ind[t * mPad + m] (t = ky * kw + kx, m = (b * oh + oy) * ow + ox) for the rows m0 <= m < m1 with the
+ * byte pointer of input pixel (b, oy*sh + ky*dh - padTop, ox*sw + kx*dw - padLeft) of x [n, h, w, cin], or
+ * with `zero` (a row of zeros as long as a tap) when that pixel lies in the padding; rows M <= m < mPad get
+ * `zero`. A row range lets each thread build the pointers of the output rows it then computes, with no
+ * wait for the others. Each output row splits into a left padding run, an interior run of evenly spaced
+ * pointers and a right padding run, so the loops that fill them have no tests.
  */
 export function convIndirection(
   ind: usize, x: usize, zero: usize, n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32, mPad: i32,
+  m0: i32, m1: i32,
 ): void {
   const M = n * oh * ow;
+  const last = min<i32>(m1, M);
   const pixelBytes = (<usize>cin) << 2;
   const step = <usize>sw * pixelBytes;
   const tapStride = (<usize>mPad) << 2;
@@ -27,36 +30,43 @@ export function convIndirection(
       const shift = kx * dw - padLeft;
       const oxLo = min<i32>(ow, shift >= 0 ? 0 : (-shift + sw - 1) / sw);
       const oxHi = max<i32>(oxLo, min<i32>(ow, w - shift <= 0 ? 0 : (w - shift + sw - 1) / sw));
-      let p = tp;
-      for (let b = 0; b < n; b++) {
-        const image = x + <usize>(b * h) * <usize>w * pixelBytes;
-        for (let oy = 0; oy < oh; oy++) {
-          const iy = oy * sh + ky * dh - padTop;
-          if (iy < 0 || iy >= h) {
-            p = fillPointers(p, <u32>zero, 0, ow);
-            continue;
-          }
-          p = fillPointers(p, <u32>zero, 0, oxLo);
-          let q = <u32>(image + <usize>(iy * w) * pixelBytes + <usize>(oxLo * sw + shift) * pixelBytes);
-          let ox = oxLo;
-          const qs = i32x4.splat(<i32>q);
-          let v = i32x4.add(qs, i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(<i32>step)));
-          const v4 = i32x4.splat(<i32>(step * 4));
-          for (; ox + 4 <= oxHi; ox += 4) {
-            v128.store(p, v);
-            v = i32x4.add(v, v4);
-            p += 16;
-          }
-          q = <u32>i32x4.extract_lane(v, 0);
-          for (; ox < oxHi; ox++) {
-            store<u32>(p, q);
-            q += <u32>step;
-            p += 4;
-          }
-          p = fillPointers(p, <u32>zero, oxHi, ow);
+      let p = tp + ((<usize>m0) << 2);
+      let m = m0;
+      while (m < last) {
+        // The output row (b, oy) holding m, and the part [from, to) of it inside the range.
+        const row = m / ow;
+        const from = m - row * ow;
+        const to = min<i32>(ow, from + (last - m));
+        const b = row / oh;
+        const oy = row - b * oh;
+        const iy = oy * sh + ky * dh - padTop;
+        m += to - from;
+        if (iy < 0 || iy >= h) {
+          p = fillPointers(p, <u32>zero, from, to);
+          continue;
         }
+        const lo = max<i32>(from, min<i32>(to, oxLo));
+        const hi = max<i32>(lo, min<i32>(to, oxHi));
+        p = fillPointers(p, <u32>zero, from, lo);
+        const image = x + <usize>(b * h) * <usize>w * pixelBytes;
+        let q = <u32>(image + <usize>(iy * w) * pixelBytes + <usize>(lo * sw + shift) * pixelBytes);
+        let ox = lo;
+        let v = i32x4.add(i32x4.splat(<i32>q), i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(<i32>step)));
+        const v4 = i32x4.splat(<i32>(step * 4));
+        for (; ox + 4 <= hi; ox += 4) {
+          v128.store(p, v);
+          v = i32x4.add(v, v4);
+          p += 16;
+        }
+        q = <u32>i32x4.extract_lane(v, 0);
+        for (; ox < hi; ox++) {
+          store<u32>(p, q);
+          q += <u32>step;
+          p += 4;
+        }
+        p = fillPointers(p, <u32>zero, hi, to);
       }
-      fillPointers(p, <u32>zero, M, mPad);
+      fillPointers(p, <u32>zero, max<i32>(m0, M), max<i32>(m0, min<i32>(m1, mPad)));
       tp += tapStride;
     }
   }

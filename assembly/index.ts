@@ -9,6 +9,7 @@ export * from './conv2d';
 export * from './pool';
 export * from './elementwise';
 export * from './activations';
+export * from './leaky-relu';
 export * from './softmax';
 export * from './reduce';
 export * from './batchnorm';

@@ -88,7 +88,7 @@ function setupConv(s) {
 const indirection = (g) =>
   k.convIndirection(
     ...[g.ind, g.x, g.zero, g.n, g.h, g.w, g.cin, g.oh, g.ow, g.kh, g.rowTaps ? 1 : g.kw],
-    ...[1, 1, 1, 1, g.pt, g.rowTaps ? 0 : g.pl, g.mPad],
+    ...[1, 1, 1, 1, g.pt, g.rowTaps ? 0 : g.pl, g.mPad, 0, g.mPad],
   );
 
 function convForward(g) {

@@ -2,10 +2,13 @@
 // 2 threads and all threads ('auto'), with the speed-up over 1 thread, and PyTorch's figures from issue 11
 // as the reference. `npm run bench` runs it after bench/run.mjs; alone:
 //   node bench/threads.mjs [--quick] [--json FILE]
-// The thread counts take turns within each repeat (ready({ threads }) switches between them in one
-// process, over one memory), so a busy moment of a shared machine hits every column of a row alike; the
-// figures are medians over the repeats. A full run (no --quick) rewrites bench/THREADS.md.
+// Each thread count runs in a fresh process of its own, started with `ready({ threads })` as a user's
+// program would be (1 thread = the build without shared memory and no workers), and the counts take turns,
+// one process each per repeat, so a busy moment of a shared machine hits every column of a row alike. A
+// process times every case once (one batch of calls after a warm-up); the figures are medians over the
+// repeats. A full run (no --quick) rewrites bench/THREADS.md.
 import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as sn from '../dist/simdnet.js';
@@ -19,6 +22,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonAt = args.indexOf('--json');
+const childAt = args.indexOf('--child');
 const REPEATS = quick ? 3 : 9;
 /** Target time of one timed batch of calls, in ms. */
 const BATCH_MS = quick ? 40 : 150;
@@ -29,9 +33,11 @@ const PYTORCH = {
   'train lenet': { 1: 3.8, 2: 2.8 },
 };
 
-await sn.ready({ threads: 'auto' });
-const all = sn.backendInfo().threads;
-const counts = [...new Set([1, 2, all])].sort((a, b) => a - b);
+if (childAt >= 0) {
+  await sn.ready({ threads: Number(args[childAt + 1]) });
+} else {
+  await sn.ready({ threads: 'auto' });
+}
 
 /** Each case: { label, kind, setup() → { run(), dispose() } }. */
 const cases = [];
@@ -135,34 +141,49 @@ function timeBatch(run, calls) {
   return (performance.now() - t0) / calls;
 }
 
-const load0 = loadAverage();
-const rows = [];
-console.log(`threads bench: ${counts.join(', ')} threads ('auto' = ${all}), ${REPEATS} repeats, load ${load0}`);
-for (const c of cases) {
-  const s = c.setup();
-  // Warm up every thread count, and size the timed batch on one thread.
-  const callsFor = {};
-  for (const t of counts) {
-    await sn.ready({ threads: t });
+if (childAt >= 0) {
+  // One process of one thread count: every case warmed up, then one timed batch of it.
+  const ms = {};
+  for (const c of cases) {
+    const s = c.setup();
     s.run();
     const once = timeBatch(s.run, 1);
-    callsFor[t] = Math.max(1, Math.round(BATCH_MS / Math.max(once, 0.01)));
+    const calls = Math.max(1, Math.round(BATCH_MS / Math.max(once, 0.01)));
+    // As long again to warm up: the workers' loops and the kernels reach their optimised code.
+    timeBatch(s.run, calls);
+    ms[c.label] = timeBatch(s.run, calls);
+    s.dispose();
   }
-  const times = Object.fromEntries(counts.map((t) => [t, []]));
-  for (let r = 0; r < REPEATS; r++) {
-    for (const t of counts) {
-      await sn.ready({ threads: t });
-      times[t].push(timeBatch(s.run, callsFor[t]));
-    }
+  process.stdout.write(JSON.stringify({ threads: sn.backendInfo().threads, ms }));
+  process.exit(0);
+}
+
+const all = sn.backendInfo().threads;
+const counts = [...new Set([1, 2, all])].sort((a, b) => a - b);
+const load0 = loadAverage();
+console.log(
+  `threads bench: ${counts.join(', ')} threads ('auto' = ${all}), ${REPEATS} repeats of one process per count, load ${load0}`,
+);
+const times = Object.fromEntries(cases.map((c) => [c.label, Object.fromEntries(counts.map((t) => [t, []]))]));
+const self = fileURLToPath(import.meta.url);
+for (let r = 0; r < REPEATS; r++) {
+  for (const t of counts) {
+    const out = execFileSync(process.execPath, [self, ...(quick ? ['--quick'] : []), '--child', String(t)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
+    const got = JSON.parse(out);
+    if (got.threads !== t) throw new Error(`bench/threads.mjs: a process asked for ${t} threads ran ${got.threads}`);
+    for (const [label, ms] of Object.entries(got.ms)) times[label][t].push(ms);
   }
-  s.dispose();
-  const ms = Object.fromEntries(counts.map((t) => [t, median(times[t])]));
-  const row = { label: c.label, ms, images: c.images ?? null };
-  rows.push(row);
+  process.stdout.write(`  repeat ${r + 1}/${REPEATS} done\n`);
+}
+const rows = cases.map((c) => {
+  const ms = Object.fromEntries(counts.map((t) => [t, median(times[c.label][t])]));
   const cells = counts.map((t) => `${t}: ${ms[t].toFixed(3)} ms${t > 1 ? ` (${(ms[1] / ms[t]).toFixed(2)}x)` : ''}`);
   console.log(`  ${c.label.padEnd(52)} ${cells.join('  ')}`);
-}
-await sn.ready({ threads: 'auto' });
+  return { label: c.label, ms, images: c.images ?? null };
+});
 
 const machine = {
   ...machineInfo(),
@@ -182,8 +203,9 @@ function markdown(m, rows) {
     '# Threads benchmark',
     '',
     `Written by \`node bench/threads.mjs\` (run by \`npm run bench\`). ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.simd} SIMD build;`,
-    `load average ${m.loadAverageStart} at the start, ${m.loadAverageEnd} at the end. Medians of ${REPEATS} repeats, the`,
-    `thread counts taking turns within each repeat ('all' = \`ready()\`'s 'auto', ${all} here). Speed-up = 1-thread time / time.`,
+    `load average ${m.loadAverageStart} at the start, ${m.loadAverageEnd} at the end. Each thread count runs in a fresh process`,
+    `started with \`ready({ threads })\` (1 = no shared memory, no workers; 'all' = \`ready()\`'s 'auto', ${all} here); the counts take`,
+    `turns, one process each per repeat; medians of ${REPEATS} repeats. Speed-up = 1-thread time / time.`,
     '',
     `| case | ${head.join(' | ')} | ${counts
       .slice(1)

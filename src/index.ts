@@ -38,6 +38,9 @@ export type {
   Pooling1DArgs,
   ZeroPadding2DArgs,
   PermuteArgs,
+  LeakyReLUArgs,
+  RescalingArgs,
+  ReshapeArgs,
 } from './layers/index.js';
 export { initializers } from './layers/initializers.js';
 export type { Initializer } from './layers/initializers.js';

@@ -60,7 +60,7 @@ export interface Kernels {
   /** (dst: usize, dy: usize, y: usize, n: i32) */
   gemmReluMask(dst: number, dy: number, y: number, n: number): void;
   // assembly/conv2d.ts
-  /** (ind: usize, x: usize, zero: usize, n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32, mPad: i32) */
+  /** (ind: usize, x: usize, zero: usize, n: i32, h: i32, w: i32, cin: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32, mPad: i32, m0: i32, m1: i32) */
   convIndirection(
     ind: number,
     x: number,
@@ -80,6 +80,8 @@ export interface Kernels {
     padTop: number,
     padLeft: number,
     mPad: number,
+    m0: number,
+    m1: number,
   ): void;
   /** (dst: usize, src: usize, rows: i32, w: i32, cin: i32, padLeft: i32, padRight: i32) */
   convPadWidth(dst: number, src: number, rows: number, w: number, cin: number, padLeft: number, padRight: number): void;
@@ -254,6 +256,11 @@ export interface Kernels {
   logBackward(x: number, dy: number, dx: number, n: number): void;
   /** (x: usize, dy: usize, dx: usize, n: i32, lo: f32, hi: f32) */
   clipBackward(x: number, dy: number, dx: number, n: number, lo: number, hi: number): void;
+  // assembly/leaky-relu.ts
+  /** (x: usize, y: usize, n: i32, alpha: f32) */
+  leakyReluForward(x: number, y: number, n: number, alpha: number): void;
+  /** (x: usize, dy: usize, dx: usize, n: i32, alpha: f32) */
+  leakyReluBackward(x: number, dy: number, dx: number, n: number, alpha: number): void;
   // assembly/softmax.ts
   /** (x: usize, y: usize, rows: i32, k: i32) */
   softmaxForward(x: number, y: number, rows: number, k: number): void;
@@ -564,7 +571,7 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   gemmIndirect: 10,
   gemmWeightGrad: 12,
   gemmReluMask: 4,
-  convIndirection: 18,
+  convIndirection: 20,
   convPadWidth: 7,
   convCropWidth: 7,
   convCol2im: 11,
@@ -599,6 +606,8 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   tanhBackward: 4,
   logBackward: 4,
   clipBackward: 6,
+  leakyReluForward: 4,
+  leakyReluBackward: 5,
   softmaxForward: 4,
   softmaxBackward: 5,
   softmaxCrossEntropySparseRows: 5,

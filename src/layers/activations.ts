@@ -1,11 +1,12 @@
 // Activation functions by name, shared by the Activation layer and the activation option of Conv2D and
 // Dense (which fuse 'relu' into their op and apply the others after it).
 import type { Tensor } from '../core/tensor.js';
-import { relu, sigmoid, tanh } from '../ops/activations.js';
+import { clipByValue, relu, sigmoid, tanh } from '../ops/activations.js';
 import { softmax } from '../ops/softmax.js';
 import { checkOneOf } from './options.js';
 
-export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const;
+// 'relu6' is Keras's min(max(x, 0), 6) (MobileNet's activation; ONNX's Clip(0, 6)).
+export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'relu6'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
 export function checkActivation(value: unknown, fn: string): ActivationName {
@@ -27,5 +28,7 @@ export function applyActivation(x: Tensor, name: ActivationName): Tensor {
       return tanh(x);
     case 'softmax':
       return softmax(x);
+    case 'relu6':
+      return clipByValue(x, 0, 6);
   }
 }

@@ -46,7 +46,9 @@ export class Activation extends Layer {
     checkKnownKeys(a, [...LAYER_ARG_KEYS, 'activation'], fn);
     super(a, fn, 'activation');
     if (a.activation === undefined)
-      throw new Error(`${fn}: option 'activation' is required ('relu', 'sigmoid', 'tanh', 'softmax' or 'linear')`);
+      throw new Error(
+        `${fn}: option 'activation' is required ('relu', 'sigmoid', 'tanh', 'softmax', 'relu6' or 'linear')`,
+      );
     this.activation = checkActivation(a.activation, fn);
   }
   computeOutputShape(inputShape: Shape): Shape {

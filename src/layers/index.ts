@@ -32,6 +32,9 @@ import {
   type Pooling1DArgs,
 } from './pooling1d.js';
 import { ZeroPadding2D, type ZeroPadding2DArgs } from './zero-padding2d.js';
+import { LeakyReLU, type LeakyReLUArgs } from './leaky-relu.js';
+import { Rescaling, type RescalingArgs } from './rescaling.js';
+import { Reshape, type ReshapeArgs } from './reshape.js';
 
 export {
   BatchNormalization,
@@ -43,6 +46,9 @@ export {
   GlobalAveragePooling1D,
   GlobalMaxPooling2D,
   ZeroPadding2D,
+  LeakyReLU,
+  Rescaling,
+  Reshape,
 };
 export type {
   BatchNormalizationArgs,
@@ -51,6 +57,9 @@ export type {
   Conv1DArgs,
   Pooling1DArgs,
   ZeroPadding2DArgs,
+  LeakyReLUArgs,
+  RescalingArgs,
+  ReshapeArgs,
 };
 export {
   Layer,
@@ -102,6 +111,9 @@ const classes: Record<string, new (config: any) => Layer> = {
   GlobalMaxPooling2D,
   ZeroPadding2D,
   Permute,
+  LeakyReLU,
+  Rescaling,
+  Reshape,
 };
 
 export interface SerializedLayer {
@@ -148,6 +160,9 @@ export const layers = {
   globalMaxPooling2d: (args?: LayerArgs): GlobalMaxPooling2D => new GlobalMaxPooling2D(args),
   zeroPadding2d: (args?: ZeroPadding2DArgs): ZeroPadding2D => new ZeroPadding2D(args),
   permute: (args: PermuteArgs): Permute => new Permute(args),
+  leakyReLU: (args?: LeakyReLUArgs): LeakyReLU => new LeakyReLU(args),
+  rescaling: (args?: RescalingArgs): Rescaling => new Rescaling(args),
+  reshape: (args: ReshapeArgs): Reshape => new Reshape(args),
   serialize,
   deserialize,
 };

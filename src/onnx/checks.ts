@@ -5,7 +5,7 @@
 import type { ModelProto } from './proto.js';
 import { DataType } from './proto.js';
 import { fail } from './errors.js';
-import { SUPPORTED_OPS } from './plan.js';
+import { SUPPORTED_OPS } from './convert.js';
 import { MAX_ELEMENTS, checkTensorProto, typeName } from './tensors.js';
 
 /** The opsets whose operators, as used here, this importer reads correctly. */

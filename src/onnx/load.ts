@@ -4,7 +4,8 @@ import * as sn from '../index.js';
 import { readModel } from './proto.js';
 import { OnnxError, fail } from './errors.js';
 import { checkModel } from './checks.js';
-import { Planner, type Spec } from './plan.js';
+import { Planner } from './plan.js';
+import type { Spec } from './specs.js';
 
 export interface LoadOnnxOptions {
   /**
@@ -29,35 +30,38 @@ function toBytes(data: unknown, fn: string): Uint8Array {
 
 function layerOf(spec: Spec, inputShape: number[] | undefined): sn.Layer {
   const first = inputShape ? { inputShape } : {};
+  const L = sn.layers;
   switch (spec.kind) {
     case 'permute':
-      return sn.layers.permute({ dims: spec.dims, ...first });
+      return L.permute({ dims: spec.dims, ...first });
     case 'conv2d':
-      return sn.layers.conv2d({
-        filters: spec.filters,
-        kernelSize: spec.kernelSize,
-        strides: spec.strides,
-        dilationRate: spec.dilationRate,
-        padding: spec.padding,
-        activation: spec.activation,
-        useBias: spec.bias !== null,
-        kernelInitializer: 'zeros',
-        ...first,
-      });
+    case 'depthwiseConv2d': {
+      const { kernelSize, strides, dilationRate, padding, activation } = spec;
+      const common = { kernelSize, strides, dilationRate, padding, activation, useBias: spec.bias !== null, ...first };
+      return spec.kind === 'conv2d'
+        ? L.conv2d({ filters: spec.filters, kernelInitializer: 'zeros', ...common })
+        : L.depthwiseConv2d({ depthMultiplier: spec.depthMultiplier, depthwiseInitializer: 'zeros', ...common });
+    }
     case 'maxPooling2d': {
       const { poolSize, strides, padding, ceilMode } = spec;
-      return sn.layers.maxPooling2d({ poolSize, strides, padding, ceilMode, ...first });
+      return L.maxPooling2d({ poolSize, strides, padding, ceilMode, ...first });
     }
     case 'averagePooling2d': {
       const { poolSize, strides, padding, ceilMode, countIncludePad } = spec;
-      return sn.layers.averagePooling2d({ poolSize, strides, padding, ceilMode, countIncludePad, ...first });
+      return L.averagePooling2d({ poolSize, strides, padding, ceilMode, countIncludePad, ...first });
     }
     case 'globalAveragePooling2d':
-      return sn.layers.globalAveragePooling2d(first);
+      return L.globalAveragePooling2d(first);
+    case 'globalMaxPooling2d':
+      return L.globalMaxPooling2d(first);
+    case 'zeroPadding2d':
+      return L.zeroPadding2d({ padding: spec.padding, ...first });
     case 'flatten':
-      return sn.layers.flatten(first);
+      return L.flatten(first);
+    case 'reshape':
+      return L.reshape({ targetShape: spec.targetShape, ...first });
     case 'dense':
-      return sn.layers.dense({
+      return L.dense({
         units: spec.units,
         activation: spec.activation,
         useBias: spec.bias !== null,
@@ -65,50 +69,33 @@ function layerOf(spec: Spec, inputShape: number[] | undefined): sn.Layer {
         ...first,
       });
     case 'activation':
-      return sn.layers.activation({ activation: spec.activation, ...first });
-    case 'depthwiseConv2d':
-      return extra().layers.depthwiseConv2d!({
-        kernelSize: spec.kernelSize,
-        depthMultiplier: spec.depthMultiplier,
-        strides: spec.strides,
-        dilationRate: spec.dilationRate,
-        padding: spec.padding,
-        activation: spec.activation,
-        useBias: spec.bias !== null,
-        depthwiseInitializer: 'zeros',
-        ...first,
-      });
+      return L.activation({ activation: spec.activation, ...first });
+    case 'leakyReLU':
+      return L.leakyReLU({ alpha: spec.alpha, ...first });
+    case 'rescaling': {
+      const one = (v: number[]) => (v.length === 1 ? v[0] : v);
+      return L.rescaling({ scale: one(spec.scale), offset: one(spec.offset), ...first });
+    }
+    case 'batchNormalization':
+      return L.batchNormalization({ epsilon: spec.epsilon, ...first });
     case 'add':
-      return extra().layers.add!();
+      return L.add();
+    case 'concatenate':
+      return L.concatenate({ axis: spec.axis });
   }
 }
 
-/** Symbolic tensors of functional models: what this module needs of them. */
-type Symbolic = { readonly shape: (number | null)[] };
+/** Symbolic tensors of functional models, as apply() takes and returns them. */
+type Symbolic = sn.SymbolicTensor;
 
-/**
- * Parts of simdnet that other branches add (functional models, depthwise convolution): used when the
- * running build has them, so that graphs that need them load as soon as they are there.
- */
-interface Extra {
-  input?: (args: { shape: number[] }) => Symbolic;
-  model?: (args: { inputs: Symbolic; outputs: Symbolic; name?: string }) => sn.Functional;
-  layers: {
-    depthwiseConv2d?: (args: Record<string, unknown>) => sn.Layer;
-    add?: () => sn.Layer;
-  };
-}
-
-function extra(): Extra {
-  return sn as unknown as Extra;
-}
-
-/** The weights a spec carries, as tensors in the layer's order (kernel, bias). */
+/** The weights a spec carries, as tensors in the layer's order. */
 function weightsOf(spec: Spec, layer: sn.Layer): sn.Tensor[] {
+  const shapes = layer.weights.map((w) => w.shape.slice());
+  if (spec.kind === 'batchNormalization')
+    return [spec.gamma, spec.beta, spec.mean, spec.variance].map((v, i) => sn.tensor(v, shapes[i]));
   if (spec.kind !== 'conv2d' && spec.kind !== 'dense' && spec.kind !== 'depthwiseConv2d') return [];
-  const shapes = layer.weights.map((w) => w.shape);
-  const out = [sn.tensor(spec.kernel, shapes[0].slice())];
-  if (spec.bias) out.push(sn.tensor(spec.bias, shapes[1].slice()));
+  const out = [sn.tensor(spec.kernel, shapes[0])];
+  if (spec.bias) out.push(sn.tensor(spec.bias, shapes[1]));
   return out;
 }
 
@@ -140,13 +127,7 @@ export async function loadOnnx(
     fail(fn, `the file is not a valid ONNX protobuf (${(e as Error).message}); is it truncated or corrupt?`);
   }
   checkModel(model, fn);
-  const x = extra();
-  const functional = typeof x.model === 'function' && typeof x.input === 'function' && !!x.layers.add;
-  const plan = new Planner(
-    model,
-    { inputLayout, functional, depthwise: typeof x.layers.depthwiseConv2d === 'function' },
-    fn,
-  ).plan();
+  const plan = new Planner(model, { inputLayout }, fn).plan();
   const steps = plan.steps;
   const chain = steps.every((st, i) => st.inputs.length === 1 && st.inputs[0] === (i === 0 ? 0 : steps[i - 1].output));
   const named = options.name ? { name: options.name } : {};
@@ -159,7 +140,7 @@ export async function loadOnnx(
       result = sn.sequential({ layers, ...named });
     } else {
       // A graph with branches: a functional model, each layer applied to the symbolic tensors it reads.
-      const tensors = new Map<number, Symbolic>([[0, x.input!({ shape: plan.inputShape })]]);
+      const tensors = new Map<number, Symbolic>([[0, sn.input({ shape: plan.inputShape })]]);
       for (const st of steps) {
         const layer = layerOf(st, undefined);
         layers.push(layer);
@@ -167,7 +148,7 @@ export async function loadOnnx(
         const apply = layer.apply as unknown as (v: Symbolic | Symbolic[]) => Symbolic;
         tensors.set(st.output, apply.call(layer, ins.length === 1 ? ins[0] : ins));
       }
-      result = x.model!({ inputs: tensors.get(0)!, outputs: tensors.get(plan.output)!, ...named });
+      result = sn.model({ inputs: tensors.get(0)!, outputs: tensors.get(plan.output)!, ...named });
     }
     for (let i = 0; i < layers.length; i++) {
       const weights = weightsOf(steps[i], layers[i]);

@@ -1,5 +1,5 @@
-// relu, sigmoid, tanh, log and clipByValue: elementwise functions of one tensor. Kernels:
-// assembly/activations.ts (SIMD throughout, including exp and log).
+// relu, leakyRelu, sigmoid, tanh, log and clipByValue: elementwise functions of one tensor. Kernels:
+// assembly/activations.ts (SIMD throughout, including exp and log) and assembly/leaky-relu.ts.
 //
 // Every backward reads the input x. For sigmoid and tanh that means recomputing an exp, because their
 // textbook gradients from the output, dy * y * (1 - y) and dy * (1 - y^2), cancel catastrophically once
@@ -57,6 +57,18 @@ const LOG: UnaryKernels = {
 /** max(x, 0); the gradient passes where x > 0. */
 export function relu(x: Tensor): Tensor {
   return unary('relu', x, RELU);
+}
+
+/** x where x > 0, else alpha * x (PyTorch's default alpha is 0.01, Keras's 0.3); the gradient is 1 or alpha. */
+export function leakyRelu(x: Tensor, alpha = 0.2): Tensor {
+  const fn = 'leakyRelu';
+  checkTensor(x, 'x', fn);
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha))
+    throw new Error(`${fn}: argument 'alpha' must be a finite number; got ${describe(alpha)}`);
+  return unary(fn, x, {
+    forward: (x, y, n) => ['leakyReluForward', x, y, n, alpha],
+    backward: (x, dy, dx, n) => ['leakyReluBackward', x, dy, dx, n, alpha],
+  });
 }
 
 /** 1 / (1 + e^-x), accurate to ~2e-7 relative and finite for every finite x. */

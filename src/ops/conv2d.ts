@@ -37,7 +37,7 @@ import {
   type Indirection,
 } from './gemm.js';
 import { runParallel, type Call } from '../backend/threads/pool.js';
-import { splitRange, threadsFor } from '../backend/threads/split.js';
+import { splitRange, tasksFor, threadsFor, threadsForElements } from '../backend/threads/split.js';
 
 export type Padding = Padding2d;
 
@@ -203,21 +203,35 @@ function indirectionArgs(g: Geometry, p: Plan, mPad: number): KernelArgs<'convIn
   const kw = p.rowTaps ? 1 : g.kw;
   const dw = p.rowTaps ? 1 : g.dw;
   const padLeft = p.padded ? 0 : g.padLeft;
-  return [g.n, g.h, p.width, g.cin, g.oh, g.ow, g.kh, kw, g.sh, g.sw, g.dh, dw, g.padTop, padLeft, mPad];
+  return [g.n, g.h, p.width, g.cin, g.oh, g.ow, g.kh, kw, g.sh, g.sw, g.dh, dw, g.padTop, padLeft, mPad, 0, mPad];
 }
 
-function address(g: Geometry, p: Plan, x: number): Addressing {
-  const k = kernels();
+/**
+ * Where the pointers will point and where they go; `fill(m0, m1)` is the call that writes rows [m0, m1)
+ * of every tap (the forward pass has each thread fill the rows it computes).
+ */
+function addressing(g: Geometry, p: Plan, x: number): Addressing & { fill: (m0: number, m1: number) => Call } {
   const mPad = paddedRows(g.M);
   let image = x;
   if (p.padded) {
     image = scratch('conv.xPadded', g.n * g.h * p.width * g.cin * 4);
-    k.convPadWidth(image, x, g.n * g.h, g.w, g.cin, g.padLeft, p.padRight);
+    kernels().convPadWidth(image, x, g.n * g.h, g.w, g.cin, g.padLeft, p.padRight);
   }
   const zero = zeroRow(p.tapLen);
   const ind = scratch('conv.ind', p.taps * mPad * 4);
-  k.convIndirection(ind, image, zero, ...indirectionArgs(g, p, mPad));
-  return { image, zero, a: { ind, mPad, taps: p.taps, tapLen: p.tapLen } };
+  const args = indirectionArgs(g, p, mPad);
+  const fill = (m0: number, m1: number): Call =>
+    ['convIndirection', ind, image, zero, ...args.slice(0, -2), m0, m1] as Call;
+  return { image, zero, a: { ind, mPad, taps: p.taps, tapLen: p.tapLen }, fill };
+}
+
+/** The whole indirection, its rows split between threads when there are enough pointers to write. */
+function address(g: Geometry, p: Plan, x: number): Addressing {
+  const addr = addressing(g, p, x);
+  const { mPad, taps } = addr.a;
+  const threads = threadsForElements(mPad * taps, mPad / tileRows());
+  runParallel(splitRange(mPad, threads, tileRows()).map(([m0, m1]) => [addr.fill(m0, m1)]));
+  return addr;
 }
 
 /** A 1x1 window over every pixel in order: the input is already the A matrix. */
@@ -231,7 +245,8 @@ function forward(g: Geometry, x: Tensor, w: Tensor, bias: Tensor | undefined, re
     gemmRows(y.offset, x.offset, g.cin, g.M, g.cin, packed, g.cout, relu);
     return;
   }
-  gemm(y.offset, g.cout, address(g, plan(g), x.offset).a, g.M, packed, g.cout, relu);
+  const addr = addressing(g, plan(g), x.offset);
+  gemm(y.offset, g.cout, addr.a, g.M, packed, g.cout, relu, addr.fill);
 }
 
 function backward(
@@ -292,9 +307,10 @@ function backward(
   // With threads, each takes whole images (whose pixels no other image's taps reach) with its own dCol
   // block, so every element of dx receives its sums in the same order as on one thread.
   const pixels = g.oh * g.ow;
-  const threads = threadsFor(g.M * g.K * N, g.n);
-  const dcols = Array.from({ length: threads }, (_, t) => scratch(t ? `conv.dcol${t}` : 'conv.dcol', rows * g.K * 4));
-  const tasks = splitRange(g.n, threads).map(([b0, b1], t): Call[] => {
+  const work = g.M * g.K * N;
+  const ranges = splitRange(g.n, tasksFor(work, g.n, threadsFor(work, g.n)));
+  const dcols = ranges.map((_, t) => scratch(t ? `conv.dcol${t}` : 'conv.dcol', rows * g.K * 4));
+  const tasks = ranges.map(([b0, b1], t): Call[] => {
     const calls: Call[] = [];
     const end = b1 * pixels;
     for (let m0 = b0 * pixels; m0 < end; m0 += rows) {

@@ -9,7 +9,7 @@ import { kernelConstants, kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { cachedPack, forgetPacksOf } from '../backend/packed-cache.js';
 import { runParallel, type Call } from '../backend/threads/pool.js';
-import { splitRange, threadsFor } from '../backend/threads/split.js';
+import { splitRange, tasksFor, threadsFor } from '../backend/threads/split.js';
 
 // A pack made from a tensor's data goes when the tensor does.
 onDispose((t) => forgetPacksOf(t.id));
@@ -82,7 +82,8 @@ export function rowPointers(slot: string, base: number, lda: number, M: number, 
 
 /**
  * out [M, N] (rows ldo floats apart) = act(A · B + bias) for A behind an indirection and B packed; with
- * threads, split over output rows (whole tiles).
+ * threads, split over output rows (whole tiles). `fillRows(m0, m1)`, when given, is the call that writes the
+ * indirection's rows [m0, m1) of every tap: each thread runs it for its rows right before their GEMM.
  */
 export function gemm(
   out: number,
@@ -92,15 +93,21 @@ export function gemm(
   packed: number,
   N: number,
   relu: boolean,
+  fillRows?: (m0: number, m1: number) => Call,
 ): void {
   const MR = kernelConstants().MR;
-  const threads = threadsFor(M * N * a.taps * a.tapLen, Math.ceil(M / MR));
+  const work = M * N * a.taps * a.tapLen;
+  const threads = threadsFor(work, Math.ceil(M / MR));
   if (threads === 1) {
+    if (fillRows) runParallel([[fillRows(0, a.mPad)]]);
     kernels().gemmIndirect(a.ind, a.mPad, a.taps, a.tapLen, packed, out, ldo, M, N, relu ? 1 : 0);
     return;
   }
+  // A thread that fills its own rows' indirection reads no pointer another thread writes: ranges are whole
+  // tiles, and the last one also fills the padding rows up to mPad.
   runParallel(
-    splitRange(M, threads, MR).map(([m0, m1]): Call[] => [
+    splitRange(M, tasksFor(work, M / MR, threads), MR).map(([m0, m1]): Call[] => [
+      ...(fillRows ? [fillRows(m0, m1 === M ? a.mPad : m1)] : []),
       [
         'gemmIndirect',
         a.ind + m0 * 4,
@@ -205,12 +212,13 @@ export function gradients(a: Indirection, M: number, N: number, dy: number, t: G
     }
     return;
   }
-  // Each thread packs into its own buffer: threads run through the blocks at their own pace, and a block of
-  // another size (the last) would lay the panels out at other offsets in a shared one.
-  const tasks = splitRange(panels, byPanels).map(([p0, p1], thread): Call[] => {
+  // Each task packs into its own buffer: tasks run through the blocks at their own pace, and a block of
+  // another size (the last) would lay the panels out at other offsets in a shared one. One task per thread:
+  // every task reads all of A, so more tasks would read it more often (measured slower).
+  const tasks = splitRange(panels, byPanels).map(([p0, p1], task): Call[] => {
     const col = p0 * NR * 4;
     const n = Math.min(N, p1 * NR) - p0 * NR;
-    const packed = thread === 0 ? packedDy : scratch(`gemm.packD${thread}`, roundUp(n, NR) * block * 4);
+    const packed = task === 0 ? packedDy : scratch(`gemm.packD${task}`, roundUp(n, NR) * block * 4);
     const calls: Call[] = [];
     for (let m0 = 0; m0 < M; m0 += block) {
       const r = Math.min(block, M - m0);

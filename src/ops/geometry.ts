@@ -11,6 +11,9 @@
 // Callers check the window sizes, strides and dilations (positive integers) before; this module checks the
 // padding and ceilMode options and that the window fits.
 import { MAX_GEOMETRY_INT, SimdnetError, describe } from '../util/validate.js';
+import { windowAxis, type WindowAxis } from './window-axis.js';
+
+export { windowAxis, type WindowAxis };
 
 /** Padding of a 2-D op: 'valid', 'same', p (all sides), [ph, pw] (top = bottom, left = right) or [[top, bottom], [left, right]]. */
 export type Padding2d = 'valid' | 'same' | number | [number, number] | [[number, number], [number, number]];
@@ -19,25 +22,6 @@ export type Padding1d = 'valid' | 'same' | number | [number, number];
 
 /** A padding resolved to its kind and, for 'explicit', the cells before and after along each spatial axis. */
 export type ResolvedPadding = { kind: 'valid' } | { kind: 'same' } | { kind: 'explicit'; sides: [number, number][] };
-
-/** One spatial axis of a window op, fully resolved. */
-export interface WindowAxis {
-  /** Input size. */
-  in: number;
-  kernel: number;
-  stride: number;
-  dilation: number;
-  /** (kernel - 1) * dilation + 1: the extent of one window. */
-  effective: number;
-  /** Padding cells before the first input cell (top or left). */
-  before: number;
-  /**
-   * Padding cells after the last input cell (bottom or right) as requested; with ceilMode the last
-   * window may reach past it (those cells count as padding that is never counted in an average).
-   */
-  after: number;
-  out: number;
-}
 
 function isNonNegativeInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -109,31 +93,6 @@ function resolvePaddingForm(value: unknown, rank: 1 | 2, fn: string, option: str
 /** The canonical, JSON-friendly form of a resolved padding: 'valid', 'same' or per-axis [before, after] pairs. */
 export function paddingConfig(p: ResolvedPadding): 'valid' | 'same' | [number, number][] {
   return p.kind === 'explicit' ? p.sides.map((s) => [s[0], s[1]] as [number, number]) : p.kind;
-}
-
-/** One axis's output size and padding. Pure arithmetic; the output may be < 1 (see checkWindowFits). */
-export function windowAxis(
-  size: number,
-  kernel: number,
-  stride: number,
-  dilation: number,
-  padding: 'valid' | 'same' | [number, number],
-  ceilMode = false,
-): WindowAxis {
-  const effective = (kernel - 1) * dilation + 1;
-  if (padding === 'same') {
-    const out = Math.ceil(size / stride);
-    const total = Math.max((out - 1) * stride + effective - size, 0);
-    const before = Math.floor(total / 2);
-    return { in: size, kernel, stride, dilation, effective, before, after: total - before, out };
-  }
-  const [before, after] = padding === 'valid' ? [0, 0] : padding;
-  // As PyTorch, ceil mode admits a last window that reaches past the padding (it is clipped), even when the
-  // window is larger than the padded input, as long as it starts inside the input or the padding before it.
-  const span = size + before + after - effective;
-  let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceilMode && (out - 1) * stride >= size + before) out--;
-  return { in: size, kernel, stride, dilation, effective, before, after, out: Math.max(out, 0) };
 }
 
 export interface WindowOptions {

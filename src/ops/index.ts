@@ -9,7 +9,7 @@ export { maxPool2d, avgPool2d, globalAvgPool2d } from './pool.js';
 export type { Pool2dOptions, AvgPool2dOptions } from './pool.js';
 export type { Padding2d, Padding1d } from './geometry.js';
 export { add, sub, mul } from './elementwise.js';
-export { relu, sigmoid, tanh, log, clipByValue } from './activations.js';
+export { relu, leakyRelu, sigmoid, tanh, log, clipByValue } from './activations.js';
 export { softmax, softmaxCrossEntropy } from './softmax.js';
 export type { SoftmaxCrossEntropyOptions } from './softmax.js';
 export { sum, mean } from './reduce.js';

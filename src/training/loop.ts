@@ -1,7 +1,7 @@
 // fit, evaluate, predict and trainOnBatch for a model whose forward pass is given. Every step slices
 // its batch out of x and y into fresh tensors and does all its tensor work inside one tidy, so the number
 // of live tensors is the same after every step; only numbers (loss, correct counts) leave a step.
-import { Tensor, isTensor } from '../core/tensor.js';
+import { Tensor, copyOf, isTensor } from '../core/tensor.js';
 import { tidy } from '../core/engine.js';
 import { f32 } from '../backend/views.js';
 import { variableGrads } from '../autograd/grads.js';
@@ -433,6 +433,13 @@ export function predict(model: TrainableModel, x: unknown, args: { batchSize?: n
   const n = xs.shape[0];
   const rowShape = model.outputShape.slice(1) as number[];
   const rowSize = rowShape.reduce((p, d) => p * d, 1);
+  if (n > 0 && n <= batchSize) {
+    // One batch: the model reads x itself (no copy of the batch) and its output is the result.
+    return tidy(() => {
+      const pred = model.forward(xs, false);
+      return pred === xs ? copyOf(pred) : pred;
+    });
+  }
   const out = new Tensor([n, ...rowShape]);
   const rows = range(0, n);
   try {

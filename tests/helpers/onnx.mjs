@@ -103,13 +103,15 @@ export function craftModel({ irVersion = 7, opset = 13, nodes = [], initializers
         msg(vw, 2, (tp) =>
           msg(tp, 1, (tt) => {
             tt.tag(1, WireType.Varint).int32(v.elemType ?? 1);
-            msg(tt, 2, (sh) => {
-              for (const d of v.dims)
-                msg(sh, 1, (dw) => {
-                  if (typeof d === 'string') dw.tag(2, WireType.LengthDelimited).string(d);
-                  else dw.tag(1, WireType.Varint).int64(d);
-                });
-            });
+            // No dims: the shape is left undeclared (ONNX Runtime infers it).
+            if (v.dims)
+              msg(tt, 2, (sh) => {
+                for (const d of v.dims)
+                  msg(sh, 1, (dw) => {
+                    if (typeof d === 'string') dw.tag(2, WireType.LengthDelimited).string(d);
+                    else dw.tag(1, WireType.Varint).int64(d);
+                  });
+              });
           }),
         );
       });

@@ -112,7 +112,7 @@ test('options are checked, with Keras spellings suggested', () => {
   );
   assertThrowsMessage(
     () => L.conv2d({ filters: 2, kernelSize: 3, activation: 'gelu' }),
-    /option 'activation' must be one of 'linear', 'relu', 'sigmoid', 'tanh', 'softmax'; got "gelu"/,
+    /option 'activation' must be one of 'linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'relu6'; got "gelu"/,
   );
   assertThrowsMessage(
     () => L.conv2d({ filters: 2, kernelSize: 3, kernelInitializer: 'lecun' }),

@@ -422,12 +422,16 @@ test('loadOnnx: an unsupported operator is named with its node and opset, before
   });
   await assertRejects(loadOnnx(custom), /unsupported operator 'com.example.Relu' \(node 'mine'/, 'custom domain');
   const grouped = craftModel({
-    nodes: [{ op: 'Conv', name: 'g', inputs: ['input', 'W'], outputs: ['output'], attrs: [{ name: 'group', i: 2 }] }],
+    nodes: [{ op: 'Conv', name: 'g', inputs: ['input', 'W'], outputs: ['output'], attrs: [{ name: 'group', i: 3 }] }],
     initializers: [{ name: 'W', dims: [4, 2, 1, 1], data: new Float32Array(8) }],
     inputs: [{ name: 'input', dims: ['N', 4, 3, 3] }],
     outputs: [{ name: 'output', dims: ['N', 4, 3, 3] }],
   });
-  await assertRejects(loadOnnx(grouped), /Conv node 'g' \(opset 13\): group 2 \(grouped convolution\)/, 'group');
+  await assertRejects(
+    loadOnnx(grouped),
+    /Conv node 'g' \(opset 13\): group 3 must divide the 4 input channels and the 4 output channels/,
+    'group',
+  );
   assert.equal(sn.memory().numTensors, before.numTensors);
   assert.equal(sn.memory().numBytes, before.numBytes);
 });

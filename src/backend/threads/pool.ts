@@ -9,6 +9,7 @@
 // DONE (spinning where the thread may not block, as a browser's main thread).
 import * as C from './control.js';
 import { workerMain, type WorkerInit } from './worker-main.js';
+import { claimTask } from './claim.js';
 import type { Kernels } from '../kernels.generated.js';
 
 /** One kernel call: the export's name and its arguments, typed by the generated kernel declaration. */
@@ -19,9 +20,18 @@ interface Handle {
   unref?(): void;
 }
 
-/** Spins before falling back to Atomics.wait (a worker waiting for work, the caller waiting for workers). */
-const WORKER_SPIN = 20000;
-const CALLER_SPIN = 20000;
+/**
+ * How long an idle worker spins before it blocks in Atomics.wait: longer than the gaps between the rounds
+ * of a training step (JavaScript between kernels, small ops on one thread), so that a step's rounds find
+ * their workers awake.
+ */
+const WORKER_SPIN_MS = 2;
+/**
+ * How long the caller spins waiting for the workers' last tasks before it blocks (where it may): longer
+ * than a task usually takes. A caller that blocks is woken by a worker, and the scheduler tends to wake it
+ * on that worker's core, where the two then share one core until the load is balanced again.
+ */
+const CALLER_SPIN_MS = 2;
 /** How long a worker may take to instantiate the module and report ready. */
 const START_TIMEOUT_MS = 30000;
 
@@ -86,7 +96,7 @@ interface Spawned {
 }
 
 function spawn(init: WorkerInit): Spawned {
-  const source = (port: string) => `(${workerMain.toString()})(${port});`;
+  const source = (port: string) => `(${workerMain.toString()})(${port}, ${claimTask.toString()});`;
   const wt = nodeWorkerThreads();
   let handle: Handle;
   let ready: Promise<void>;
@@ -183,18 +193,22 @@ export async function useThreads(threads: number): Promise<string | null> {
             id,
             names,
             layout: {
-              claim: C.CLAIM,
+              round: C.ROUND,
               total: C.TOTAL,
+              threads: C.THREADS,
+              avail: C.AVAIL,
               done: C.DONE,
               error: C.ERROR,
               stop: C.STOP,
+              callerSleeping: C.CALLER_SLEEPING,
               wake: C.WAKE,
+              sleeping: C.SLEEPING,
               headerInts: C.HEADER_INTS,
               messageAt: C.MESSAGE_BYTES_AT,
               messageChars: C.MESSAGE_CHARS,
               slotsAt: C.SLOTS_AT,
               slotF64: C.SLOT_F64,
-              spin: WORKER_SPIN,
+              spinMs: WORKER_SPIN_MS,
             },
           }),
         );
@@ -284,10 +298,18 @@ function encode(slot: Float64Array, calls: Call[], from: number): number {
 function waitDone(count: number): void {
   const c = ctl!;
   let spins = 0;
+  let spinUntil = 0;
   for (;;) {
     const d = Atomics.load(c, C.DONE);
     if (d >= count) return;
-    if (callerCanBlock && ++spins > CALLER_SPIN) Atomics.wait(c, C.DONE, d, 100);
+    if (!callerCanBlock || (++spins & 1023) !== 0) continue;
+    const now = performance.now();
+    if (spinUntil === 0) spinUntil = now + CALLER_SPIN_MS;
+    else if (now > spinUntil) {
+      Atomics.store(c, C.CALLER_SLEEPING, 1);
+      Atomics.wait(c, C.DONE, d, 100);
+      Atomics.store(c, C.CALLER_SLEEPING, 0);
+    }
   }
 }
 
@@ -317,21 +339,21 @@ export function runParallel(tasks: Call[][]): void {
       next[t] = encode(slots[total++], tasks[t], next[t]);
     }
     if (total === 0) return;
+    round = (round % 0x3fffffff) + 1;
+    for (let t = 0; t < total; t++) Atomics.store(c, C.AVAIL + t, round);
     Atomics.store(c, C.TOTAL, total);
+    Atomics.store(c, C.THREADS, inUse);
     Atomics.store(c, C.DONE, 0);
-    round = (round + 1) & 0xffffff;
-    Atomics.store(c, C.CLAIM, round << 8);
+    Atomics.store(c, C.ROUND, round);
     const wake = Math.min(total - 1, inUse - 1, workers.length);
     for (let w = 1; w <= wake; w++) {
       Atomics.add(c, C.WAKE + w, 1);
-      Atomics.notify(c, C.WAKE + w);
+      if (Atomics.load(c, C.SLEEPING + w) !== 0) Atomics.notify(c, C.WAKE + w);
     }
     let localError: unknown = null;
     for (;;) {
-      const claim = Atomics.load(c, C.CLAIM);
-      const task = claim & 0xff;
-      if (task >= total) break;
-      if (Atomics.compareExchange(c, C.CLAIM, claim, claim + 1) !== claim) continue;
+      const task = claimTask(c, C.AVAIL, round, total, inUse, 0);
+      if (task < 0) break;
       try {
         runSlot(slots[task]);
       } catch (e) {

@@ -3,16 +3,54 @@
 import { runParallel, threadsInUse, type Call } from './pool.js';
 
 /**
- * Multiply-adds (or element updates, for memory-bound ops) a share must have before another thread is worth
- * waking: below it the wake-up and the wait cost more than the share. See bench/RESULTS.md (threads).
+ * Multiply-adds a share of a compute-bound op (GEMM, convolution) must have before another thread is worth
+ * waking: below it the hand-over and the wait cost more than the share saves. See bench/THREADS.md.
  */
 export const MIN_WORK_PER_THREAD = 150_000;
+/**
+ * The same for memory-bound ops (elementwise, pooling, copies, optimizer updates), counted in elements:
+ * each costs a few cycles, against a hand-over of a few microseconds to a spinning worker.
+ */
+export const MIN_ELEMENTS_PER_THREAD = 32_768;
+/**
+ * Tasks per thread for compute-bound ops: threads claim tasks as they come free, so a thread that starts
+ * late (a worker being woken) or runs slow (a busy core) takes fewer of them and nobody waits long.
+ */
+const TASKS_PER_THREAD = 4;
 
-/** Threads to use for `work` divisible into `units` independent pieces (1 when either is small). */
+/** Threads to use for `work` multiply-adds divisible into `units` independent pieces (1 when either is small). */
 export function threadsFor(work: number, units: number): number {
+  return threadsForShare(work, units, MIN_WORK_PER_THREAD);
+}
+
+/** Threads to use for a memory-bound op over `elements` divisible into `units` independent pieces. */
+export function threadsForElements(elements: number, units: number): number {
+  return threadsForShare(elements, units, MIN_ELEMENTS_PER_THREAD);
+}
+
+function threadsForShare(work: number, units: number, minShare: number): number {
   const t = threadsInUse();
   if (t <= 1) return 1;
-  return Math.max(1, Math.min(t, Math.floor(units), Math.floor(work / MIN_WORK_PER_THREAD)));
+  return Math.max(1, Math.min(t, Math.floor(units), Math.floor(work / minShare)));
+}
+
+/**
+ * Tasks to cut `work` multiply-adds into for `threads` threads, at most `units`: several per thread when each
+ * still gets half a share's minimum, one per thread otherwise.
+ */
+export function tasksFor(work: number, units: number, threads: number): number {
+  return tasksForShare(work, units, threads, MIN_WORK_PER_THREAD);
+}
+
+/** The same for a memory-bound op over `elements`. */
+export function tasksForElements(elements: number, units: number, threads: number): number {
+  return tasksForShare(elements, units, threads, MIN_ELEMENTS_PER_THREAD);
+}
+
+function tasksForShare(work: number, units: number, threads: number, minShare: number): number {
+  if (threads <= 1) return 1;
+  const most = Math.min(Math.floor(units), threads * TASKS_PER_THREAD, Math.floor((2 * work) / minShare));
+  return Math.max(threads, most);
 }
 
 /**
@@ -42,6 +80,6 @@ const ELEMENT_ALIGN = 16;
  * the call for floats [from, from + count) (the caller offsets its pointers by from * 4 bytes).
  */
 export function forElements(n: number, call: (from: number, count: number) => Call): void {
-  const threads = threadsFor(n, Math.ceil(n / ELEMENT_ALIGN));
+  const threads = threadsForElements(n, Math.ceil(n / ELEMENT_ALIGN));
   runParallel(splitRange(n, threads, ELEMENT_ALIGN).map(([a, b]) => [call(a, b - a)]));
 }

@@ -4,9 +4,12 @@
 // the control block's layout arrives in the init message.
 //
 // A worker instantiates the kernel module over the shared memory, says it is ready, then loops for ever:
-// wait on its WAKE word (spinning briefly first: a wake-up through Atomics.wait costs tens of
-// microseconds, a spin a fraction of one), then claim and run tasks of the current round until none is
-// left (see ./control.ts), counting each in DONE.
+// wait on its WAKE word (spinning first, for about as long as the gaps between the rounds of a training
+// step: a wake-up through Atomics.wait costs tens of microseconds, and meanwhile the caller has taken
+// the worker's tasks itself), then claim and run tasks of the current round until none is
+// left (see ./control.ts and ./claim.ts), counting each in DONE.
+
+import type { claimTask } from './claim.js';
 
 export interface WorkerInit {
   module?: WebAssembly.Module;
@@ -17,23 +20,31 @@ export interface WorkerInit {
   id: number;
   names: string[];
   layout: {
-    claim: number;
+    round: number;
     total: number;
+    threads: number;
+    avail: number;
     done: number;
     error: number;
     stop: number;
+    callerSleeping: number;
     wake: number;
+    sleeping: number;
     headerInts: number;
     messageAt: number;
     messageChars: number;
     slotsAt: number;
     slotF64: number;
-    spin: number;
+    /** Milliseconds to spin on the WAKE word before blocking. */
+    spinMs: number;
   };
 }
 
-/** `port` is worker_threads' parentPort in Node, null in web-style workers (browsers, Deno, Bun). */
-export function workerMain(port: any): void {
+/**
+ * `port` is worker_threads' parentPort in Node, null in web-style workers (browsers, Deno, Bun); `claim` is
+ * ./claim.ts's claimTask, handed in as source text beside this function's.
+ */
+export function workerMain(port: any, claim: typeof claimTask): void {
   const g = globalThis as any;
   const post = (m: unknown) => (port ? port.postMessage(m) : g.postMessage(m));
 
@@ -54,22 +65,35 @@ export function workerMain(port: any): void {
     const all = new Float64Array(buffer);
     const fns = init.names.map((n) => exports[n]);
     const wake = L.wake + init.id;
+    const sleeping = L.sleeping + init.id;
     const args: number[] = [];
     // Read before saying ready: the caller may bump the word as soon as it hears.
     let round = Atomics.load(ctl, wake);
     post({ ready: true });
     for (;;) {
       let spins = 0;
+      let spinUntil = 0;
       while (Atomics.load(ctl, wake) === round) {
-        if (++spins > L.spin) Atomics.wait(ctl, wake, round);
+        // Reading the clock costs more than a load: look at it every 1024 spins.
+        if ((++spins & 1023) !== 0) continue;
+        const now = performance.now();
+        if (spinUntil === 0) spinUntil = now + L.spinMs;
+        else if (now > spinUntil) {
+          // Say so before blocking: a caller that bumps WAKE after this store sees it and notifies; one
+          // that bumped it before makes the wait return at once (the word no longer holds `round`).
+          Atomics.store(ctl, sleeping, 1);
+          Atomics.wait(ctl, wake, round);
+          Atomics.store(ctl, sleeping, 0);
+        }
       }
       round = Atomics.load(ctl, wake);
       if (Atomics.load(ctl, L.stop) !== 0) break;
+      const current = Atomics.load(ctl, L.round);
+      const total = Atomics.load(ctl, L.total);
+      const threads = Atomics.load(ctl, L.threads);
       for (;;) {
-        const claim = Atomics.load(ctl, L.claim);
-        const task = claim & 0xff;
-        if (task >= Atomics.load(ctl, L.total)) break;
-        if (Atomics.compareExchange(ctl, L.claim, claim, claim + 1) !== claim) continue;
+        const task = claim(ctl, L.avail, current, total, threads, init.id);
+        if (task < 0) break;
         try {
           const base = slotsAt + task * L.slotF64;
           const calls = all[base];
@@ -91,7 +115,7 @@ export function workerMain(port: any): void {
           }
         }
         Atomics.add(ctl, L.done, 1);
-        Atomics.notify(ctl, L.done);
+        if (Atomics.load(ctl, L.callerSleeping) !== 0) Atomics.notify(ctl, L.done);
       }
     }
     if (port) port.close();
