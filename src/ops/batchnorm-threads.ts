@@ -3,8 +3,8 @@
 // by one thread in the order one thread would) or over outer slices, never along the summed rows. The
 // per-channel affine that applies them splits over rows. Results are the same bits for any threads.
 import { runParallel, type Call } from '../backend/threads/pool.js';
-import { threadsFor } from '../backend/threads/split.js';
-import { channelRanges, forGrid, splitGrid } from '../backend/threads/grid.js';
+import { threadsForElements } from '../backend/threads/split.js';
+import { channelRanges, forGrid, splitGrid, tasksOf, type Work } from '../backend/threads/grid.js';
 import { scratch } from '../backend/scratch.js';
 
 /**
@@ -25,7 +25,7 @@ export function affineInto(
 ): void {
   // With inner = 1 the kernel runs along l in vectors and the scalar tail has its own rounding: cuts on
   // multiples of 4 keep every element in the lane it has on one thread.
-  forGrid(outer * len * inner, outer, len, inner === 1 ? 4 : 1, ({ o0, o1, i0, i1 }) => {
+  forGrid({ elements: outer * len * inner }, outer, len, inner === 1 ? 4 : 1, ({ o0, o1, i0, i1 }) => {
     const at = (o0 * len + i0) * inner * 4;
     const co = o0 * inner * 4;
     const or0 = (p: number) => (p ? p + co : 0);
@@ -35,11 +35,11 @@ export function affineInto(
 
 /** Whether statistics over rows × c channels are worth splitting (over channels, or rows for the affine). */
 export function splitsStatistics(rows: number, c: number): boolean {
-  return threadsFor(rows * c, Math.ceil(c / 4)) > 1 || threadsFor(rows * c, rows) > 1;
+  return threadsForElements(rows * c, Math.ceil(c / 4)) > 1 || threadsForElements(rows * c, rows) > 1;
 }
 
 /** Runs `call(from, to)` for channel ranges of c (whole f32x4 lanes), the ranges on their own threads. */
-export function forChannels(work: number, c: number, call: (from: number, to: number) => Call): void {
+export function forChannels(work: Work, c: number, call: (from: number, to: number) => Call): void {
   runParallel(channelRanges(work, c).map(([from, to]) => [call(from, to)]));
 }
 
@@ -56,7 +56,7 @@ export function momentsInto(
   inner: number,
 ): void {
   const units = outer * Math.ceil(inner / 4);
-  const shares = splitGrid(outer, inner, threadsFor(outer * len * inner, units), 4);
+  const shares = splitGrid(outer, inner, tasksOf({ elements: outer * len * inner }, units), 4);
   const wsBytes = 16 * Math.max(inner, 1);
   const ws = scratch('bn.ws', wsBytes * shares.length);
   runParallel(

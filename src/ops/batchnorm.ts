@@ -97,7 +97,7 @@ export function batchNorm(
         const sums = empty([2, c]);
         if (rows > 0 && c > 0) {
           const ws = scratch('bn.ws', 16 * c);
-          forChannels(rows * c, c, (from, to) => [
+          forChannels({ elements: rows * c }, c, (from, to) => [
             'gradSumsAxis',
             dy.offset,
             x.offset,
@@ -209,7 +209,7 @@ export function batchNormTraining(x: Tensor, options: BatchNormTrainingOptions =
     } else {
       // The one-call kernel's two halves: statistics by channel ranges, then the affine by rows.
       runParallel(
-        channelRanges(rows * c, c).map(([from, to]) => [
+        channelRanges({ elements: rows * c }, c).map(([from, to]) => [
           ['batchNormStats', x.offset, mean.offset, variance.offset, scAt, rows, c, from, to, eps, ws],
         ]),
       );
@@ -235,7 +235,7 @@ export function batchNormTraining(x: Tensor, options: BatchNormTrainingOptions =
             kernels().batchNormTrainBackward(xAt, dyAt, mAt, vAt, ...args, dxAt, dscAt, doffAt, rows, c, eps, ws);
           } else {
             // Sums and coefficients by channel ranges, then dx = dy·A + (x - mean)·B + C by rows.
-            forChannels(rows * c, c, (from, to) => [
+            forChannels({ elements: rows * c }, c, (from, to) => [
               'batchNormGradCoefficients',
               xAt,
               dyAt,

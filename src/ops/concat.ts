@@ -3,9 +3,9 @@
 // go to their slot of the output's rows, and the gradient reads the same slots back out.
 import { empty, type Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
-import { splitRange, threadsFor } from '../backend/threads/split.js';
+import { splitRange } from '../backend/threads/split.js';
 import { runParallel } from '../backend/threads/pool.js';
-import { forRows } from '../backend/threads/grid.js';
+import { forRows, tasksOf } from '../backend/threads/grid.js';
 
 /**
  * copyBlocks split between threads when large: over ranges of blocks, or, for one block, over 64-byte
@@ -20,7 +20,7 @@ function copyBlocksSplit(
   srcStride: number,
 ): void {
   if (blocks > 1) {
-    forRows((blocks * bytes) / 4, blocks, (b0, b1) => [
+    forRows({ elements: (blocks * bytes) / 4 }, blocks, (b0, b1) => [
       'copyBlocks',
       dst + b0 * dstStride,
       src + b0 * srcStride,
@@ -31,7 +31,7 @@ function copyBlocksSplit(
     ]);
     return;
   }
-  const ranges = splitRange(bytes, threadsFor(bytes / 4, Math.ceil(bytes / 64)), 64);
+  const ranges = splitRange(bytes, tasksOf({ elements: bytes / 4 }, Math.ceil(bytes / 64)), 64);
   runParallel(ranges.map(([f, t]) => [['copyBlocks', dst + f, src + f, 1, t - f, t - f, t - f]]));
 }
 import { checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';

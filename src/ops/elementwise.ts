@@ -17,7 +17,8 @@ import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { within } from '../util/errors.js';
 import { checkFloat, checkTensor, fmtShape } from '../util/validate.js';
-import { forElements, splitRange, threadsFor } from '../backend/threads/split.js';
+import { forElements, splitRange, threadsForElements } from '../backend/threads/split.js';
+import { tasksOf } from '../backend/threads/grid.js';
 import { runParallel } from '../backend/threads/pool.js';
 
 type Op = 'add' | 'sub' | 'mul';
@@ -70,7 +71,7 @@ function apply(op: Op, a: Tensor, b: Tensor, layout: Layout): Tensor {
     forElements(a.size, (i, n) => [ARRAY_KERNEL[op], a.offset + i * 4, b.offset + i * 4, out.offset + i * 4, n]);
   } else {
     const { rows, cols } = layout;
-    const shares = splitRange(rows, threadsFor(a.size, Math.ceil(rows / 4)), 4);
+    const shares = splitRange(rows, tasksOf({ elements: a.size }, Math.ceil(rows / 4)), 4);
     let work: number;
     try {
       work = broadcastScratch(cols, 'elementwise.broadcast', Math.max(1, shares.length));
@@ -97,16 +98,16 @@ function sumOverRows(dy: Tensor, a: Tensor | null, b: Tensor, rows: number, cols
   const db = empty(b.shape);
   const k = kernels();
   const blocks = k.broadcastGradBlocks(rows);
-  const threads = threadsFor(rows * cols * (a ? 2 : 1), blocks);
+  const elements = rows * cols * (a ? 2 : 1);
   const work = broadcastScratch(cols);
-  if (threads <= 1) {
+  if (threadsForElements(elements, blocks) <= 1) {
     if (a) k.mulSumBroadcastGrad(dy.offset, a.offset, db.offset, rows, cols, work);
     else k.sumBroadcastGrad(dy.offset, db.offset, rows, cols, scale, work);
     return db;
   }
   const partials = scratch('elementwise.partials', blocks * k.broadcastPartialFloats(cols) * 4);
   runParallel(
-    splitRange(blocks, threads).map(([from, to]) => [
+    splitRange(blocks, tasksOf({ elements }, blocks)).map(([from, to]) => [
       ['broadcastGradPartials', dy.offset, a ? a.offset : 0, rows, cols, from, to, partials],
     ]),
   );

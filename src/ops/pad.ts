@@ -54,7 +54,8 @@ export function pad(x: Tensor, paddings: [number, number][], constantValue = 0):
   const runs = d[0] * d[1] * d[2];
   const geometry = [d[0], d[1], d[2], d[3], p[0], p[1], p[2], p[3], o[1], o[2], o[3]] as const;
   forElements(y.size, (i, n) => ['fillFloats', y.offset + i * 4, n, constantValue]);
-  if (x.size > 0) forRows(x.size, runs, (r0, r1) => ['padCopy', y.offset, x.offset, ...geometry, 0, r0, r1]);
+  if (x.size > 0)
+    forRows({ elements: x.size }, runs, (r0, r1) => ['padCopy', y.offset, x.offset, ...geometry, 0, r0, r1]);
   if (isRecording()) {
     record({
       name: fn,
@@ -62,7 +63,8 @@ export function pad(x: Tensor, paddings: [number, number][], constantValue = 0):
       outputs: [y],
       backward: ([dy]: Tensor[]) => {
         const dx = empty(x.shape);
-        if (x.size > 0) forRows(x.size, runs, (r0, r1) => ['padCopy', dx.offset, dy.offset, ...geometry, 1, r0, r1]);
+        if (x.size > 0)
+          forRows({ elements: x.size }, runs, (r0, r1) => ['padCopy', dx.offset, dy.offset, ...geometry, 1, r0, r1]);
         return [dx];
       },
     });

@@ -59,7 +59,21 @@ function run(x: Tensor, perm: number[]): Tensor {
   const [d0, d1, d2, d3] = dims;
   const [s0, s1, s2, s3] = strides;
   // Threads take ranges of the output's rows of d3 floats.
-  forRows(y.size, d0 * d1 * d2, (r0, r1) => ['transpose4', x.offset, y.offset, d0, d1, d2, d3, s0, s1, s2, s3, r0, r1]);
+  forRows({ elements: y.size }, d0 * d1 * d2, (r0, r1) => [
+    'transpose4',
+    x.offset,
+    y.offset,
+    d0,
+    d1,
+    d2,
+    d3,
+    s0,
+    s1,
+    s2,
+    s3,
+    r0,
+    r1,
+  ]);
   return y;
 }
 

@@ -200,4 +200,47 @@ test('layer ops: outputs and gradients are bit-identical for 1, 2, 3 and 4 threa
   await sn.ready({ threads: 'auto' });
 });
 
+/** Weights and predictions after a short Adam fit of a model with batch norm, depthwise conv and pooling. */
+async function trainLayers() {
+  const model = sn.sequential({
+    seed: 5,
+    layers: [
+      sn.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', inputShape: [20, 20, 6] }),
+      sn.layers.batchNormalization(),
+      sn.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu' }),
+      sn.layers.batchNormalization(),
+      sn.layers.zeroPadding2d({ padding: 1 }),
+      sn.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, depthMultiplier: 2 }),
+      sn.layers.globalAveragePooling2d(),
+      sn.layers.dense({ units: 10 }),
+    ],
+  });
+  model.compile({ optimizer: 'adam', loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }) });
+  const x = sn.randomUniform([64, 20, 20, 6], { seed: 6 });
+  const y = sn.tensor(
+    Array.from({ length: 64 }, (_, i) => (i * 3) % 10),
+    [64],
+    'int32',
+  );
+  await model.fit(x, y, { epochs: 2, batchSize: 32, shuffle: false, verbose: 0 });
+  const out = {};
+  model.getWeights().forEach((t, i) => (out[`weight ${i}`] = bitsOf(t)));
+  out.predict = bitsOf(model.predict(x));
+  model.dispose();
+  x.dispose();
+  y.dispose();
+  return out;
+}
+
+test('fit of a batch norm + depthwise + global pooling model: the same weights on 1 and 2 threads', async () => {
+  if (oneThreadSuite) return;
+  const results = [];
+  for (const threads of [1, 2]) {
+    await sn.ready({ threads });
+    results.push(await trainLayers());
+  }
+  for (const [name, bits] of Object.entries(results[1])) assertSameBits(bits, results[0][name], `2 threads, ${name}`);
+  await sn.ready({ threads: 'auto' });
+});
+
 test.run();
