@@ -16,6 +16,7 @@ import { fail } from './errors.js';
 import { decodeTensor, type Constant } from './tensors.js';
 import { FOLDABLE, type Foldable, type Spec, type Step } from './specs.js';
 import { CONVERTERS } from './convert.js';
+import { mergePermutes } from './simplify.js';
 
 export type Layout = 'plain' | 'nchw' | 'pooled' | 'flat-chw';
 
@@ -102,9 +103,9 @@ export class Planner {
     }
     const last = this.values.get(output.name);
     if (!last) fail(this.fn, `the graph output '${output.name}' is not produced by any node`);
-    const out = this.finishOutput(last);
-    if (this.specs.length === 0) fail(this.fn, 'the graph has no layers (it returns its input)');
-    return { steps: this.specs, output: out, inputShape, inputName: input.name, outputName: output.name };
+    const { steps, output: out } = mergePermutes(this.specs, this.finishOutput(last));
+    if (steps.length === 0) fail(this.fn, 'the graph has no layers (it returns its input)');
+    return { steps, output: out, inputShape, inputName: input.name, outputName: output.name };
   }
 
   /** The output in ONNX's layout: NCHW outputs are transposed back; CHW-flattened ones flattened so. */
