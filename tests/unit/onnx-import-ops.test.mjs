@@ -445,4 +445,35 @@ test('loadOnnx: 1-D (NCW) graphs: Conv, BatchNormalization, MaxPool, AveragePool
   );
 });
 
+test('loadOnnx: BatchNormalization, per-channel constants and Softmax on [N, C, 1, 1] after global pooling need no relayout', async () => {
+  const r = rng(12);
+  const { classes } = await checkAgainstOrt({
+    dims: [2, 3, 5, 5],
+    nodes: [
+      node('Conv', ['input', 'W'], 'c'),
+      node('GlobalAveragePool', ['c'], 'g'),
+      node('BatchNormalization', ['g', 's', 'b', 'm', 'v'], 'bn'),
+      node('Mul', ['bn', 'k'], 'scaled'),
+      node('Softmax', ['scaled'], 'sm', { axis: 1 }),
+      node('Flatten', ['sm'], 'output'),
+    ],
+    initializers: [
+      floats(r, 'W', [4, 3, 3, 3]),
+      floats(r, 's', [4], 0.5, 2),
+      floats(r, 'b', [4]),
+      floats(r, 'm', [4]),
+      floats(r, 'v', [4], 0.5, 2),
+      floats(r, 'k', [1, 4, 1, 1], 1, 3),
+    ],
+  });
+  assert.equal(classes, [
+    'Permute',
+    'Conv2D',
+    'GlobalAveragePooling2D',
+    'BatchNormalization',
+    'Rescaling',
+    'Activation',
+  ]);
+});
+
 test.run();
