@@ -1,6 +1,7 @@
 // Inference on the seed's two models (PyTorch exports in tests/fixtures/onnx), batch 1 and 32:
 //   simdnet's own model (sn.sequential, NHWC input), the same weights loaded with simdnet/onnx's loadOnnx
-//   (NCHW input, as exported), and ONNX Runtime Web (wasm SIMD) with 1 thread and with all threads;
+//   (NCHW input, as exported), each at 1 thread and at all threads, and ONNX Runtime Web (wasm SIMD) with 1
+//   thread and with all threads;
 // plus what each costs an app in bundle size (esbuild --minify, then gzip -9).
 //
 //   node bench/onnx.mjs [--quick] [--json FILE] [--markdown FILE]   (npm run bench runs it after the kernels)
@@ -82,6 +83,7 @@ function startOrt(threads) {
   child.on('message', (m) => waiting?.(m));
   return {
     name: `ORT Web ${threads} thread${threads > 1 ? 's' : ''}`,
+    threads,
     ready,
     ask(msg) {
       return new Promise((resolve) => {
@@ -139,8 +141,11 @@ async function main() {
   const { loadOnnx } = await import('simdnet/onnx');
   const { kerasCnn } = await import('../examples/keras-cnn/model.mjs');
   const { lenet } = await import('../examples/lenet/model.mjs');
-  await sn.ready();
   const threads = availableParallelism();
+  await sn.ready({ threads });
+  // simdnet runs each model at 1 thread and at all threads (switched in this process with ready()), beside
+  // ONNX Runtime at 1 thread and all threads: each compared with the other at the same thread count.
+  const counts = [...new Set([1, sn.backendInfo().threads])];
   const orts = [startOrt(1), ...(threads > 1 ? [startOrt(threads)] : [])];
   await Promise.all(orts.map((o) => o.ready));
 
@@ -158,25 +163,28 @@ async function main() {
       const [n, c, h, w] = dims;
       const nchw = sn.tensor(data, dims);
       const nhwc = sn.tidy(() => sn.transpose(nchw, [0, 2, 3, 1]));
-      const times = { own: [], onnx: [] };
+      const times = counts.map(() => ({ own: [], onnx: [] }));
       const ortTimes = orts.map(() => []);
       let check = null;
       for (let r = 0; r < rounds; r++) {
-        times.own.push(...(await sample(() => own.predict(nhwc).dispose(), budget)));
-        times.onnx.push(...(await sample(() => loaded.predict(nchw).dispose(), budget)));
+        for (let i = 0; i < counts.length; i++) {
+          await sn.ready({ threads: counts[i] });
+          times[i].own.push(...(await sample(() => own.predict(nhwc).dispose(), budget)));
+          times[i].onnx.push(...(await sample(() => loaded.predict(nchw).dispose(), budget)));
+        }
         for (let i = 0; i < orts.length; i++) {
           const res = await orts[i].ask({ name, batch, budget });
           ortTimes[i].push(...res.times);
           check ??= res.first;
         }
       }
-      // The four agree on the outputs (first image's logits) within 1e-4.
+      // They agree on the outputs (first image's logits) within 1e-4.
       const mine = sn.tidy(() => loaded.predict(nchw).dataSync().subarray(0, 10));
       const ownOut = sn.tidy(() => own.predict(nhwc).dataSync().subarray(0, 10));
       const diff = Math.max(...check.map((v, i) => Math.max(Math.abs(v - mine[i]), Math.abs(v - ownOut[i]))));
       nchw.dispose();
       nhwc.dispose();
-      const ms = [median(times.own), median(times.onnx), ...ortTimes.map(median)];
+      const ms = [...times.flatMap((t) => [median(t.own), median(t.onnx)]), ...ortTimes.map(median)];
       rows.push({ model: name, batch, input: `${n}x${c}x${h}x${w}`, ms, diff });
       const ips = ms.map((t) => Math.round((batch * 1000) / t));
       console.log(
@@ -189,14 +197,24 @@ async function main() {
 
   const sizes = await bundleSizes();
   const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
-  const cols = ['simdnet own model', 'simdnet, loadOnnx', ...orts.map((o) => o.name)];
+  const per = (t) => `${t} thread${t > 1 ? 's' : ''}`;
+  const cols = [
+    ...counts.flatMap((t) => [`simdnet own model, ${per(t)}`, `simdnet loadOnnx, ${per(t)}`]),
+    ...orts.map((o) => o.name),
+  ];
+  // loadOnnx against ONNX Runtime at the same number of threads.
+  const pairs = orts.map((o, i) => ({
+    name: `loadOnnx vs ORT, ${per(o.threads)}`,
+    ort: 2 * counts.length + i,
+    mine: 2 * i + 1,
+  }));
   const lines = [
-    `| model | batch | ${cols.join(' | ')} | ${orts.length > 1 ? 'loadOnnx vs ORT 1 thread | vs ORT all threads' : 'loadOnnx vs ORT'} |`,
-    `| --- | --- | ${cols.map(() => '---').join(' | ')} | --- |${orts.length > 1 ? ' --- |' : ''}`,
+    `| model | batch | ${cols.join(' | ')} | ${pairs.map((p) => p.name).join(' | ')} |`,
+    `| --- | --- | ${cols.map(() => '---').join(' | ')} | ${pairs.map(() => '---').join(' | ')} |`,
   ];
   for (const r of rows) {
     const cells = r.ms.map((t) => `${t.toFixed(2)} ms, ${Math.round((r.batch * 1000) / t).toLocaleString('en-US')}/s`);
-    const speedups = r.ms.slice(2).map((t) => `${(t / r.ms[1]).toFixed(2)}x`);
+    const speedups = pairs.map((p) => `${(r.ms[p.ort] / r.ms[p.mine]).toFixed(2)}x`);
     lines.push(`| ${r.model} | ${r.batch} | ${cells.join(' | ')} | ${speedups.join(' | ')} |`);
   }
   lines.push(

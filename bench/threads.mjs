@@ -5,8 +5,8 @@
 // Each thread count runs in a fresh process of its own, started with `ready({ threads })` as a user's
 // program would be (1 thread = the build without shared memory and no workers), and the counts take turns,
 // one process each per repeat, so a busy moment of a shared machine hits every column of a row alike. A
-// process times every case once (one batch of calls after a warm-up); the figures are medians over the
-// repeats. A full run (no --quick) rewrites bench/THREADS.md.
+// process times every case after a warm-up (the median of a few batches of calls); the figures are medians
+// over the repeats. A full run (no --quick) rewrites bench/THREADS.md.
 import { writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -24,8 +24,10 @@ const quick = args.includes('--quick');
 const jsonAt = args.indexOf('--json');
 const childAt = args.indexOf('--child');
 const REPEATS = quick ? 3 : 9;
-/** Target time of one timed batch of calls, in ms. */
+/** Target time of one timed batch of calls, in ms; timed batches per case and process; warm-up per case. */
 const BATCH_MS = quick ? 40 : 150;
+const BATCHES = 3;
+const WARM_MS = quick ? 100 : 400;
 
 // PyTorch 1.13 CPU (OpenBLAS) on a 2-core AMD EPYC Zen 4, from issue 11: training step, batch 32.
 const PYTORCH = {
@@ -142,16 +144,18 @@ function timeBatch(run, calls) {
 }
 
 if (childAt >= 0) {
-  // One process of one thread count: every case warmed up, then one timed batch of it.
+  // One process of one thread count: every case warmed up, then the median of a few timed batches. The
+  // warm-up is long: for the first second or so a fresh process compiles its hot code on background
+  // threads, which take a core from the kernels' threads and make two threads run in fits and starts.
   const ms = {};
   for (const c of cases) {
     const s = c.setup();
     s.run();
     const once = timeBatch(s.run, 1);
     const calls = Math.max(1, Math.round(BATCH_MS / Math.max(once, 0.01)));
-    // As long again to warm up: the workers' loops and the kernels reach their optimised code.
-    timeBatch(s.run, calls);
-    ms[c.label] = timeBatch(s.run, calls);
+    const warmUntil = performance.now() + WARM_MS;
+    while (performance.now() < warmUntil) timeBatch(s.run, calls);
+    ms[c.label] = median(Array.from({ length: BATCHES }, () => timeBatch(s.run, calls)));
     s.dispose();
   }
   process.stdout.write(JSON.stringify({ threads: sn.backendInfo().threads, ms }));

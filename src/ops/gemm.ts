@@ -82,7 +82,8 @@ export function rowPointers(slot: string, base: number, lda: number, M: number, 
 
 /**
  * out [M, N] (rows ldo floats apart) = act(A · B + bias) for A behind an indirection and B packed; with
- * threads, split over output rows (whole tiles). `fillRows(m0, m1)`, when given, is the call that writes the
+ * threads, split over output rows (whole tiles), or over columns (whole panels) when there are more panels
+ * than row tiles. `fillRows(m0, m1)`, when given, is the call that writes the
  * indirection's rows [m0, m1) of every tap: each thread runs it for its rows right before their GEMM.
  */
 export function gemm(
@@ -95,9 +96,35 @@ export function gemm(
   relu: boolean,
   fillRows?: (m0: number, m1: number) => Call,
 ): void {
-  const MR = kernelConstants().MR;
+  const { MR, NR } = kernelConstants();
   const work = M * N * a.taps * a.tapLen;
-  const threads = threadsFor(work, Math.ceil(M / MR));
+  const rowTiles = Math.ceil(M / MR);
+  const panels = Math.ceil(N / NR);
+  // Few rows and many columns (a dense layer on a batch): split the columns, so that each thread reads only
+  // its own panels of B instead of all of them. An indirection to fill goes with the rows.
+  if (!fillRows && rowTiles < panels && threadsFor(work, panels) > 1) {
+    const threads = threadsFor(work, panels);
+    const panelBytes = NR * (a.taps * a.tapLen + 1) * 4;
+    runParallel(
+      splitRange(panels, tasksFor(work, panels, threads)).map(([p0, p1]): Call[] => [
+        [
+          'gemmIndirect',
+          a.ind,
+          a.mPad,
+          a.taps,
+          a.tapLen,
+          packed + p0 * panelBytes,
+          out + p0 * NR * 4,
+          ldo,
+          M,
+          Math.min(N, p1 * NR) - p0 * NR,
+          relu ? 1 : 0,
+        ],
+      ]),
+    );
+    return;
+  }
+  const threads = threadsFor(work, rowTiles);
   if (threads === 1) {
     if (fillRows) runParallel([[fillRows(0, a.mPad)]]);
     kernels().gemmIndirect(a.ind, a.mPad, a.taps, a.tapLen, packed, out, ldo, M, N, relu ? 1 : 0);

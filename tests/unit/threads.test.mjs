@@ -63,6 +63,16 @@ function computeAll() {
     out['dense y'] = bitsOf(f(x, w, b));
     sn.grads(f)([x, w, b], dy).forEach((g, j) => (out[`dense d${j}`] = bitsOf(g)));
   });
+  // Few rows, many columns (with a partial last panel): the GEMMs split by column panels.
+  sn.tidy(() => {
+    const x = randomTensor(r, [20, 300]);
+    const w = randomTensor(r, [300, 203]);
+    const b = randomTensor(r, [203]);
+    const f = (x, w, b) => sn.dense(x, w, b, 'relu');
+    const dy = randomTensor(r, [20, 203]);
+    out['wide dense y'] = bitsOf(f(x, w, b));
+    sn.grads(f)([x, w, b], dy).forEach((g, j) => (out[`wide dense d${j}`] = bitsOf(g)));
+  });
   // Pooling (split by images), elementwise ops and optimizer updates (split by 16-float blocks): big
   // enough for 4 threads, with an odd size so the last range has a scalar tail.
   sn.tidy(() => {

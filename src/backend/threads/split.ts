@@ -11,7 +11,7 @@ export const MIN_WORK_PER_THREAD = 150_000;
  * The same for memory-bound ops (elementwise, pooling, copies, optimizer updates), counted in elements:
  * each costs a few cycles, against a hand-over of a few microseconds to a spinning worker.
  */
-export const MIN_ELEMENTS_PER_THREAD = 32_768;
+export const MIN_ELEMENTS_PER_THREAD = 16_384;
 /**
  * Tasks per thread for compute-bound ops: threads claim tasks as they come free, so a thread that starts
  * late (a worker being woken) or runs slow (a busy core) takes fewer of them and nobody waits long.
