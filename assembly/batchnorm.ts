@@ -33,22 +33,25 @@ const CHUNK = 64;
 }
 
 /**
- * For one outer index: s1[i] += Σ_l (a[l,i] - sa[i]) · w, s2[i] += Σ_l (a[l,i] - sa[i]) · (b[l,i] - sb[i])
- * where the shifts sa, sb are rows (or vectors of inner floats) and the weight w is 1. With b == a and
- * sb == sa this is the shifted sum and sum of squares of moments; with a = dy (shift 0) and b = x (shift
- * the mean) the gradient sums Σdy and Σdy·(x - mean). s1, s2 are float64 [inner] at acc, acc + 8·inner.
+ * For one outer index and the channels i in [from, to): s1[i] = Σ_l (a[l,i] - sa[i]), s2[i] = Σ_l
+ * (a[l,i] - sa[i]) · (b[l,i] - sb[i]) where the shifts sa, sb are rows (or vectors of inner floats). With
+ * b == a and sb == sa this is the shifted sum and sum of squares of moments; with a = dy (shift 0) and
+ * b = x (shift the mean) the gradient sums Σdy and Σdy·(x - mean). s1, s2 are float64 [inner]. A channel's
+ * sums do not depend on the range (every path does the same float32 operations per lane), so threads take
+ * channel ranges.
  */
-function channelSums(a: usize, sa: usize, b: usize, sb: usize, len: i32, inner: i32, acc: usize): void {
+function channelSums(
+  a: usize, sa: usize, b: usize, sb: usize, len: i32, inner: i32, from: i32, to: i32, s1: usize, s2: usize,
+): void {
   const step = (<usize>inner) << 2;
-  const s1 = acc;
-  const s2 = acc + ((<usize>inner) << 3);
-  memory.fill(acc, 0, (<usize>inner) << 4);
+  memory.fill(f64At(s1, from), 0, (<usize>(to - from)) << 3);
+  memory.fill(f64At(s2, from), 0, (<usize>(to - from)) << 3);
   for (let l0 = 0; l0 < len; l0 += CHUNK) {
     const rows = min(CHUNK, len - l0);
     const rowA = a + (<usize>l0) * step;
     const rowB = b + (<usize>l0) * step;
-    let i = 0;
-    for (; i + 8 <= inner; i += 8) {
+    let i = from;
+    for (; i + 8 <= to; i += 8) {
       const o = (<usize>i) << 2;
       const za0 = sa ? v128.load(sa + o) : f32x4.splat(0);
       const za1 = sa ? v128.load(sa + o, 16) : f32x4.splat(0);
@@ -75,7 +78,7 @@ function channelSums(a: usize, sa: usize, b: usize, sb: usize, len: i32, inner: 
       addLanes(f64At(s2, i), q0);
       addLanes(f64At(s2, i + 4), q1);
     }
-    for (; i + 4 <= inner; i += 4) {
+    for (; i + 4 <= to; i += 4) {
       const o = (<usize>i) << 2;
       const za = sa ? v128.load(sa + o) : f32x4.splat(0);
       const zb = sb ? v128.load(sb + o) : f32x4.splat(0);
@@ -93,7 +96,7 @@ function channelSums(a: usize, sa: usize, b: usize, sb: usize, len: i32, inner: 
       addLanes(f64At(s1, i), u);
       addLanes(f64At(s2, i), q);
     }
-    for (; i < inner; i++) {
+    for (; i < to; i++) {
       const o = (<usize>i) << 2;
       const za: f32 = sa ? load<f32>(sa + o) : 0;
       const zb: f32 = sb ? load<f32>(sb + o) : 0;
@@ -157,10 +160,12 @@ function runSums(a: usize, sa: f32, b: usize, sb: f32, len: i32, out: usize): vo
 }
 
 /**
- * mean[o,i] and biased variance[o,i] of x[o, :, i] over len. ws: 16·inner bytes (float64 sums).
- * len must be at least 1.
+ * mean[o,i] and biased variance[o,i] of x[o, :, i] over len, for the channels i in [from, to) (all of
+ * them when inner = 1). ws: 16·inner bytes (float64 sums), its channels' part used. len must be at least 1.
  */
-export function momentsAxis(x: usize, mean: usize, variance: usize, outer: i32, len: i32, inner: i32, ws: usize): void {
+export function momentsAxis(
+  x: usize, mean: usize, variance: usize, outer: i32, len: i32, inner: i32, from: i32, to: i32, ws: usize,
+): void {
   const plane = (<usize>len) * (<usize>inner) << 2;
   const inv: f64 = 1.0 / <f64>len;
   for (let o = 0; o < outer; o++) {
@@ -176,8 +181,8 @@ export function momentsAxis(x: usize, mean: usize, variance: usize, outer: i32, 
       continue;
     }
     // The first row is the shift; sums go to ws.
-    channelSums(base, base, base, base, len, inner, ws);
-    for (let i = 0; i < inner; i++) {
+    channelSums(base, base, base, base, len, inner, from, to, ws, f64At(ws, inner));
+    for (let i = from; i < to; i++) {
       const d = load<f64>(f64At(ws, i)) * inv;
       const q = load<f64>(f64At(ws, inner + i)) * inv;
       store<f32>(f32At(m, i), <f32>(<f64>load<f32>(f32At(base, i)) + d));
@@ -188,10 +193,11 @@ export function momentsAxis(x: usize, mean: usize, variance: usize, outer: i32, 
 
 /**
  * sdy[o,i] = Σ_l dy[o,l,i] and sdyc[o,i] = Σ_l dy[o,l,i]·(x[o,l,i] - centre[o,i]) (centre 0 when the
- * pointer is 0). ws: 16·inner bytes.
+ * pointer is 0), for the channels i in [from, to) (all when inner = 1). ws: 16·inner bytes.
  */
 export function gradSumsAxis(
-  dy: usize, x: usize, centre: usize, sdy: usize, sdyc: usize, outer: i32, len: i32, inner: i32, ws: usize,
+  dy: usize, x: usize, centre: usize, sdy: usize, sdyc: usize, outer: i32, len: i32, inner: i32, from: i32, to: i32,
+  ws: usize,
 ): void {
   const plane = (<usize>len) * (<usize>inner) << 2;
   for (let o = 0; o < outer; o++) {
@@ -203,8 +209,8 @@ export function gradSumsAxis(
       store<f32>(sdyc + at, <f32>load<f64>(ws, 8));
       continue;
     }
-    channelSums(dy + (<usize>o) * plane, 0, x + (<usize>o) * plane, c, len, inner, ws);
-    for (let i = 0; i < inner; i++) {
+    channelSums(dy + (<usize>o) * plane, 0, x + (<usize>o) * plane, c, len, inner, from, to, ws, f64At(ws, inner));
+    for (let i = from; i < to; i++) {
       store<f32>(f32At(sdy + at, i), <f32>load<f64>(f64At(ws, i)));
       store<f32>(f32At(sdyc + at, i), <f32>load<f64>(f64At(ws, inner + i)));
     }
@@ -306,42 +312,53 @@ export function affineAxis(
 }
 
 /**
- * Training-mode batch norm over the last axis of x [rows, c], forward in one call: the batch's mean and
- * biased variance (written to mean, variance), then y = (x - mean)·scale/√(variance + eps) + offset.
- * scale and offset may be 0 (1 and 0). ws: 16·c bytes.
+ * The statistics half of the training forward for the channels [from, to) of x [rows, c]: the batch's
+ * mean and biased variance (written to mean, variance), and the multiplier scale/√(variance + eps) to
+ * f32 [c] at ws + 16·c. scale may be 0 (1). ws: 20·c bytes, the range's part used (threads take ranges).
+ */
+export function batchNormStats(
+  x: usize, mean: usize, variance: usize, scale: usize, rows: i32, c: i32, from: i32, to: i32, eps: f32, ws: usize,
+): void {
+  momentsAxis(x, mean, variance, 1, rows, c, from, to, ws);
+  const a = ws + ((<usize>c) << 4);
+  for (let i = from; i < to; i++) {
+    const inv: f32 = <f32>1.0 / sqrt<f32>(load<f32>(f32At(variance, i)) + eps);
+    store<f32>(f32At(a, i), scale ? inv * load<f32>(f32At(scale, i)) : inv);
+  }
+}
+
+/**
+ * Training-mode batch norm over the last axis of x [rows, c], forward in one call: batchNormStats, then
+ * y = (x - mean)·scale/√(variance + eps) + offset. scale and offset may be 0 (1 and 0). ws: 20·c bytes.
  */
 export function batchNormTrainForward(
   x: usize, y: usize, mean: usize, variance: usize, scale: usize, offset: usize, rows: i32, c: i32, eps: f32, ws: usize,
 ): void {
-  momentsAxis(x, mean, variance, 1, rows, c, ws);
-  // The float64 sums are finished with: ws now holds the per-channel multiplier.
-  const a = ws;
-  for (let i = 0; i < c; i++) {
-    const inv: f32 = <f32>1.0 / sqrt<f32>(load<f32>(f32At(variance, i)) + eps);
-    store<f32>(f32At(a, i), scale ? inv * load<f32>(f32At(scale, i)) : inv);
-  }
-  affineAxis(x, 0, mean, a, 0, offset, y, 1, rows, c);
+  batchNormStats(x, mean, variance, scale, rows, c, 0, c, eps, ws);
+  affineAxis(x, 0, mean, ws + ((<usize>c) << 4), 0, offset, y, 1, rows, c);
 }
 
 /**
- * Its backward in one call. With N = rows, x̂ = (x - mean)/σ, σ = √(variance + eps), γ = scale (or 1):
+ * The sums half of the training backward for the channels [from, to): doffset, dscale and the per-channel
+ * coefficients A, B, C (f32 [c] each at ws + 24·c, + 28·c, + 32·c) of dx = dy·A + (x - mean)·B + C, which
+ * affineAxis then applies. With N = rows, x̂ = (x - mean)/σ, σ = √(variance + eps), γ = scale (or 1):
  * doffset = Σdy, dscale = Σdy·x̂, and
  *   dx = γ/σ·(dy - Σdy/N - x̂·Σdy·x̂/N) + dmean/N + 2·dvariance·(x - mean)/N,
  * the last two terms when the batch statistics themselves feed the loss (dmean, dvariance may be 0).
- * Any of dx, dscale, doffset may be 0 (not wanted). ws: 24·c bytes.
+ * dscale, doffset may be 0 (not wanted). ws: 36·c bytes, the range's part used (threads take ranges).
  */
-export function batchNormTrainBackward(
+export function batchNormGradCoefficients(
   x: usize, dy: usize, mean: usize, variance: usize, scale: usize, dmean: usize, dvariance: usize,
-  dx: usize, dscale: usize, doffset: usize, rows: i32, c: i32, eps: f32, ws: usize,
+  dscale: usize, doffset: usize, rows: i32, c: i32, from: i32, to: i32, eps: f32, ws: usize,
 ): void {
   const sdy = ws + ((<usize>c) << 4);
   const sdyc = sdy + ((<usize>c) << 2);
-  gradSumsAxis(dy, x, mean, sdy, sdyc, 1, rows, c, ws);
-  const A = ws;
-  const B = ws + ((<usize>c) << 2);
-  const C = ws + ((<usize>c) << 3);
+  gradSumsAxis(dy, x, mean, sdy, sdyc, 1, rows, c, from, to, ws);
+  const A = ws + ((<usize>c) * 24);
+  const B = A + ((<usize>c) << 2);
+  const C = B + ((<usize>c) << 2);
   const n: f32 = <f32>rows;
-  for (let i = 0; i < c; i++) {
+  for (let i = from; i < to; i++) {
     const inv: f32 = <f32>1.0 / sqrt<f32>(load<f32>(f32At(variance, i)) + eps);
     const s1 = load<f32>(f32At(sdy, i));
     const s2 = load<f32>(f32At(sdyc, i));
@@ -356,5 +373,14 @@ export function batchNormTrainBackward(
     store<f32>(f32At(B, i), b);
     store<f32>(f32At(C, i), k);
   }
-  if (dx) affineAxis(dy, x, mean, A, B, C, dx, 1, rows, c);
+}
+
+/** The training backward in one call: batchNormGradCoefficients, then dx (may be 0). ws: 36·c bytes. */
+export function batchNormTrainBackward(
+  x: usize, dy: usize, mean: usize, variance: usize, scale: usize, dmean: usize, dvariance: usize,
+  dx: usize, dscale: usize, doffset: usize, rows: i32, c: i32, eps: f32, ws: usize,
+): void {
+  batchNormGradCoefficients(x, dy, mean, variance, scale, dmean, dvariance, dscale, doffset, rows, c, 0, c, eps, ws);
+  const A = ws + ((<usize>c) * 24);
+  if (dx) affineAxis(dy, x, mean, A, A + ((<usize>c) << 2), A + ((<usize>c) << 3), dx, 1, rows, c);
 }

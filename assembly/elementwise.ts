@@ -177,67 +177,126 @@ export function scaleArray(x: usize, out: usize, n: i32, s: f32): void {
   v128.store(t + 16, f64x2.add(v128.load(t + 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(pv, pv, 2, 3, 0, 1))));
 }
 
-// out[j] = scale * Σ_r term(r, j), where term is x[r, j] or x[r, j] * y[r, j].
+/** The floats a block's partial sums hold: the pattern's length, or one row. */
 // @ts-ignore: decorator
-@inline function sumRows(product: bool, x: usize, y: usize, out: usize, rows: i32, cols: i32, scale: f32, scratch: usize): void {
-  if (cols == 0) return;
-  const pattern = usesPattern(cols);
-  const len = pattern ? patternLength(cols) : cols;
-  // 16-byte alignment of both buffers keeps the v128 accesses below aligned.
-  const partial = (scratch + 15) & ~(<usize>15);
-  const total = (partial + ((<usize>len) << 2) + 15) & ~(<usize>15);
-  memory.fill(total, 0, (<usize>len) << 3);
-  const n = rows * cols;
-  if (pattern) {
-    const chunk = BLOCK_ROWS * cols; // a multiple of len, so every chunk starts at pattern index 0
-    let i = 0;
-    while (i < n) {
-      const end = min(n, i + chunk);
-      memory.fill(partial, 0, (<usize>len) << 2);
-      let k = 0;
-      for (; i + 4 <= end; i += 4) {
-        const p = partial + ((<usize>k) << 2);
-        v128.store(p, f32x4.add(v128.load(p), termV(product, x, y, (<usize>i) << 2)));
-        k += 4;
-        if (k == len) k = 0;
-      }
-      for (; i < end; i++, k++) {
-        const p = partial + ((<usize>k) << 2);
-        store<f32>(p, load<f32>(p) + termS(product, x, y, (<usize>i) << 2));
-      }
-      for (let q = 0; q < len; q += 4) addPartial4(total, partial, q);
+@inline function partialLength(cols: i32): i32 {
+  return usesPattern(cols) ? patternLength(cols) : cols;
+}
+
+/** Floats in one block's partial sums (broadcastGradPartials writes this many per block). */
+export function broadcastPartialFloats(cols: i32): i32 {
+  return partialLength(cols);
+}
+
+/** Blocks of BLOCK_ROWS rows (the units the float32 partial sums cover). */
+export function broadcastGradBlocks(rows: i32): i32 {
+  return (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+}
+
+/** partial[0..len) = the float32 sums of term over block b's rows (pattern-wise for short rows). */
+// @ts-ignore: decorator
+@inline function blockPartial(product: bool, x: usize, y: usize, partial: usize, rows: i32, cols: i32, b: i32): void {
+  const len = partialLength(cols);
+  memory.fill(partial, 0, (<usize>len) << 2);
+  if (usesPattern(cols)) {
+    // BLOCK_ROWS·cols is a multiple of len, so every block starts at pattern index 0.
+    const n = rows * cols;
+    let i = b * BLOCK_ROWS * cols;
+    const end = min(n, i + BLOCK_ROWS * cols);
+    let k = 0;
+    for (; i + 4 <= end; i += 4) {
+      const p = partial + ((<usize>k) << 2);
+      v128.store(p, f32x4.add(v128.load(p), termV(product, x, y, (<usize>i) << 2)));
+      k += 4;
+      if (k == len) k = 0;
     }
-  } else {
-    const rowBytes = (<usize>cols) << 2;
-    for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
-      const r1 = min(rows, r0 + BLOCK_ROWS);
-      memory.fill(partial, 0, rowBytes);
-      for (let r = r0; r < r1; r++) {
-        const base = <usize>r * rowBytes;
-        let j = 0;
-        for (; j + 4 <= cols; j += 4) {
-          const o = (<usize>j) << 2;
-          v128.store(partial + o, f32x4.add(v128.load(partial + o), termV(product, x, y, base + o)));
-        }
-        for (; j < cols; j++) {
-          const o = (<usize>j) << 2;
-          store<f32>(partial + o, load<f32>(partial + o) + termS(product, x, y, base + o));
-        }
-      }
-      let j = 0;
-      for (; j + 4 <= cols; j += 4) addPartial4(total, partial, j);
-      for (; j < cols; j++) {
-        const t = total + ((<usize>j) << 3);
-        store<f64>(t, load<f64>(t) + <f64>load<f32>(partial + ((<usize>j) << 2)));
-      }
+    for (; i < end; i++, k++) {
+      const p = partial + ((<usize>k) << 2);
+      store<f32>(p, load<f32>(p) + termS(product, x, y, (<usize>i) << 2));
+    }
+    return;
+  }
+  const rowBytes = (<usize>cols) << 2;
+  const r0 = b * BLOCK_ROWS;
+  const r1 = min(rows, r0 + BLOCK_ROWS);
+  for (let r = r0; r < r1; r++) {
+    const base = <usize>r * rowBytes;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = (<usize>j) << 2;
+      v128.store(partial + o, f32x4.add(v128.load(partial + o), termV(product, x, y, base + o)));
+    }
+    for (; j < cols; j++) {
+      const o = (<usize>j) << 2;
+      store<f32>(partial + o, load<f32>(partial + o) + termS(product, x, y, base + o));
     }
   }
-  // Fold the pattern's len / cols copies of each column into out.
+}
+
+/** total[0..len) (float64) += partial[0..len) (float32). */
+// @ts-ignore: decorator
+@inline function addBlock(total: usize, partial: usize, len: i32): void {
+  let j = 0;
+  for (; j + 4 <= len; j += 4) addPartial4(total, partial, j);
+  for (; j < len; j++) {
+    const t = total + ((<usize>j) << 3);
+    store<f64>(t, load<f64>(t) + <f64>load<f32>(partial + ((<usize>j) << 2)));
+  }
+}
+
+/** out[j] = scale * the sum of the pattern's len / cols float64 totals of column j. */
+// @ts-ignore: decorator
+@inline function foldTotals(total: usize, out: usize, cols: i32, scale: f32): void {
+  const len = partialLength(cols);
   for (let j = 0; j < cols; j++) {
     let s: f64 = 0;
     for (let q = j; q < len; q += cols) s += load<f64>(total + ((<usize>q) << 3));
     store<f32>(out + ((<usize>j) << 2), <f32>(s * <f64>scale));
   }
+}
+
+// out[j] = scale * Σ_r term(r, j), where term is x[r, j] or x[r, j] * y[r, j]: each block's float32
+// partial added into float64 totals in block order.
+// @ts-ignore: decorator
+@inline function sumRows(product: bool, x: usize, y: usize, out: usize, rows: i32, cols: i32, scale: f32, scratch: usize): void {
+  if (cols == 0) return;
+  const len = partialLength(cols);
+  // 16-byte alignment of both buffers keeps the v128 accesses below aligned.
+  const partial = (scratch + 15) & ~(<usize>15);
+  const total = (partial + ((<usize>len) << 2) + 15) & ~(<usize>15);
+  memory.fill(total, 0, (<usize>len) << 3);
+  const blocks = broadcastGradBlocks(rows);
+  for (let b = 0; b < blocks; b++) {
+    blockPartial(product, x, y, partial, rows, cols, b);
+    addBlock(total, partial, len);
+  }
+  foldTotals(total, out, cols, scale);
+}
+
+/**
+ * With threads: the partial sums of blocks [from, to) of the rows, block b's at partials + b·len·4 (len =
+ * the pattern's or a row's length; partials holds broadcastGradBlocks(rows)·len floats). y is 0 for
+ * sumBroadcastGrad's terms, a's data for mulSumBroadcastGrad's. foldBroadcastBlocks then adds them in
+ * block order: the same bits as the one-call kernels.
+ */
+export function broadcastGradPartials(x: usize, y: usize, rows: i32, cols: i32, from: i32, to: i32, partials: usize): void {
+  if (cols == 0) return;
+  const len = partialLength(cols);
+  for (let b = from; b < to; b++) {
+    const at = partials + (<usize>b) * ((<usize>len) << 2);
+    if (y) blockPartial(true, x, y, at, rows, cols, b);
+    else blockPartial(false, x, 0, at, rows, cols, b);
+  }
+}
+
+/** out[j] = scale * Σ over the blocks' partials, added in block order. scratch: broadcastScratchBytes(cols). */
+export function foldBroadcastBlocks(partials: usize, blocks: i32, out: usize, cols: i32, scale: f32, scratch: usize): void {
+  if (cols == 0) return;
+  const len = partialLength(cols);
+  const total = (scratch + 15) & ~(<usize>15);
+  memory.fill(total, 0, (<usize>len) << 3);
+  for (let b = 0; b < blocks; b++) addBlock(total, partials + (<usize>b) * ((<usize>len) << 2), len);
+  foldTotals(total, out, cols, scale);
 }
 
 /** out[j] = scale * Σ_r x[r, j]: the gradient of a broadcast b under add (scale 1) and sub (scale -1). */

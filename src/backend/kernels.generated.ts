@@ -208,6 +208,29 @@ export interface Kernels {
   mulBroadcast(a: number, b: number, out: number, rows: number, cols: number, scratch: number): void;
   /** (x: usize, out: usize, n: i32, s: f32) */
   scaleArray(x: number, out: number, n: number, s: number): void;
+  /** (cols: i32): i32 */
+  broadcastPartialFloats(cols: number): number;
+  /** (rows: i32): i32 */
+  broadcastGradBlocks(rows: number): number;
+  /** (x: usize, y: usize, rows: i32, cols: i32, from: i32, to: i32, partials: usize) */
+  broadcastGradPartials(
+    x: number,
+    y: number,
+    rows: number,
+    cols: number,
+    from: number,
+    to: number,
+    partials: number,
+  ): void;
+  /** (partials: usize, blocks: i32, out: usize, cols: i32, scale: f32, scratch: usize) */
+  foldBroadcastBlocks(
+    partials: number,
+    blocks: number,
+    out: number,
+    cols: number,
+    scale: number,
+    scratch: number,
+  ): void;
   /** (x: usize, out: usize, rows: i32, cols: i32, scale: f32, scratch: usize) */
   sumBroadcastGrad(x: number, out: number, rows: number, cols: number, scale: number, scratch: number): void;
   /** (x: usize, y: usize, out: usize, rows: i32, cols: i32, scratch: usize) */
@@ -289,9 +312,19 @@ export interface Kernels {
   /** (dy: usize, dx: usize, outer: i32, len: i32, inner: i32, scale: f32) */
   reduceBroadcastAxis(dy: number, dx: number, outer: number, len: number, inner: number, scale: number): void;
   // assembly/batchnorm.ts
-  /** (x: usize, mean: usize, variance: usize, outer: i32, len: i32, inner: i32, ws: usize) */
-  momentsAxis(x: number, mean: number, variance: number, outer: number, len: number, inner: number, ws: number): void;
-  /** (dy: usize, x: usize, centre: usize, sdy: usize, sdyc: usize, outer: i32, len: i32, inner: i32, ws: usize) */
+  /** (x: usize, mean: usize, variance: usize, outer: i32, len: i32, inner: i32, from: i32, to: i32, ws: usize) */
+  momentsAxis(
+    x: number,
+    mean: number,
+    variance: number,
+    outer: number,
+    len: number,
+    inner: number,
+    from: number,
+    to: number,
+    ws: number,
+  ): void;
+  /** (dy: usize, x: usize, centre: usize, sdy: usize, sdyc: usize, outer: i32, len: i32, inner: i32, from: i32, to: i32, ws: usize) */
   gradSumsAxis(
     dy: number,
     x: number,
@@ -301,6 +334,8 @@ export interface Kernels {
     outer: number,
     len: number,
     inner: number,
+    from: number,
+    to: number,
     ws: number,
   ): void;
   /** (u: usize, v: usize, centre: usize, a: usize, b: usize, c: usize, y: usize, outer: i32, len: i32, inner: i32) */
@@ -316,6 +351,19 @@ export interface Kernels {
     len: number,
     inner: number,
   ): void;
+  /** (x: usize, mean: usize, variance: usize, scale: usize, rows: i32, c: i32, from: i32, to: i32, eps: f32, ws: usize) */
+  batchNormStats(
+    x: number,
+    mean: number,
+    variance: number,
+    scale: number,
+    rows: number,
+    c: number,
+    from: number,
+    to: number,
+    eps: number,
+    ws: number,
+  ): void;
   /** (x: usize, y: usize, mean: usize, variance: usize, scale: usize, offset: usize, rows: i32, c: i32, eps: f32, ws: usize) */
   batchNormTrainForward(
     x: number,
@@ -326,6 +374,24 @@ export interface Kernels {
     offset: number,
     rows: number,
     c: number,
+    eps: number,
+    ws: number,
+  ): void;
+  /** (x: usize, dy: usize, mean: usize, variance: usize, scale: usize, dmean: usize, dvariance: usize, dscale: usize, doffset: usize, rows: i32, c: i32, from: i32, to: i32, eps: f32, ws: usize) */
+  batchNormGradCoefficients(
+    x: number,
+    dy: number,
+    mean: number,
+    variance: number,
+    scale: number,
+    dmean: number,
+    dvariance: number,
+    dscale: number,
+    doffset: number,
+    rows: number,
+    c: number,
+    from: number,
+    to: number,
     eps: number,
     ws: number,
   ): void;
@@ -420,7 +486,7 @@ export interface Kernels {
   // assembly/pad.ts
   /** (dst: usize, n: i32, v: f32) */
   fillFloats(dst: number, n: number, v: number): void;
-  /** (dst: usize, src: usize, d0: i32, d1: i32, d2: i32, d3: i32, p0: i32, p1: i32, p2: i32, p3: i32, o1: i32, o2: i32, o3: i32, crop: i32) */
+  /** (dst: usize, src: usize, d0: i32, d1: i32, d2: i32, d3: i32, p0: i32, p1: i32, p2: i32, p3: i32, o1: i32, o2: i32, o3: i32, crop: i32, from: i32, to: i32) */
   padCopy(
     dst: number,
     src: number,
@@ -436,6 +502,8 @@ export interface Kernels {
     o2: number,
     o3: number,
     crop: number,
+    from: number,
+    to: number,
   ): void;
   // assembly/optimizers.ts
   /** (p: usize, g: usize, n: i32, lr: f32, decay: f32) */
@@ -465,7 +533,7 @@ export interface Kernels {
     decay: number,
   ): void;
   // assembly/transpose.ts
-  /** (x: usize, y: usize, d0: i32, d1: i32, d2: i32, d3: i32, s0: i32, s1: i32, s2: i32, s3: i32) */
+  /** (x: usize, y: usize, d0: i32, d1: i32, d2: i32, d3: i32, s0: i32, s1: i32, s2: i32, s3: i32, from: i32, to: i32) */
   transpose4(
     x: number,
     y: number,
@@ -477,6 +545,8 @@ export interface Kernels {
     s1: number,
     s2: number,
     s3: number,
+    from: number,
+    to: number,
   ): void;
 }
 
@@ -520,6 +590,10 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   subBroadcast: 6,
   mulBroadcast: 6,
   scaleArray: 4,
+  broadcastPartialFloats: 1,
+  broadcastGradBlocks: 1,
+  broadcastGradPartials: 7,
+  foldBroadcastBlocks: 6,
   sumBroadcastGrad: 6,
   mulSumBroadcastGrad: 6,
   reluForward: 3,
@@ -546,10 +620,12 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   reduceAddBlocks: 5,
   reduceSumAxis: 8,
   reduceBroadcastAxis: 6,
-  momentsAxis: 7,
-  gradSumsAxis: 9,
+  momentsAxis: 9,
+  gradSumsAxis: 11,
   affineAxis: 10,
+  batchNormStats: 10,
   batchNormTrainForward: 10,
+  batchNormGradCoefficients: 15,
   batchNormTrainBackward: 14,
   depthwiseForward: 18,
   depthwiseBackwardInput: 17,
@@ -558,11 +634,11 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   depthwiseReduce: 5,
   copyBlocks: 6,
   fillFloats: 3,
-  padCopy: 14,
+  padCopy: 16,
   sgdUpdate: 5,
   sgdMomentumUpdate: 8,
   adamUpdate: 10,
-  transpose4: 10,
+  transpose4: 12,
 };
 
 export const KERNEL_CONSTANT_NAMES: readonly (keyof KernelConstants)[] = ['MR', 'NR', 'WEIGHT_GRAD_CHUNK'];

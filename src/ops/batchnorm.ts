@@ -12,6 +12,9 @@ import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { f32 } from '../backend/views.js';
 import { checkFloat, checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
+import { runParallel } from '../backend/threads/pool.js';
+import { channelRanges } from '../backend/threads/grid.js';
+import { affineInto, forChannels, momentsInto, splitsStatistics } from './batchnorm-threads.js';
 
 /** A per-channel tensor for x's last axis: [c], or any shape of size c whose other axes are 1 ([1,1,1,c]). */
 function checkChannelVector(t: unknown, arg: string, fn: string, c: number): Tensor {
@@ -81,7 +84,7 @@ export function batchNorm(
   }
   if (rows > 0 && c > 0) {
     const aAt = staged('bn.a', a);
-    kernels().affineAxis(x.offset, 0, mean.offset, aAt, 0, off ? off.offset : 0, y.offset, 1, rows, c);
+    affineInto(x.offset, 0, mean.offset, aAt, 0, off ? off.offset : 0, y.offset, 1, rows, c);
   }
   if (isRecording()) {
     const inputs = [x, mean, variance, ...(off ? [off] : []), ...(sc ? [sc] : [])];
@@ -90,11 +93,12 @@ export function batchNorm(
       inputs,
       outputs: [y],
       backward: ([dy]: Tensor[], needs: boolean[]) => {
-        const k = kernels();
         // Σdy and Σdy·(x - mean) per channel give every parameter's gradient.
         const sums = empty([2, c]);
-        if (rows > 0 && c > 0)
-          k.gradSumsAxis(
+        if (rows > 0 && c > 0) {
+          const ws = scratch('bn.ws', 16 * c);
+          forChannels({ elements: rows * c }, c, (from, to) => [
+            'gradSumsAxis',
             dy.offset,
             x.offset,
             mean.offset,
@@ -103,9 +107,11 @@ export function batchNorm(
             1,
             rows,
             c,
-            scratch('bn.ws', 16 * c),
-          );
-        else f32().fill(0, sums.index, sums.index + 2 * c);
+            from,
+            to,
+            ws,
+          ]);
+        } else f32().fill(0, sums.index, sums.index + 2 * c);
         const v = f32();
         const s1 = v.slice(sums.index, sums.index + c);
         const s2 = v.slice(sums.index + c, sums.index + 2 * c);
@@ -118,7 +124,7 @@ export function batchNorm(
         let dx: Tensor | null = null;
         if (needs[0]) {
           dx = empty(x.shape);
-          if (rows > 0 && c > 0) k.affineAxis(dy.offset, 0, 0, staged('bn.a', a), 0, 0, dx.offset, 1, rows, c);
+          if (rows > 0 && c > 0) affineInto(dy.offset, 0, 0, staged('bn.a', a), 0, 0, dx.offset, 1, rows, c);
         }
         const g = (i: number) => (sc ? f32()[sc.index + i] : 1);
         const dmean = needs[1]
@@ -195,19 +201,21 @@ export function batchNormTraining(x: Tensor, options: BatchNormTrainingOptions =
   const y = empty(x.shape);
   const mean = empty([c]);
   const variance = empty([c]);
-  if (c > 0)
-    kernels().batchNormTrainForward(
-      x.offset,
-      y.offset,
-      mean.offset,
-      variance.offset,
-      sc ? sc.offset : 0,
-      off ? off.offset : 0,
-      rows,
-      c,
-      eps,
-      scratch('bn.ws', 24 * c),
-    );
+  if (c > 0) {
+    const ws = scratch('bn.ws', 20 * c);
+    const [scAt, offAt] = [sc ? sc.offset : 0, off ? off.offset : 0];
+    if (!splitsStatistics(rows, c)) {
+      kernels().batchNormTrainForward(x.offset, y.offset, mean.offset, variance.offset, scAt, offAt, rows, c, eps, ws);
+    } else {
+      // The one-call kernel's two halves: statistics by channel ranges, then the affine by rows.
+      runParallel(
+        channelRanges({ elements: rows * c }, c).map(([from, to]) => [
+          ['batchNormStats', x.offset, mean.offset, variance.offset, scAt, rows, c, from, to, eps, ws],
+        ]),
+      );
+      affineInto(x.offset, 0, mean.offset, ws + 16 * c, 0, offAt, y.offset, 1, rows, c);
+    }
+  }
   if (isRecording()) {
     const inputs = [x, ...(sc ? [sc] : []), ...(off ? [off] : [])];
     record({
@@ -218,23 +226,35 @@ export function batchNormTraining(x: Tensor, options: BatchNormTrainingOptions =
         const dx = needs[0] ? empty(x.shape) : null;
         const dscale = sc && needs[1] ? empty(sc.shape) : null;
         const doffset = off && needs[inputs.length - 1] ? empty(off.shape) : null;
-        if (c > 0)
-          kernels().batchNormTrainBackward(
-            x.offset,
-            dy.offset,
-            mean.offset,
-            variance.offset,
-            sc ? sc.offset : 0,
-            dmean.offset,
-            dvar.offset,
-            dx ? dx.offset : 0,
-            dscale ? dscale.offset : 0,
-            doffset ? doffset.offset : 0,
-            rows,
-            c,
-            eps,
-            scratch('bn.ws', 24 * c),
-          );
+        if (c > 0) {
+          const ws = scratch('bn.ws', 36 * c);
+          const args = [sc ? sc.offset : 0, dmean.offset, dvar.offset] as const;
+          const [dxAt, dscAt, doffAt] = [dx ? dx.offset : 0, dscale ? dscale.offset : 0, doffset ? doffset.offset : 0];
+          const [xAt, dyAt, mAt, vAt] = [x.offset, dy.offset, mean.offset, variance.offset];
+          if (!splitsStatistics(rows, c)) {
+            kernels().batchNormTrainBackward(xAt, dyAt, mAt, vAt, ...args, dxAt, dscAt, doffAt, rows, c, eps, ws);
+          } else {
+            // Sums and coefficients by channel ranges, then dx = dy·A + (x - mean)·B + C by rows.
+            forChannels({ elements: rows * c }, c, (from, to) => [
+              'batchNormGradCoefficients',
+              xAt,
+              dyAt,
+              mAt,
+              vAt,
+              ...args,
+              dscAt,
+              doffAt,
+              rows,
+              c,
+              from,
+              to,
+              eps,
+              ws,
+            ]);
+            const A = ws + 24 * c;
+            if (dx) affineInto(dyAt, xAt, mAt, A, A + 4 * c, A + 8 * c, dxAt, 1, rows, c);
+          }
+        }
         const grads: (Tensor | null)[] = [dx];
         if (sc) grads.push(dscale);
         if (off) grads.push(doffset);
@@ -287,16 +307,7 @@ export function moments(x: Tensor, axes: number | number[], keepDims = false): {
     : x.shape.filter((_, i) => i < first || i > last);
   const mean = empty(outShape);
   const variance = empty(outShape);
-  if (outer * inner > 0)
-    kernels().momentsAxis(
-      x.offset,
-      mean.offset,
-      variance.offset,
-      outer,
-      len,
-      inner,
-      scratch('bn.ws', 16 * Math.max(inner, 1)),
-    );
+  if (outer * inner > 0) momentsInto(x.offset, mean.offset, variance.offset, outer, len, inner);
   if (isRecording()) {
     record({
       name: fn,
@@ -316,7 +327,7 @@ export function moments(x: Tensor, axes: number | number[], keepDims = false): {
         if (n > 0) {
           const aAt = staged('moments.a', a);
           const cAt = staged('moments.c', c);
-          kernels().affineAxis(x.offset, 0, mean.offset, aAt, 0, cAt, dx.offset, outer, len, inner);
+          affineInto(x.offset, 0, mean.offset, aAt, 0, cAt, dx.offset, outer, len, inner);
         }
         return [dx];
       },

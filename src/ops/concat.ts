@@ -3,7 +3,37 @@
 // go to their slot of the output's rows, and the gradient reads the same slots back out.
 import { empty, type Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
-import { kernels } from '../backend/wasm.js';
+import { splitRange } from '../backend/threads/split.js';
+import { runParallel } from '../backend/threads/pool.js';
+import { forRows, tasksOf } from '../backend/threads/grid.js';
+
+/**
+ * copyBlocks split between threads when large: over ranges of blocks, or, for one block, over 64-byte
+ * aligned ranges of its bytes. A copy is the same bits however it is divided.
+ */
+function copyBlocksSplit(
+  dst: number,
+  src: number,
+  blocks: number,
+  bytes: number,
+  dstStride: number,
+  srcStride: number,
+): void {
+  if (blocks > 1) {
+    forRows({ elements: (blocks * bytes) / 4 }, blocks, (b0, b1) => [
+      'copyBlocks',
+      dst + b0 * dstStride,
+      src + b0 * srcStride,
+      b1 - b0,
+      bytes,
+      dstStride,
+      srcStride,
+    ]);
+    return;
+  }
+  const ranges = splitRange(bytes, tasksOf({ elements: bytes / 4 }, Math.ceil(bytes / 64)), 64);
+  runParallel(ranges.map(([f, t]) => [['copyBlocks', dst + f, src + f, 1, t - f, t - f, t - f]]));
+}
 import { checkTensor, describe, fmtShape, sizeOf } from '../util/validate.js';
 
 export function concat(tensors: Tensor[], axis = 0): Tensor {
@@ -38,11 +68,10 @@ export function concat(tensors: Tensor[], axis = 0): Tensor {
   outShape[a] = total;
   const y = empty(outShape, first.dtype);
   const rowBytes = total * inner * 4;
-  const k = kernels();
   let at = 0;
   tensors.forEach((t, i) => {
     const bytes = lens[i] * inner * 4;
-    if (bytes > 0 && outer > 0) k.copyBlocks(y.offset + at, t.offset, outer, bytes, rowBytes, bytes);
+    if (bytes > 0 && outer > 0) copyBlocksSplit(y.offset + at, t.offset, outer, bytes, rowBytes, bytes);
     at += bytes;
   });
   if (isRecording() && first.dtype === 'float32') {
@@ -58,7 +87,7 @@ export function concat(tensors: Tensor[], axis = 0): Tensor {
           from += bytes;
           if (!needs[i]) return null;
           const dx = empty(t.shape);
-          if (bytes > 0 && outer > 0) kernels().copyBlocks(dx.offset, dy.offset + start, outer, bytes, bytes, rowBytes);
+          if (bytes > 0 && outer > 0) copyBlocksSplit(dx.offset, dy.offset + start, outer, bytes, bytes, rowBytes);
           return dx;
         });
       },

@@ -14,8 +14,8 @@ import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/
 import { computeConv2dInfo, type Padding2d } from './geometry.js';
 import { sumAxisInto } from './reduce.js';
 import { runParallel } from '../backend/threads/pool.js';
-import { splitRange, threadsFor } from '../backend/threads/split.js';
-import { channelRanges, forGrid, forRows } from '../backend/threads/grid.js';
+import { splitRange } from '../backend/threads/split.js';
+import { channelRanges, forGrid, forRows, tasksOf } from '../backend/threads/grid.js';
 
 export interface DepthwiseConv2dOptions {
   /** A number or [sh, sw]; default 1. */
@@ -101,7 +101,7 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: DepthwiseConv2dOp
   const expanded = (): number => {
     if (mult === 1) return x.offset;
     const at = scratch('depthwise.x', pixels * C * 4);
-    forRows(pixels * C, pixels, (p0, p1) => [
+    forRows({ elements: pixels * C }, pixels, (p0, p1) => [
       'depthwiseExpand',
       x.offset + p0 * cin * 4,
       at + p0 * C * 4,
@@ -116,7 +116,7 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: DepthwiseConv2dOp
     const xAt = expanded();
     const b = bias ? bias.offset : 0;
     // Whole images, or output rows [i0, i1) of one: the window's rows then start i0·sh further down.
-    forGrid(macs, n, oh, 1, ({ o0, o1, i0, i1 }) => [
+    forGrid({ macs }, n, oh, 1, ({ o0, o1, i0, i1 }) => [
       'depthwiseForward',
       xAt + o0 * imageBytes,
       w.offset,
@@ -148,7 +148,7 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: DepthwiseConv2dOp
         if (needs[0]) {
           dx = empty(x.shape);
           const target = mult === 1 ? dx.offset : scratch('depthwise.dx', pixels * C * 4);
-          const images = splitRange(n, threadsFor(macs, n));
+          const images = splitRange(n, tasksOf({ macs }, n));
           runParallel(
             images.map(([b0, b1]) => [
               [
@@ -162,7 +162,7 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: DepthwiseConv2dOp
           );
           if (mult > 1) {
             const into = dx.offset;
-            forRows(pixels * C, pixels, (p0, p1) => [
+            forRows({ elements: pixels * C }, pixels, (p0, p1) => [
               'depthwiseReduce',
               target + p0 * C * 4,
               into + p0 * cin * 4,
@@ -177,7 +177,7 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: DepthwiseConv2dOp
           const into = (dwt = empty(w.shape)).offset;
           const xAt = expanded();
           runParallel(
-            channelRanges(macs, C).map(([c0, c1]) => [
+            channelRanges({ macs }, C).map(([c0, c1]) => [
               ['depthwiseBackwardFilter', xAt, dy.offset, into, ...geometry, c0, c1],
             ]),
           );

@@ -5,13 +5,21 @@
 // value per element of a's last axis (shape [c], or [1, ..., 1, c] of rank <= a's), which is what adding
 // a bias to [n, h, w, c] or [n, units] needs. The output always has a's shape. In the broadcast cases the
 // gradient of b sums dy over the rows it was repeated along.
+//
+// Threads: array ops split over 16-float blocks, broadcast ops over ranges of rows (every row starts the
+// repeated pattern afresh; cuts on multiples of 4 rows keep the data 16-byte aligned), each range with its
+// own scratch for the pattern. The
+// gradient sums over rows are float32 partial sums of 64-row blocks added into float64 totals in block
+// order: threads compute ranges of blocks' partials, and one call adds them in that order.
 import { Tensor, copyOf, empty } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { within } from '../util/errors.js';
 import { checkFloat, checkTensor, fmtShape } from '../util/validate.js';
-import { forElements } from '../backend/threads/split.js';
+import { forElements, splitRange, threadsForElements } from '../backend/threads/split.js';
+import { tasksOf } from '../backend/threads/grid.js';
+import { runParallel } from '../backend/threads/pool.js';
 
 type Op = 'add' | 'sub' | 'mul';
 
@@ -47,8 +55,13 @@ function checkOperands(a: unknown, b: unknown, fn: Op): Layout {
 const ARRAY_KERNEL = { add: 'addArrays', sub: 'subArrays', mul: 'mulArrays' } as const;
 const BROADCAST_KERNEL = { add: 'addBroadcast', sub: 'subBroadcast', mul: 'mulBroadcast' } as const;
 
-function broadcastScratch(cols: number): number {
-  return scratch('elementwise.broadcast', kernels().broadcastScratchBytes(cols));
+function broadcastScratch(cols: number, slot = 'elementwise.broadcast', copies = 1): number {
+  return scratch(slot, copies * scratchStride(cols));
+}
+
+/** Bytes between the scratch blocks of different tasks (whole cache lines, so tasks never share one). */
+function scratchStride(cols: number): number {
+  return Math.ceil(kernels().broadcastScratchBytes(cols) / 64) * 64;
 }
 
 /** out = a ∘ b for the given layout (no validation, no recording). */
@@ -57,23 +70,48 @@ function apply(op: Op, a: Tensor, b: Tensor, layout: Layout): Tensor {
   if (layout.kind === 'same') {
     forElements(a.size, (i, n) => [ARRAY_KERNEL[op], a.offset + i * 4, b.offset + i * 4, out.offset + i * 4, n]);
   } else {
+    const { rows, cols } = layout;
+    const shares = splitRange(rows, tasksOf({ elements: a.size }, Math.ceil(rows / 4)), 4);
     let work: number;
     try {
-      work = broadcastScratch(layout.cols);
+      work = broadcastScratch(cols, 'elementwise.broadcast', Math.max(1, shares.length));
     } catch (e) {
       out.dispose(); // out of memory for the scratch: the output must not be left behind
       throw e;
     }
-    kernels()[BROADCAST_KERNEL[op]](a.offset, b.offset, out.offset, layout.rows, layout.cols, work);
+    const stride = scratchStride(cols);
+    runParallel(
+      shares.map(([r0, r1], t) => {
+        const at = r0 * cols * 4;
+        return [[BROADCAST_KERNEL[op], a.offset + at, b.offset, out.offset + at, r1 - r0, cols, work + t * stride]];
+      }),
+    );
   }
   return out;
 }
 
-/** Σ over rows of dy (times `scale`), shaped like b: the gradient of a broadcast b under add and sub. */
-function sumOverRows(dy: Tensor, b: Tensor, rows: number, cols: number, scale: number): Tensor {
+/**
+ * db[j] = scale · Σ_r dy[r, j] (·a[r, j] when `a` is given): the gradient of a broadcast b. One call on
+ * one thread; with threads, blocks' partial sums in parallel, then one call adds them in block order.
+ */
+function sumOverRows(dy: Tensor, a: Tensor | null, b: Tensor, rows: number, cols: number, scale: number): Tensor {
   const db = empty(b.shape);
+  const k = kernels();
+  const blocks = k.broadcastGradBlocks(rows);
+  const elements = rows * cols * (a ? 2 : 1);
   const work = broadcastScratch(cols);
-  kernels().sumBroadcastGrad(dy.offset, db.offset, rows, cols, scale, work);
+  if (threadsForElements(elements, blocks) <= 1) {
+    if (a) k.mulSumBroadcastGrad(dy.offset, a.offset, db.offset, rows, cols, work);
+    else k.sumBroadcastGrad(dy.offset, db.offset, rows, cols, scale, work);
+    return db;
+  }
+  const partials = scratch('elementwise.partials', blocks * k.broadcastPartialFloats(cols) * 4);
+  runParallel(
+    splitRange(blocks, tasksOf({ elements }, blocks)).map(([from, to]) => [
+      ['broadcastGradPartials', dy.offset, a ? a.offset : 0, rows, cols, from, to, partials],
+    ]),
+  );
+  k.foldBroadcastBlocks(partials, blocks, db.offset, cols, scale, work);
   return db;
 }
 
@@ -98,9 +136,7 @@ function binary(op: Op, a: Tensor, b: Tensor): Tensor {
           if (layout.kind === 'same') {
             db = apply('mul', dy, a, layout);
           } else {
-            db = empty(b.shape);
-            const work = broadcastScratch(layout.cols);
-            kernels().mulSumBroadcastGrad(dy.offset, a.offset, db.offset, layout.rows, layout.cols, work);
+            db = sumOverRows(dy, a, b, layout.rows, layout.cols, 1);
           }
           return [da, db];
         }
@@ -114,7 +150,7 @@ function binary(op: Op, a: Tensor, b: Tensor): Tensor {
             kernels().scaleArray(dy.offset, db.offset, dy.size, -1);
           }
         } else {
-          db = sumOverRows(dy, b, layout.rows, layout.cols, sign);
+          db = sumOverRows(dy, null, b, layout.rows, layout.cols, sign);
         }
         return [da, db];
       },

@@ -1,10 +1,12 @@
 // pad: constant padding along any axes, TF.js's `pad(x, paddings, constantValue)`. Kernel:
 // assembly/pad.ts, which works on 4 axes: runs of unpadded axes are merged first (a padded NHWC image
 // [n,h,w,c] padded in h and w is already 4 axes; [n,w,c] becomes [1,n,w,c]). The gradient crops.
+// Threads: the fill over 16-float blocks, the copies over ranges of the d0·d1·d2 runs.
 import { empty, type Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
-import { kernels } from '../backend/wasm.js';
 import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';
+import { forElements } from '../backend/threads/split.js';
+import { forRows } from '../backend/threads/grid.js';
 
 /**
  * The axes as [size, before, after], each unpadded axis folded into the one before it (an axis with
@@ -49,9 +51,11 @@ export function pad(x: Tensor, paddings: [number, number][], constantValue = 0):
   const p = axes.map((a) => a[1]);
   const o = axes.map((a) => a[0] + a[1] + a[2]);
   const y = empty(outShape);
-  const k = kernels();
-  k.fillFloats(y.offset, y.size, constantValue);
-  if (x.size > 0) k.padCopy(y.offset, x.offset, d[0], d[1], d[2], d[3], p[0], p[1], p[2], p[3], o[1], o[2], o[3], 0);
+  const runs = d[0] * d[1] * d[2];
+  const geometry = [d[0], d[1], d[2], d[3], p[0], p[1], p[2], p[3], o[1], o[2], o[3]] as const;
+  forElements(y.size, (i, n) => ['fillFloats', y.offset + i * 4, n, constantValue]);
+  if (x.size > 0)
+    forRows({ elements: x.size }, runs, (r0, r1) => ['padCopy', y.offset, x.offset, ...geometry, 0, r0, r1]);
   if (isRecording()) {
     record({
       name: fn,
@@ -60,7 +64,7 @@ export function pad(x: Tensor, paddings: [number, number][], constantValue = 0):
       backward: ([dy]: Tensor[]) => {
         const dx = empty(x.shape);
         if (x.size > 0)
-          kernels().padCopy(dx.offset, dy.offset, d[0], d[1], d[2], d[3], p[0], p[1], p[2], p[3], o[1], o[2], o[3], 1);
+          forRows({ elements: x.size }, runs, (r0, r1) => ['padCopy', dx.offset, dy.offset, ...geometry, 1, r0, r1]);
         return [dx];
       },
     });

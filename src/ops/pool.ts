@@ -232,7 +232,7 @@ export function globalAvgPool2d(x: Tensor): Tensor {
   const hw = h * w;
   // Threads: the forward over whole images (each channel's mean summed by one thread), the backward over
   // pixel rows of the images.
-  forRows(x.size, n, (b0, b1) => [
+  forRows({ elements: x.size }, n, (b0, b1) => [
     'globalAvgPool2dForward',
     x.offset + b0 * hw * c * 4,
     y.offset + b0 * c * 4,
@@ -247,7 +247,7 @@ export function globalAvgPool2d(x: Tensor): Tensor {
       outputs: [y],
       backward: ([dy]) => {
         const dx = empty(x.shape);
-        forGrid(x.size, n, hw, 1, ({ o0, o1, i0, i1 }) => [
+        forGrid({ elements: x.size }, n, hw, 1, ({ o0, o1, i0, i1 }) => [
           'globalAvgPool2dBackward',
           dy.offset + o0 * c * 4,
           dx.offset + (o0 * hw + i0) * c * 4,

@@ -9,7 +9,7 @@ import { isRecording, record } from '../core/engine.js';
 import { kernels } from '../backend/wasm.js';
 import { checkFloat, checkTensor, describe, sizeOf } from '../util/validate.js';
 import { scratch } from '../backend/scratch.js';
-import { threadsFor } from '../backend/threads/split.js';
+import { threadsForElements } from '../backend/threads/split.js';
 import { forGrid } from '../backend/threads/grid.js';
 
 /** The tensor seen as [outer, len, inner] around the reduced axis (all of it when axis is undefined). */
@@ -49,7 +49,7 @@ export function sumAxisInto(x: number, y: number, outer: number, len: number, in
   const size = outer * len * inner;
   if (inner > 1) {
     // Whole outer rows, or a range of columns (whole f32x4 lanes) of one row.
-    forGrid(size, outer, inner, 4, ({ o0, o1, i0, i1 }) => [
+    forGrid({ elements: size }, outer, inner, 4, ({ o0, o1, i0, i1 }) => [
       'reduceSumAxis',
       x + o0 * len * inner * 4,
       y + o0 * inner * 4,
@@ -64,13 +64,13 @@ export function sumAxisInto(x: number, y: number, outer: number, len: number, in
   }
   const k = kernels();
   const blocks = k.reduceBlockCount(len);
-  if (outer === 0 || threadsFor(size, outer * blocks) <= 1) {
+  if (outer === 0 || threadsForElements(size, outer * blocks) <= 1) {
     k.reduceSumAxis(x, y, outer, len, 1, scale, 0, 1);
     return;
   }
   // Block sums of each run, then each run's blocks added in order.
   const partials = scratch('reduce.blocks', outer * blocks * 4);
-  forGrid(size, outer, blocks, 1, ({ o0, o1, i0, i1 }) => [
+  forGrid({ elements: size }, outer, blocks, 1, ({ o0, o1, i0, i1 }) => [
     'reduceBlockSums',
     x + o0 * len * 4,
     partials + o0 * blocks * 4,
@@ -92,7 +92,7 @@ export function broadcastAxisInto(
   scale: number,
 ): void {
   // With inner = 1 a row is one float: cuts on 4 keep the vector stores where one thread has them.
-  forGrid(outer * len * inner, outer, len, inner === 1 ? 4 : 1, ({ o0, o1, i0, i1 }) => [
+  forGrid({ elements: outer * len * inner }, outer, len, inner === 1 ? 4 : 1, ({ o0, o1, i0, i1 }) => [
     'reduceBroadcastAxis',
     dy + o0 * inner * 4,
     dx + (o0 * len + i0) * inner * 4,

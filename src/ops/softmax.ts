@@ -9,10 +9,10 @@ import { scratch } from '../backend/scratch.js';
 import { forRows } from '../backend/threads/grid.js';
 
 /**
- * Work per value of an op that takes an exp of it, in the element updates threadsFor counts: the
- * vector exp is a polynomial of about this many multiply-adds (an estimate, not a measured threshold).
+ * Elements of a memory-bound op that one value with an exp costs about as much as (the vector exp is a
+ * polynomial of about a dozen operations): an estimate, not a measured figure.
  */
-const EXP_WORK = 8;
+const EXP_WORK = 4;
 import { checkFloat, checkKnownKeys, checkTensor, describe, fmtShape } from '../util/validate.js';
 
 export function softmax(x: Tensor): Tensor {
@@ -24,7 +24,7 @@ export function softmax(x: Tensor): Tensor {
   const k = x.shape[x.rank - 1];
   const rows = k === 0 ? 0 : x.size / k;
   const y = empty(x.shape, 'float32', fn);
-  forRows(EXP_WORK * x.size, rows, (r0, r1) => [
+  forRows({ elements: EXP_WORK * x.size }, rows, (r0, r1) => [
     'softmaxForward',
     x.offset + r0 * k * 4,
     y.offset + r0 * k * 4,
@@ -38,7 +38,7 @@ export function softmax(x: Tensor): Tensor {
       outputs: [y],
       backward: ([dy]) => {
         const dx = empty(x.shape);
-        forRows(2 * x.size, rows, (r0, r1) => {
+        forRows({ elements: 2 * x.size }, rows, (r0, r1) => {
           const at = r0 * k * 4;
           return ['softmaxBackward', y.offset + at, dy.offset + at, dx.offset + at, r1 - r0, k];
         });
@@ -111,7 +111,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
 
   const loss = empty([], 'float32', fn);
   const losses = scratch('softmax.losses', n * 4);
-  forRows(EXP_WORK * logits.size, n, (r0, r1) => [
+  forRows({ elements: EXP_WORK * logits.size }, n, (r0, r1) => [
     sparse ? 'softmaxCrossEntropySparseRows' : 'softmaxCrossEntropyDenseRows',
     logits.offset + r0 * k * 4,
     labels.offset + r0 * (sparse ? 1 : k) * 4,
@@ -130,7 +130,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
         const dz = empty(logits.shape);
         if (sparse) {
           // Class indices are not differentiable.
-          forRows(EXP_WORK * logits.size, n, (r0, r1) => {
+          forRows({ elements: EXP_WORK * logits.size }, n, (r0, r1) => {
             const at = r0 * k * 4;
             return [
               'softmaxCrossEntropySparseBackward',
@@ -145,7 +145,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
           return [dz, null];
         }
         const dt = empty(labels.shape);
-        forRows(EXP_WORK * logits.size, n, (r0, r1) => {
+        forRows({ elements: EXP_WORK * logits.size }, n, (r0, r1) => {
           const at = r0 * k * 4;
           return [
             'softmaxCrossEntropyDenseBackward',

@@ -2,7 +2,7 @@
 // assembly/transpose.ts. The gradient is dy transposed by the inverse permutation.
 import { Tensor, copyOf, empty } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
-import { kernels } from '../backend/wasm.js';
+import { forRows } from '../backend/threads/grid.js';
 import { checkFloat, checkTensor, describe, fmtShape } from '../util/validate.js';
 
 function checkPerm(perm: unknown, rank: number, fn: string): number[] {
@@ -58,7 +58,22 @@ function run(x: Tensor, perm: number[]): Tensor {
   if (dims.length > 4) throw new Error(`transpose: internal: ${fmtShape(x.shape)} does not reduce to 4 axes`);
   const [d0, d1, d2, d3] = dims;
   const [s0, s1, s2, s3] = strides;
-  kernels().transpose4(x.offset, y.offset, d0, d1, d2, d3, s0, s1, s2, s3);
+  // Threads take ranges of the output's rows of d3 floats.
+  forRows({ elements: y.size }, d0 * d1 * d2, (r0, r1) => [
+    'transpose4',
+    x.offset,
+    y.offset,
+    d0,
+    d1,
+    d2,
+    d3,
+    s0,
+    s1,
+    s2,
+    s3,
+    r0,
+    r1,
+  ]);
   return y;
 }
 

@@ -96,11 +96,92 @@ function globalPools(out, r) {
   }
 }
 
+function batchNorms(out, r) {
+  const shape = [64, 17, 19, 24];
+  const x = randomTensor(r, shape);
+  const [scale, offset] = [randomTensor(r, [24]), randomTensor(r, [24])];
+  // The training op's three outputs all feed the loss, so every gradient term is exercised.
+  const [wy, wm, wv] = [randomTensor(r, shape), randomTensor(r, [24]), randomTensor(r, [24])];
+  const train = (x, scale, offset) => {
+    const { y, mean, variance } = sn.batchNormTraining(x, { scale, offset });
+    out['batchNormTraining y'] = bitsOf(y);
+    out['batchNormTraining mean'] = bitsOf(mean);
+    out['batchNormTraining variance'] = bitsOf(variance);
+    return sn.add(sn.sum(sn.mul(y, wy)), sn.add(sn.sum(sn.mul(mean, wm)), sn.sum(sn.mul(variance, wv))));
+  };
+  outputAndGrads(out, 'batchNormTraining loss', train, [x, scale, offset], r);
+  // Without scale and offset, and with only x's gradient (one channel: the affine runs along the rows).
+  outputAndGrads(out, 'batchNormTraining plain', (x) => sn.batchNormTraining(x).y, [x], r);
+  const one = randomTensor(r, [400_003, 1]);
+  outputAndGrads(out, 'batchNormTraining c=1', (x) => sn.batchNormTraining(x).y, [one], r);
+  const [mean, variance] = [randomTensor(r, [24]), sn.tensor(Float32Array.from(r.array(24), (v) => Math.abs(v) + 0.1))];
+  const infer = (x, m, v, o, s) => sn.batchNorm(x, m, v, o, s);
+  outputAndGrads(out, 'batchNorm', infer, [x, mean, variance, offset, scale], r);
+  for (const [name, t, axes] of [
+    ['NHWC', x, [0, 1, 2]],
+    ['middle', randomTensor(r, [40, 999, 13]), [1]],
+    ['last', randomTensor(r, [300, 3001]), [1]],
+    ['last, few rows', randomTensor(r, [3, 300_001]), [1]],
+  ]) {
+    const f = (t) => {
+      const m = sn.moments(t, axes);
+      return sn.add(sn.sum(m.mean), sn.sum(sn.mul(m.variance, m.variance)));
+    };
+    const m = sn.moments(t, axes);
+    out[`moments ${name} mean`] = bitsOf(m.mean);
+    out[`moments ${name} variance`] = bitsOf(m.variance);
+    outputAndGrads(out, `moments ${name}`, f, [t], r);
+  }
+}
+
+function broadcasts(out, r) {
+  // Short rows (the pattern path, cols 29 and 6 not multiples of 4), long rows, and a scalar b.
+  for (const [shape, bShape] of [
+    [[512, 33, 29], [29]],
+    [
+      [3001, 6],
+      [1, 6],
+    ],
+    [[701, 401], [401]],
+    [[400_003], [1]],
+  ]) {
+    const a = randomTensor(r, shape);
+    const b = randomTensor(r, bShape);
+    for (const op of ['add', 'sub', 'mul']) outputAndGrads(out, `${op} ${shape} + ${bShape}`, sn[op], [a, b], r);
+  }
+}
+
+function copies(out, r) {
+  const x = randomTensor(r, [8, 61, 59, 33]);
+  const paddings = [
+    [0, 0],
+    [2, 1],
+    [1, 3],
+    [0, 0],
+  ];
+  outputAndGrads(out, 'pad', (x) => sn.pad(x, paddings, 0.5), [x], r);
+  // One padded run per value (d3 = 1), and one image (few outer runs).
+  const thin = randomTensor(r, [1, 701, 601]);
+  const thinPad = [
+    [0, 0],
+    [3, 0],
+    [1, 2],
+  ];
+  outputAndGrads(out, 'pad thin', (x) => sn.pad(x, thinPad), [thin], r);
+  const parts = [randomTensor(r, [16, 40, 40, 20]), randomTensor(r, [16, 40, 40, 13])];
+  outputAndGrads(out, 'concat channels', (a, b) => sn.concat([a, b], 3), parts, r);
+  const flat = [randomTensor(r, [300_001]), randomTensor(r, [200_003])];
+  outputAndGrads(out, 'concat axis 0', (a, b) => sn.concat([a, b], 0), flat, r);
+  outputAndGrads(out, 'transpose NHWC→NCHW', (x) => sn.transpose(x, [0, 3, 1, 2]), [x], r);
+  outputAndGrads(out, 'transpose 2-D', (x) => sn.transpose(x, [1, 0]), [randomTensor(r, [2049, 301])], r);
+}
+
 /** Every output and gradient, as bit lists, computed with the threads now in use. */
 function computeAll() {
   const r = rng(23);
   const out = {};
-  for (const part of [depthwise, softmaxes, reductions, globalPools]) sn.tidy(() => part(out, r));
+  for (const part of [depthwise, softmaxes, reductions, globalPools, batchNorms, broadcasts, copies])
+    sn.tidy(() => part(out, r));
   return out;
 }
 
@@ -116,6 +197,49 @@ test('layer ops: outputs and gradients are bit-identical for 1, 2, 3 and 4 threa
       else assertSameBits(bits, reference[name], `${threads} threads, ${name}`);
     }
   }
+  await sn.ready({ threads: 'auto' });
+});
+
+/** Weights and predictions after a short Adam fit of a model with batch norm, depthwise conv and pooling. */
+async function trainLayers() {
+  const model = sn.sequential({
+    seed: 5,
+    layers: [
+      sn.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', inputShape: [20, 20, 6] }),
+      sn.layers.batchNormalization(),
+      sn.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu' }),
+      sn.layers.batchNormalization(),
+      sn.layers.zeroPadding2d({ padding: 1 }),
+      sn.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, depthMultiplier: 2 }),
+      sn.layers.globalAveragePooling2d(),
+      sn.layers.dense({ units: 10 }),
+    ],
+  });
+  model.compile({ optimizer: 'adam', loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }) });
+  const x = sn.randomUniform([64, 20, 20, 6], { seed: 6 });
+  const y = sn.tensor(
+    Array.from({ length: 64 }, (_, i) => (i * 3) % 10),
+    [64],
+    'int32',
+  );
+  await model.fit(x, y, { epochs: 2, batchSize: 32, shuffle: false, verbose: 0 });
+  const out = {};
+  model.getWeights().forEach((t, i) => (out[`weight ${i}`] = bitsOf(t)));
+  out.predict = bitsOf(model.predict(x));
+  model.dispose();
+  x.dispose();
+  y.dispose();
+  return out;
+}
+
+test('fit of a batch norm + depthwise + global pooling model: the same weights on 1 and 2 threads', async () => {
+  if (oneThreadSuite) return;
+  const results = [];
+  for (const threads of [1, 2]) {
+    await sn.ready({ threads });
+    results.push(await trainLayers());
+  }
+  for (const [name, bits] of Object.entries(results[1])) assertSameBits(bits, results[0][name], `2 threads, ${name}`);
   await sn.ready({ threads: 'auto' });
 });
 

@@ -3,7 +3,19 @@
 // still splits. Each share is a list of segments, each one kernel call: whole outer rows, or a part of
 // one. Every unit lands in exactly one share, computed by the same kernel code as on one thread.
 import { runParallel, type Call } from './pool.js';
-import { splitRange, threadsFor } from './split.js';
+import { splitRange, tasksFor, tasksForElements, threadsFor, threadsForElements } from './split.js';
+
+/**
+ * What an op's work is counted in: multiply-adds of a compute-bound op, or elements of a memory-bound one
+ * (split.ts has a threshold for each).
+ */
+export type Work = { macs: number } | { elements: number };
+
+/** How many tasks to cut `units` independent pieces of `work` into (1 when too small for threads). */
+export function tasksOf(work: Work, units: number): number {
+  if ('macs' in work) return tasksFor(work.macs, units, threadsFor(work.macs, units));
+  return tasksForElements(work.elements, units, threadsForElements(work.elements, units));
+}
 
 /** Outer rows [o0, o1) with inner units [i0, i1): either i0 = 0 and i1 = inner, or o1 = o0 + 1. */
 export interface Segment {
@@ -50,24 +62,21 @@ export function splitGrid(outer: number, inner: number, parts: number, align = 1
   return shares;
 }
 
-/**
- * Runs an op over an [outer, inner] grid: `work` (multiply-adds, or elements for memory-bound ops) decides
- * how many threads; `call(segment)` gives the kernel call for a segment.
- */
-export function forGrid(work: number, outer: number, inner: number, align: number, call: (s: Segment) => Call): void {
-  const threads = threadsFor(work, outer * Math.ceil(inner / align));
-  runParallel(splitGrid(outer, inner, threads, align).map((share) => share.map(call)));
+/** Runs an op over an [outer, inner] grid: `call(segment)` gives the kernel call for a segment. */
+export function forGrid(work: Work, outer: number, inner: number, align: number, call: (s: Segment) => Call): void {
+  const tasks = tasksOf(work, outer * Math.ceil(inner / align));
+  runParallel(splitGrid(outer, inner, tasks, align).map((share) => share.map(call)));
 }
 
 /** Runs an op over `rows` independent rows, split into contiguous ranges: `call(r0, r1)`. */
-export function forRows(work: number, rows: number, call: (r0: number, r1: number) => Call): void {
-  runParallel(splitRange(rows, threadsFor(work, rows)).map(([r0, r1]) => [call(r0, r1)]));
+export function forRows(work: Work, rows: number, call: (r0: number, r1: number) => Call): void {
+  runParallel(splitRange(rows, tasksOf(work, rows)).map(([r0, r1]) => [call(r0, r1)]));
 }
 
 /**
  * Splits `count` channels into ranges for threads, inner bounds on multiples of 4 (whole f32x4 lanes):
  * each channel's reduction runs as on one thread, only in another thread.
  */
-export function channelRanges(work: number, count: number): [number, number][] {
-  return splitRange(count, threadsFor(work, Math.ceil(count / 4)), 4);
+export function channelRanges(work: Work, count: number): [number, number][] {
+  return splitRange(count, tasksOf(work, Math.ceil(count / 4)), 4);
 }
