@@ -502,4 +502,31 @@ test("loadOnnx: inputLayout 'nhwc' on a 1-D graph takes NWC data and leaves out 
   assert.ok(maxAbsDiff(y, ref.data) <= 1e-5);
 });
 
+test('loadOnnx: absurd parameters of the new operators are refused before anything is created', async () => {
+  const r = rng(14);
+  const dims = [2, 3, 4, 4];
+  await checkRejected(
+    {
+      dims,
+      nodes: [node('Pad', ['input', 'pads'], 'output')],
+      initializers: [int64s('pads', [0, 0, 1e9, 0, 0, 0, 0, 0])],
+    },
+    /Pad node 'pad_output' \(opset 13\): pads must be non-negative integers of at most 65536; got \[0, 0, 1000000000/,
+  );
+  await checkRejected(
+    { dims, nodes: [node('Div', ['input', 'zero'], 'output')], initializers: [scalar('zero', 0)] },
+    /Div node 'div_output' \(opset 13\): its constant makes a scale or offset that is not finite/,
+  );
+  await checkRejected(
+    { dims, nodes: [node('LeakyRelu', ['input'], 'output', { alpha: NaN })] },
+    /LeakyRelu node 'leakyrelu_output' \(opset 13\): alpha must be a finite number; got NaN/,
+  );
+  const stats = ['s', 'b', 'm', 'v'].map((n) => floats(r, n, [3]));
+  stats[3] = { name: 'v', dims: [3], data: Float32Array.of(1, -1, 1) };
+  await checkRejected(
+    { dims, nodes: [node('BatchNormalization', ['input', 's', 'b', 'm', 'v'], 'output')], initializers: stats },
+    /BatchNormalization node 'batchnormalization_output' \(opset 13\): input_var has a negative or NaN value/,
+  );
+});
+
 test.run();
