@@ -65,10 +65,10 @@ export function checkModel(m: ModelProto, fn: string): void {
   if (input.elemType !== DataType.FLOAT)
     fail(fn, `the graph input '${input.name}' has type ${typeName(input.elemType)}; only FLOAT is supported`);
   const dims = input.dims;
-  if (!dims || (dims.length !== 4 && dims.length !== 2))
+  if (!dims || dims.length < 2 || dims.length > 4)
     fail(
       fn,
-      `the graph input '${input.name}' must be declared 4-D (NCHW) or 2-D with its shape; got ${dims ? `rank ${dims.length}` : 'no shape'}`,
+      `the graph input '${input.name}' must be declared 4-D (NCHW), 3-D (NCW) or 2-D with its shape; got ${dims ? `rank ${dims.length}` : 'no shape'}`,
     );
   dims.slice(1).forEach((d, i) => {
     if (typeof d !== 'number' || d < 1 || d > MAX_DIM)

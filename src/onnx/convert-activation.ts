@@ -48,8 +48,8 @@ export function softmax(p: Planner, node: NodeProto, at: Attributes): void {
   const axis = raw < 0 ? raw + rank : raw;
   // simdnet's softmax runs over its tensor's last axis: bring ONNX's axis there (channels of NCHW, or the
   // last axis of the tensor as it is).
-  if (rank === 4 && axis === 1) v = p.spatial(v);
-  else if (rank === 4 && axis === 3) v = p.plain(v);
+  if (rank >= 3 && axis === 1 && v.layout === 'plain') v = p.spatial(v);
+  else if (rank >= 3 && axis === rank - 1) v = p.plain(v);
   // Before opset 13 the axes after `axis` join it; that is one axis when they all have size 1.
   const trailing = p.opset >= 13 ? [] : v.shape.slice(axis + 1);
   const lastAxis = v.layout === 'pooled' ? 1 : rank - 1;

@@ -61,8 +61,9 @@ function perChannel(p: Planner, value: Named, c: Constant): { v: Named; values: 
   while (dims.length > 1 && dims[0] === 1) dims.shift();
   const axis = rank - dims.length;
   if (axis < 1 || dims.slice(1).some((d) => d !== 1) || dims[0] !== v.shape[axis]) return null;
-  if (rank === 4 && axis === 1) v = p.spatial(v);
-  else if (rank === 4 && axis === 3) v = p.plain(v);
+  // (A 'pooled' value already holds ONNX's axis 1 last.)
+  if (rank >= 3 && axis === 1 && v.layout === 'plain') v = p.spatial(v);
+  else if (rank >= 3 && axis === rank - 1) v = p.plain(v);
   const last = v.layout === 'flat-chw' ? axis === 1 : p.simdnetAxis(v, axis) === (v.layout === 'pooled' ? 1 : rank - 1);
   if (!last) return null;
   const row = rowOf(v);
@@ -158,9 +159,9 @@ function addTensors(p: Planner, node: NodeProto, names: string[]): void {
 export function batchNorm(p: Planner, node: NodeProto, at: Attributes): void {
   let v = p.flowing(node);
   if (at.int('training_mode', 0) !== 0) p.err('training_mode 1; export the model in eval mode');
-  // ONNX normalises axis 1; for NHWC-held 4-D tensors that is simdnet's last axis.
-  if (v.shape.length === 4) v = p.spatial(v);
-  else if (v.shape.length !== 2) p.err(`expects a 2-D or 4-D input; got rank ${v.shape.length}`);
+  // ONNX normalises axis 1; for NHWC-held tensors (and 'pooled' ones) that is simdnet's last axis.
+  if (v.shape.length < 2 || v.shape.length > 4) p.err(`expects a 2-D, 3-D or 4-D input; got rank ${v.shape.length}`);
+  if (v.shape.length >= 3 && v.layout !== 'pooled') v = p.spatial(v);
   const channels = v.shape[1] as number;
   const names = ['scale', 'B', 'input_mean', 'input_var'];
   const [gamma, beta, mean, variance] = names.map((what, i) => {

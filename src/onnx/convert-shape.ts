@@ -16,9 +16,11 @@ export function flatten(p: Planner, node: NodeProto, v: Value, axis: number): vo
   const flattenAt = p.push({ kind: 'flatten' }, [v.tensor]);
   const tensor = p.specs[flattenAt].output;
   if (v.layout === 'nchw') {
-    const [, c, h, w] = v.shape as number[];
+    // A 3-D NCW tensor is NCHW with H = 1.
+    const [, c, h, w] = (rank === 3 ? [null, v.shape[1], 1, v.shape[2]] : v.shape) as number[];
     // With one channel, or one pixel, C,H,W order and H,W,C order are the same order.
-    if (c > 1 && h * w > 1) return p.setOutput(node, { tensor, shape, layout: 'flat-chw', chw: [c, h, w], flattenAt });
+    if (c > 1 && h * w > 1)
+      return p.setOutput(node, { tensor, shape, layout: 'flat-chw', chw: [c, h, w], flatRank: rank, flattenAt });
   }
   p.setOutput(node, { tensor, shape, layout: 'plain' });
 }
@@ -75,6 +77,10 @@ export function transpose(p: Planner, node: NodeProto, at: Attributes): void {
   if (perm.every((a, i) => a === i)) return p.setOutput(node, v);
   if (perm[0] !== 0) p.err(`perm [${perm.join(', ')}] moves the batch axis, which is not supported`);
   // Between NCHW and NHWC: a change of how simdnet's tensor is read, free.
+  if (rank === 3 && v.layout === 'plain' && is([0, 2, 1]))
+    return p.setOutput(node, { tensor: v.tensor, shape, layout: 'nchw' });
+  if (rank === 3 && v.layout === 'nchw' && is([0, 2, 1]))
+    return p.setOutput(node, { tensor: v.tensor, shape, layout: 'plain' });
   if (rank === 4 && v.layout === 'plain' && is([0, 3, 1, 2]))
     return p.setOutput(node, { tensor: v.tensor, shape, layout: 'nchw' });
   if (rank === 4 && v.layout === 'nchw' && is([0, 2, 3, 1]))
@@ -101,7 +107,7 @@ export function concat(p: Planner, node: NodeProto, at: Attributes): void {
   // One layout for all: the common one if they share it, else NCHW-in-NHWC for 4-D tensors.
   const same = vals.every((v) => v.layout === vals[0].layout) && p.simdnetAxis(vals[0], a) > 0;
   if (!same) {
-    if (rank !== 4) p.err(`cannot concatenate tensors of shapes ${vals.map((v) => fmt(v.shape)).join(', ')} here`);
+    if (rank < 3) p.err(`cannot concatenate tensors of shapes ${vals.map((v) => fmt(v.shape)).join(', ')} here`);
     vals = vals.map((v) => p.spatial(v));
   }
   const shape = vals[0].shape.slice();

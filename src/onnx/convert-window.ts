@@ -7,6 +7,7 @@ import type { Named, Planner } from './plan.js';
 import type { Padding } from './specs.js';
 // geometry.ts's arithmetic core: importing geometry.ts itself would bundle the whole core into simdnet/onnx.
 import { windowAxis } from '../ops/window-axis.js';
+import { conv1d, pool1d } from './convert-window1d.js';
 
 interface Window {
   h: number;
@@ -73,7 +74,9 @@ function outputOf(p: Planner, win: Window, k: [number, number], ceil: boolean, n
 }
 
 export function conv(p: Planner, node: NodeProto, at: Attributes): void {
-  const v = p.spatial(p.flowing(node));
+  const x = p.flowing(node);
+  if (x.shape.length === 3) return conv1d(p, node, at, x);
+  const v = p.spatial(x);
   const w = p.constant(node.inputs[1], 'W');
   const b = p.optionalConstant(node.inputs[2], 'B');
   if (w.dims.length !== 4) p.err(`W must be 4-D [M, C, kh, kw] (2-D convolution); got [${w.dims.join(', ')}]`);
@@ -131,7 +134,9 @@ export function conv(p: Planner, node: NodeProto, at: Attributes): void {
 }
 
 export function pool(p: Planner, node: NodeProto, at: Attributes): void {
-  const v = p.spatial(p.flowing(node));
+  const x = p.flowing(node);
+  if (x.shape.length === 3) return pool1d(p, node, at, x);
+  const v = p.spatial(x);
   const k = pair(p, at, 'kernel_shape', 0);
   if (at.int('storage_order', 0) !== 0) p.err('storage_order 1 is not supported');
   const win = windowOf(p, at, v, k, false);
@@ -162,8 +167,18 @@ export function pool(p: Planner, node: NodeProto, at: Attributes): void {
 /** GlobalAveragePool and GlobalMaxPool: [N, C, 1, 1], held as [N, C]. */
 export function globalPool(p: Planner, node: NodeProto): void {
   const v = p.spatial(p.flowing(node));
-  const kind = node.opType === 'GlobalMaxPool' ? 'globalMaxPooling2d' : 'globalAveragePooling2d';
-  p.emit(node, { kind }, [v.tensor], [null, v.shape[1], 1, 1], 'pooled');
+  const max = node.opType === 'GlobalMaxPool';
+  if (v.shape.length === 3) {
+    if (max) p.err('GlobalMaxPool on 3-D tensors is not supported (simdnet has no GlobalMaxPooling1D layer)');
+    return p.emit(node, { kind: 'globalAveragePooling1d' }, [v.tensor], [null, v.shape[1], 1], 'pooled');
+  }
+  p.emit(
+    node,
+    { kind: max ? 'globalMaxPooling2d' : 'globalAveragePooling2d' },
+    [v.tensor],
+    [null, v.shape[1], 1, 1],
+    'pooled',
+  );
 }
 
 /** ReduceMean/ReduceMax over the two spatial axes of a 4-D tensor: a global pool (axes are an input from opset 18). */

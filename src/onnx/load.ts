@@ -50,6 +50,23 @@ function layerOf(spec: Spec, inputShape: number[] | undefined): sn.Layer {
       const { poolSize, strides, padding, ceilMode, countIncludePad } = spec;
       return L.averagePooling2d({ poolSize, strides, padding, ceilMode, countIncludePad, ...first });
     }
+    case 'conv1d': {
+      const { filters, kernelSize, strides, dilationRate, padding, activation } = spec;
+      const args = { filters, kernelSize, strides, dilationRate, padding, activation, useBias: spec.bias !== null };
+      return L.conv1d({ ...args, kernelInitializer: 'zeros', ...first });
+    }
+    case 'maxPooling1d':
+    case 'averagePooling1d': {
+      const { poolSize, strides, padding } = spec;
+      return (spec.kind === 'maxPooling1d' ? L.maxPooling1d : L.averagePooling1d)({
+        poolSize,
+        strides,
+        padding,
+        ...first,
+      });
+    }
+    case 'globalAveragePooling1d':
+      return L.globalAveragePooling1d(first);
     case 'globalAveragePooling2d':
       return L.globalAveragePooling2d(first);
     case 'globalMaxPooling2d':
@@ -93,7 +110,8 @@ function weightsOf(spec: Spec, layer: sn.Layer): sn.Tensor[] {
   const shapes = layer.weights.map((w) => w.shape.slice());
   if (spec.kind === 'batchNormalization')
     return [spec.gamma, spec.beta, spec.mean, spec.variance].map((v, i) => sn.tensor(v, shapes[i]));
-  if (spec.kind !== 'conv2d' && spec.kind !== 'dense' && spec.kind !== 'depthwiseConv2d') return [];
+  if (spec.kind !== 'conv2d' && spec.kind !== 'dense' && spec.kind !== 'depthwiseConv2d' && spec.kind !== 'conv1d')
+    return [];
   const out = [sn.tensor(spec.kernel, shapes[0])];
   if (spec.bias) out.push(sn.tensor(spec.bias, shapes[1]));
   return out;

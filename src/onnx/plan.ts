@@ -2,8 +2,8 @@
 // tensors are NCHW; simdnet's are NHWC. Each value keeps its ONNX shape and a layout saying how simdnet
 // holds it, so that layout changes cost nothing inside the graph:
 //  - 'plain': simdnet holds the ONNX tensor as it is (the graph input, 2-D activations, NHWC tensors);
-//  - 'nchw': an ONNX NCHW tensor held as NHWC (everything between convolutions);
-//  - 'pooled': ONNX [N, C, 1, 1] (after global pooling) held as [N, C];
+//  - 'nchw': an ONNX NCHW tensor held as NHWC (everything between convolutions), or NCW held as NWC;
+//  - 'pooled': ONNX [N, C, 1, 1] or [N, C, 1] (after global pooling) held as [N, C];
 //  - 'flat-chw': ONNX [N, C*H*W] flattened in C,H,W order, held flattened in H,W,C order. The next Gemm or
 //    MatMul absorbs the difference by permuting its weight rows (per-feature constants are permuted alike);
 //    a graph output in this layout gets a Permute inserted before its Flatten instead.
@@ -20,14 +20,25 @@ import { mergePermutes } from './simplify.js';
 
 export type Layout = 'plain' | 'nchw' | 'pooled' | 'flat-chw';
 
+/** Permute dims (after the batch) from channels-first to channels-last, for a tensor of this rank. */
+export function toLast(rank: number): number[] {
+  return rank === 4 ? [2, 3, 1] : [2, 1];
+}
+
+/** Permute dims (after the batch) from channels-last back to channels-first. */
+export function toFirst(rank: number): number[] {
+  return rank === 4 ? [3, 1, 2] : [2, 1];
+}
+
 export interface Value {
   /** The simdnet tensor that holds it. */
   tensor: number;
   /** The ONNX shape, batch first (null: any batch). */
   shape: (number | null)[];
   layout: Layout;
-  /** For 'flat-chw': the C, H, W that were flattened, and the index of the flatten spec. */
+  /** For 'flat-chw': the C, H, W that were flattened (H = 1 for NCW), their rank, and the index of the flatten spec. */
   chw?: [number, number, number];
+  flatRank?: number;
   flattenAt?: number;
   /** The index of the spec whose output this value is, while nothing else reads it (it may absorb this node). */
   producer?: number;
@@ -85,10 +96,10 @@ export class Planner {
     const declaresNhwc =
       first.length === 1 &&
       first[0].opType === 'Transpose' &&
-      first[0].attributes.some((a) => a.name === 'perm' && a.ints.join() === '0,3,1,2');
-    if (dims.length === 3 && this.options.inputLayout === 'nhwc' && !declaresNhwc) {
+      first[0].attributes.some((a) => a.name === 'perm' && a.ints.join() === (dims.length === 3 ? '0,3,1,2' : '0,2,1'));
+    if (dims.length >= 2 && this.options.inputLayout === 'nhwc' && !declaresNhwc) {
       this.values.set(input.name, { tensor: 0, shape: [null, ...dims], layout: 'nchw' });
-      inputShape = [dims[1], dims[2], dims[0]];
+      inputShape = [...dims.slice(1), dims[0]];
     } else this.values.set(input.name, { tensor: 0, shape: [null, ...dims], layout: 'plain' });
 
     for (const node of g.nodes)
@@ -110,7 +121,8 @@ export class Planner {
 
   /** The output in ONNX's layout: NCHW outputs are transposed back; CHW-flattened ones flattened so. */
   private finishOutput(v: Value): number {
-    if (v.layout === 'nchw') return this.specs[this.push({ kind: 'permute', dims: [3, 1, 2] }, [v.tensor])].output;
+    if (v.layout === 'nchw')
+      return this.specs[this.push({ kind: 'permute', dims: toFirst(v.shape.length) }, [v.tensor])].output;
     if (v.layout === 'flat-chw') {
       if (v.flattenAt === undefined)
         fail(
@@ -118,7 +130,8 @@ export class Planner {
           'the graph output is flattened in C,H,W order and scaled per feature; not supported (add a layer after it)',
         );
       const flatten = this.specs[v.flattenAt!];
-      const permute: Step = { kind: 'permute', dims: [3, 1, 2], inputs: flatten.inputs, output: this.tensors++ };
+      const dims = toFirst(v.flatRank!);
+      const permute: Step = { kind: 'permute', dims, inputs: flatten.inputs, output: this.tensors++ };
       flatten.inputs = [permute.output];
       this.specs.splice(v.flattenAt!, 0, permute);
     } else if (v.layout === 'pooled') {
@@ -202,21 +215,22 @@ export class Planner {
     this.setOutput(node, { tensor: this.specs[i].output, shape, layout, producer: foldable ? i : undefined });
   }
 
-  /** Makes a 4-D value NCHW-in-NHWC (a Permute after a 'plain' NCHW tensor), once per value. */
+  /** Makes a 4-D (3-D) value NCHW-in-NHWC (NCW-in-NWC): a Permute after a 'plain' tensor, once per value. */
   spatial(v: Named): Named {
+    const rank = v.shape.length;
     if (v.layout === 'nchw') return v;
-    if (v.layout === 'plain' && v.shape.length === 4)
-      return this.relayout(v, { kind: 'permute', dims: [2, 3, 1] }, 'nchw');
+    if (v.layout === 'plain' && (rank === 4 || rank === 3))
+      return this.relayout(v, { kind: 'permute', dims: toLast(rank) }, 'nchw');
     // [N, C] held for ONNX [N, C, 1, 1]: as NHWC that is [N, 1, 1, C].
     if (v.layout === 'pooled')
-      return this.relayout(v, { kind: 'reshape', targetShape: [1, 1, v.shape[1] as number] }, 'nchw');
-    this.err(`expects a 4-D NCHW input; got shape [${v.shape.map((d) => d ?? 'N').join(', ')}]`);
+      return this.relayout(v, { kind: 'reshape', targetShape: [...v.shape.slice(2), v.shape[1]] as number[] }, 'nchw');
+    this.err(`expects a 4-D NCHW (or 3-D NCW) input; got shape [${v.shape.map((d) => d ?? 'N').join(', ')}]`);
   }
 
   /** Makes a value hold the ONNX tensor as it is (a Permute back from NCHW-in-NHWC), once per value. */
   plain(v: Named): Named {
     if (v.layout === 'plain') return v;
-    if (v.layout === 'nchw') return this.relayout(v, { kind: 'permute', dims: [3, 1, 2] }, 'plain');
+    if (v.layout === 'nchw') return this.relayout(v, { kind: 'permute', dims: toFirst(v.shape.length) }, 'plain');
     if (v.layout === 'pooled')
       return this.relayout(v, { kind: 'reshape', targetShape: v.shape.slice(1) as number[] }, 'plain');
     this.err(`cannot use a tensor flattened in C,H,W order here (shape [${v.shape.map((d) => d ?? 'N').join(', ')}])`);
@@ -240,7 +254,7 @@ export class Planner {
     const rank = v.shape.length;
     const a = axis < 0 ? axis + rank : axis;
     if (a < 0 || a >= rank) this.err(`axis ${axis} is out of range for rank ${rank}`);
-    if (v.layout === 'nchw') return [0, 3, 1, 2][a];
+    if (v.layout === 'nchw') return (rank === 4 ? [0, 3, 1, 2] : [0, 2, 1])[a];
     if (v.layout === 'pooled') return a <= 1 ? a : -1;
     if (v.layout === 'flat-chw') return a === 0 ? 0 : -1;
     return a;

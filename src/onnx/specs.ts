@@ -29,6 +29,20 @@ export type Spec =
       ceilMode: boolean;
       countIncludePad: boolean;
     }
+  /** kernel: [k, cin, cout] */
+  | {
+      kind: 'conv1d';
+      filters: number;
+      kernelSize: number;
+      strides: number;
+      dilationRate: number;
+      padding: 'valid' | 'same' | 'causal';
+      activation: Activation;
+      kernel: Float32Array;
+      bias: Float32Array | null;
+    }
+  | { kind: 'maxPooling1d' | 'averagePooling1d'; poolSize: number; strides: number; padding: 'valid' | 'same' }
+  | { kind: 'globalAveragePooling1d' }
   | { kind: 'globalAveragePooling2d' }
   | { kind: 'globalMaxPooling2d' }
   | { kind: 'zeroPadding2d'; padding: [[number, number], [number, number]] }
@@ -53,14 +67,12 @@ export type Spec =
 /** A layer and the simdnet tensors it reads and writes (0 is the model's input). */
 export type Step = Spec & { inputs: number[]; output: number };
 
-export const FOLDABLE = new Set(['conv2d', 'depthwiseConv2d', 'dense']);
-export type Foldable = Extract<Step, { kind: 'conv2d' | 'depthwiseConv2d' | 'dense' }>;
+export const FOLDABLE = new Set(['conv2d', 'depthwiseConv2d', 'conv1d', 'dense']);
+export type Foldable = Extract<Step, { kind: 'conv2d' | 'depthwiseConv2d' | 'conv1d' | 'dense' }>;
 
 /** Output channels of a foldable layer. */
 export function channelsOf(t: Foldable): number {
-  return t.kind === 'dense'
-    ? t.units
-    : t.kind === 'conv2d'
-      ? t.filters
-      : t.kernel.length / (t.kernelSize[0] * t.kernelSize[1]);
+  if (t.kind === 'dense') return t.units;
+  if (t.kind === 'conv2d' || t.kind === 'conv1d') return t.filters;
+  return t.kernel.length / (t.kernelSize[0] * t.kernelSize[1]);
 }

@@ -1,7 +1,7 @@
 // toOnnx for the layers beyond the seed models: SeparableConv2D, Conv1D, 1-D pooling, global pools,
 // ZeroPadding2D, BatchNormalization anywhere, LeakyReLU, relu6, Rescaling, Reshape. Each model is written
 // at opsets 11, 13, 17 and 21, run by ONNX Runtime (in this process) and compared with simdnet's predict
-// within 1e-4; loadOnnx reads the file back to the same outputs.
+// within 1e-4; loadOnnx reads the file back (1-D models too) to the same outputs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sn } from '../helpers/setup.mjs';
@@ -151,14 +151,14 @@ test('toOnnx: Conv1D (same, causal, dilated), MaxPooling1D, AveragePooling1D, Gl
     ],
   });
   randomizeWeights(model, 4);
-  await checkExport(model, [2, 17, 3], { loadBack: false });
+  await checkExport(model, [2, 17, 3]);
   // A 3-D output is channels-first (NCW) by default.
   const seq = sn.sequential({
     seed: 5,
     name: 'ncw',
     layers: [L.conv1d({ filters: 3, kernelSize: 2, inputShape: [7, 2] })],
   });
-  await checkExport(seq, [2, 7, 2], { loadBack: false });
+  await checkExport(seq, [2, 7, 2]);
 });
 
 test('toOnnx: a layer class it cannot export is named', async () => {

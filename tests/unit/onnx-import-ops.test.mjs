@@ -390,4 +390,90 @@ test('loadOnnx: Pad with zeros before a conv (pads an input from opset 11, axes 
   );
 });
 
+test('loadOnnx: 1-D (NCW) graphs: Conv, BatchNormalization, MaxPool, AveragePool, a C,W flatten and GlobalAveragePool', async () => {
+  const r = rng(11);
+  const { classes } = await checkAgainstOrt({
+    dims: [3, 4, 15],
+    nodes: [
+      node('Conv', ['input', 'W1', 'B1'], 'c1', { pads: [1, 1] }),
+      node('BatchNormalization', ['c1', 's', 'b', 'm', 'v'], 'bn'),
+      node('Relu', ['bn'], 'r'),
+      node('Conv', ['r', 'W2'], 'c2', { pads: [4, 0], dilations: [2] }),
+      node('LeakyRelu', ['c2'], 'l', { alpha: 0.2 }),
+      node('MaxPool', ['l'], 'mp', { kernel_shape: [2], strides: [2] }),
+      node('AveragePool', ['mp'], 'ap', { kernel_shape: [3], strides: [1], pads: [1, 1] }),
+      node('Flatten', ['ap'], 'f'),
+      node('Gemm', ['f', 'K'], 'output'),
+    ],
+    initializers: [
+      floats(r, 'W1', [6, 4, 3]),
+      floats(r, 'B1', [6]),
+      floats(r, 's', [6], 0.5, 2),
+      floats(r, 'b', [6]),
+      floats(r, 'm', [6]),
+      floats(r, 'v', [6], 0.5, 2),
+      floats(r, 'W2', [5, 6, 3]),
+      floats(r, 'K', [35, 3]),
+    ],
+  });
+  assert.equal(classes, [
+    'Permute',
+    'Conv1D',
+    'Conv1D',
+    'LeakyReLU',
+    'MaxPooling1D',
+    'AveragePooling1D',
+    'Flatten',
+    'Dense',
+  ]);
+  await checkAgainstOrt({
+    dims: [2, 3, 9],
+    nodes: [
+      node('Conv', ['input', 'W'], 'c', { auto_pad: 'SAME_UPPER', strides: [2] }),
+      node('GlobalAveragePool', ['c'], 'g'),
+      node('Flatten', ['g'], 'output'),
+    ],
+    initializers: [floats(r, 'W', [4, 3, 4])],
+  });
+  await checkRejected(
+    {
+      dims: [2, 3, 9],
+      nodes: [node('Conv', ['input', 'W'], 'output', { pads: [2, 1] })],
+      initializers: [floats(r, 'W', [4, 3, 3])],
+    },
+    /Conv node 'conv_output' \(opset 13\): pads \[2, 1\] are not supported on a 1-D window of 3: simdnet's 1-D layers pad 'valid', 'same' \(\[1, 1\]\) or 'causal'/,
+  );
+});
+
+test('loadOnnx: BatchNormalization, per-channel constants and Softmax on [N, C, 1, 1] after global pooling need no relayout', async () => {
+  const r = rng(12);
+  const { classes } = await checkAgainstOrt({
+    dims: [2, 3, 5, 5],
+    nodes: [
+      node('Conv', ['input', 'W'], 'c'),
+      node('GlobalAveragePool', ['c'], 'g'),
+      node('BatchNormalization', ['g', 's', 'b', 'm', 'v'], 'bn'),
+      node('Mul', ['bn', 'k'], 'scaled'),
+      node('Softmax', ['scaled'], 'sm', { axis: 1 }),
+      node('Flatten', ['sm'], 'output'),
+    ],
+    initializers: [
+      floats(r, 'W', [4, 3, 3, 3]),
+      floats(r, 's', [4], 0.5, 2),
+      floats(r, 'b', [4]),
+      floats(r, 'm', [4]),
+      floats(r, 'v', [4], 0.5, 2),
+      floats(r, 'k', [1, 4, 1, 1], 1, 3),
+    ],
+  });
+  assert.equal(classes, [
+    'Permute',
+    'Conv2D',
+    'GlobalAveragePooling2D',
+    'BatchNormalization',
+    'Rescaling',
+    'Activation',
+  ]);
+});
+
 test.run();
