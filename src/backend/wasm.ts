@@ -7,7 +7,7 @@ import relaxedBytes from '../../build/simdnet-relaxed.wasm';
 import plainThreadsBytes from '../../build/simdnet-plain-threads.wasm';
 import relaxedThreadsBytes from '../../build/simdnet-relaxed-threads.wasm';
 import { CONTROL_BYTES } from './threads/control.js';
-import { attachPool, setLocalKernels, threadsBlocker, threadsInUse, useThreads } from './threads/pool.js';
+import { attachPool, setLocalKernels, threadsBlocker, threadsInUse, threadsLost, useThreads } from './threads/pool.js';
 
 import { KERNEL_ARITY, KERNEL_CONSTANT_NAMES, type KernelConstants, type Kernels } from './kernels.generated.js';
 
@@ -229,7 +229,9 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
   }
   if (flavorRef !== null) {
     if (flavorRef === flavor || options.simd === undefined)
-      return options.threads === undefined || threads === threadsAsked ? Promise.resolve() : changeThreads(threads);
+      return options.threads === undefined || (threads === threadsAsked && threadsLost() === null)
+        ? Promise.resolve()
+        : changeThreads(threads);
     throw new Error(
       `ready: the '${flavorRef}' build is already loaded; a process can use only one build (asked for '${flavor}')`,
     );
@@ -274,7 +276,8 @@ export function backendInfo(): BackendInfo {
     wasmBytes: memoryRef!.buffer.byteLength,
     threads: threadsInUse(),
   };
-  if (threadsReason !== undefined && threadsInUse() < threadsAsked) info.threadsUnavailable = threadsReason;
+  const reason = threadsLost() ?? threadsReason;
+  if (reason !== undefined && threadsInUse() < threadsAsked) info.threadsUnavailable = reason;
   return info;
 }
 

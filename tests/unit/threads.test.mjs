@@ -200,4 +200,31 @@ test('a kernel failing in a worker throws an Error in the caller, and the pool k
   assert.is(internals.backendInfo().threads, 1);
 });
 
+test('a worker that stops between ops: the pool goes back to one thread and says why; ready() restarts it', async () => {
+  const { bundleSimdnet } = await import('../../bench/simdnet-bundle.mjs');
+  const internals = await import(await bundleSimdnet());
+  await internals.ready({ threads: 3 });
+  if (internals.backendInfo().threads < 3) return; // no shared memory here (reported by the test above)
+  const x = internals.randomNormal([8, 20, 20, 16], { seed: 1 });
+  const w = internals.randomNormal([3, 3, 16, 32], { seed: 2 });
+  const before = internals.conv2d(x, w);
+  const expected = before.dataSync().slice();
+  before.dispose();
+  internals.workerHandles()[1].terminate();
+  // The exit arrives as an event, between ops.
+  for (let i = 0; i < 200 && internals.backendInfo().threads > 1; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.is(internals.backendInfo().threads, 1);
+  assert.match(internals.backendInfo().threadsUnavailable, /worker thread 2 stopped \(it exited with code \d+\)/);
+  const y = internals.conv2d(x, w);
+  assert.equal(y.dataSync(), expected);
+  y.dispose();
+  await internals.ready({ threads: 3 });
+  assert.is(internals.backendInfo().threads, 3);
+  assert.is(internals.backendInfo().threadsUnavailable, undefined);
+  const z = internals.conv2d(x, w);
+  assert.equal(z.dataSync(), expected);
+  internals.dispose([x, w, z]);
+  internals.dispose();
+});
+
 test.run();

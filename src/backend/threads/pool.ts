@@ -95,7 +95,11 @@ interface Spawned {
   ready: Promise<void>;
 }
 
-function spawn(init: WorkerInit): Spawned {
+/**
+ * Starts a worker; `onGone(why)` is called if it stops or fails outside a task after it started (a task's
+ * own errors are caught in the worker and thrown in the caller instead).
+ */
+function spawn(init: WorkerInit, onGone: (why: string) => void): Spawned {
   const source = (port: string) => `(${workerMain.toString()})(${port}, ${claimTask.toString()});`;
   const wt = nodeWorkerThreads();
   let handle: Handle;
@@ -107,6 +111,8 @@ function spawn(init: WorkerInit): Spawned {
       w.once('error', reject);
       w.once('exit', (code: number) => reject(new Error(`the worker exited with code ${code} while starting`)));
     });
+    w.on('exit', (code: number) => onGone(`it exited with code ${code}`));
+    w.on('error', (e: Error) => onGone(`it failed: ${e?.message ?? e}`));
     w.postMessage(init);
     handle = w;
   } else {
@@ -119,6 +125,7 @@ function spawn(init: WorkerInit): Spawned {
         reject(new Error(e?.message ?? 'the worker failed to start'));
       };
     });
+    w.addEventListener?.('error', (e: any) => onGone(`it failed: ${e?.message ?? 'an error event'}`));
     try {
       w.postMessage(init);
     } catch {
@@ -183,9 +190,11 @@ export async function useThreads(threads: number): Promise<string | null> {
     const started: Spawned[] = [];
     let reason: string | null = null;
     for (let id = workers.length + 1; id < want; id++) {
+      const worker = id;
+      let spawned: Spawned | null = null;
       try {
-        started.push(
-          spawn({
+        spawned = spawn(
+          {
             module: source.module,
             bytes: source.bytes,
             memory: source.memory,
@@ -210,8 +219,13 @@ export async function useThreads(threads: number): Promise<string | null> {
               slotF64: C.SLOT_F64,
               spinMs: WORKER_SPIN_MS,
             },
-          }),
+          },
+          // Only a worker still in the pool counts: the ones disposePool terminated also say they exited.
+          (why) => {
+            if (spawned && workers.includes(spawned.handle)) workerGone(worker, why);
+          },
         );
+        started.push(spawned);
       } catch (e) {
         reason = `a worker could not be created (${(e as Error)?.message ?? e})`;
         break;
@@ -235,6 +249,7 @@ export async function useThreads(threads: number): Promise<string | null> {
     }
     inUse = workers.length + 1;
     if (reason) return reason;
+    lost = null;
   }
   inUse = want;
   return threads > C.MAX_THREADS ? `at most ${C.MAX_THREADS} threads are supported` : null;
@@ -251,6 +266,30 @@ export function disposePool(): void {
   for (const w of workers) w.terminate();
   workers = [];
   inUse = 1;
+}
+
+let lost: string | null = null;
+
+/**
+ * A worker stopped between ops (a worker's own errors inside tasks are caught and thrown in the caller;
+ * this is the thread itself ending, e.g. out of memory or terminated from outside): the pool is shut
+ * down and kernels run on the calling thread until a later ready({ threads }) starts workers again.
+ * A worker that dies in the middle of an op cannot be noticed by a caller blocked waiting for it: its
+ * exit arrives as an event, and events wait for the op to return.
+ */
+function workerGone(id: number, why: string): void {
+  lost = `worker thread ${id} stopped (${why}); kernels run on the calling thread until ready({ threads }) starts workers again`;
+  disposePool();
+}
+
+/** Why the pool lost its workers, or null. */
+export function threadsLost(): string | null {
+  return lost;
+}
+
+/** The running workers' handles (tests stop one to see the pool notice). */
+export function workerHandles(): readonly Handle[] {
+  return workers;
 }
 
 function runLocal(calls: Call[]): void {
