@@ -13,7 +13,8 @@
 // Int32 words of the header:
 //   ROUND           the current round (1 and up), written before the workers are woken
 //   TOTAL           tasks in the current round
-//   DONE            tasks of the current round finished (the caller waits for it to reach TOTAL)
+//   DONE            tasks of the current round finished by workers, each adding its count once it finds no
+//                   task left (the caller waits for it to reach TOTAL less the tasks it ran itself)
 //   ERROR           0, or 1 + the id of the first thread whose task threw (its message follows)
 //   STOP            1 once the pool is being disposed: a woken worker leaves its loop
 //   CALLER_SLEEPING 1 while the caller is (about to be) blocked in Atomics.wait on DONE: workers notify DONE

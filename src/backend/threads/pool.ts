@@ -390,6 +390,7 @@ export function runParallel(tasks: Call[][]): void {
       if (Atomics.load(c, C.SLEEPING + w) !== 0) Atomics.notify(c, C.WAKE + w);
     }
     let localError: unknown = null;
+    let finished = 0;
     for (;;) {
       const task = claimTask(c, C.AVAIL, round, total, inUse, 0);
       if (task < 0) break;
@@ -398,9 +399,9 @@ export function runParallel(tasks: Call[][]): void {
       } catch (e) {
         localError ??= e;
       }
-      Atomics.add(c, C.DONE, 1);
+      finished++;
     }
-    waitDone(total);
+    waitDone(total - finished);
     const failed = Atomics.load(c, C.ERROR);
     if (failed !== 0) {
       let text = '';

@@ -91,6 +91,7 @@ export function workerMain(port: any, claim: typeof claimTask): void {
       const current = Atomics.load(ctl, L.round);
       const total = Atomics.load(ctl, L.total);
       const threads = Atomics.load(ctl, L.threads);
+      let finished = 0;
       for (;;) {
         const task = claim(ctl, L.avail, current, total, threads, init.id);
         if (task < 0) break;
@@ -114,7 +115,11 @@ export function workerMain(port: any, claim: typeof claimTask): void {
             message[n] = 0;
           }
         }
-        Atomics.add(ctl, L.done, 1);
+        finished++;
+      }
+      // Counted once per round rather than per task: the counter's cache line is shared by every thread.
+      if (finished > 0) {
+        Atomics.add(ctl, L.done, finished);
         if (Atomics.load(ctl, L.callerSleeping) !== 0) Atomics.notify(ctl, L.done);
       }
     }
