@@ -18,7 +18,9 @@ export function activation(p: Planner, node: NodeProto, name: Activation, v: Val
 
 export function leakyRelu(p: Planner, node: NodeProto, at: Attributes): void {
   const v = p.flowing(node);
-  const i = p.push({ kind: 'leakyReLU', alpha: at.float('alpha', 0.01) }, [v.tensor]);
+  const alpha = at.float('alpha', 0.01);
+  if (!Number.isFinite(alpha)) p.err(`alpha must be a finite number; got ${alpha}`);
+  const i = p.push({ kind: 'leakyReLU', alpha }, [v.tensor]);
   p.setOutput(node, { ...v, tensor: p.specs[i].output, producer: undefined });
 }
 

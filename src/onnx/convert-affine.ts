@@ -72,6 +72,8 @@ function perChannel(p: Planner, value: Named, c: Constant): { v: Named; values: 
 
 /** y = x * scale + offset per channel (arrays of one value or one per channel): folded, merged or a layer. */
 function affine(p: Planner, node: NodeProto, v: Named, scale: Float64Array, offset: Float64Array): void {
+  if (![...scale, ...offset].every(Number.isFinite))
+    p.err('its constant makes a scale or offset that is not finite (a division by zero, or NaN)');
   const at = (a: Float64Array, i: number) => a[a.length === 1 ? 0 : i];
   const target = p.foldTarget(v);
   if (target) {
@@ -172,6 +174,8 @@ export function batchNorm(p: Planner, node: NodeProto, at: Attributes): void {
     return Float32Array.from({ length: channels }, (_, r) => c.values[row(r)]);
   });
   const epsilon = at.float('epsilon', 1e-5);
+  if (!(epsilon >= 0 && Number.isFinite(epsilon))) p.err(`epsilon must be a non-negative number; got ${epsilon}`);
+  if (variance.some((x) => !(x >= 0))) p.err('input_var has a negative or NaN value');
   if (p.foldTarget(v)) {
     const scale = Float64Array.from(gamma, (g, o) => g / Math.sqrt(variance[o] + epsilon));
     return affine(
@@ -182,6 +186,7 @@ export function batchNorm(p: Planner, node: NodeProto, at: Attributes): void {
       Float64Array.from(beta, (b, o) => b - mean[o] * scale[o]),
     );
   }
+  if (epsilon === 0) p.err('epsilon 0 is only supported where the batch norm folds into a Conv or Gemm before it');
   const spec = { kind: 'batchNormalization' as const, epsilon, gamma, beta, mean, variance };
   p.emit(node, spec, [v.tensor], v.shape, v.layout);
   if (v.layout === 'flat-chw')

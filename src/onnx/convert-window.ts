@@ -227,8 +227,8 @@ export function padOp(p: Planner, node: NodeProto, at: Attributes): void {
     ? Array.from(axesIn.values, (a) => (a < 0 ? a + rank : a))
     : Array.from({ length: rank }, (_, i) => i);
   if (pads.length !== 2 * axes.length) p.err(`pads has ${pads.length} values; expected ${2 * axes.length}`);
-  if (pads.some((x) => !Number.isInteger(x) || x < 0))
-    p.err(`only non-negative pads are supported; got [${pads.join(', ')}]`);
+  if (pads.some((x) => !Number.isInteger(x) || x < 0 || x > 1 << 16))
+    p.err(`pads must be non-negative integers of at most 65536; got [${pads.join(', ')}]`);
   const before = new Array<number>(rank).fill(0);
   const after = new Array<number>(rank).fill(0);
   axes.forEach((a, i) => {

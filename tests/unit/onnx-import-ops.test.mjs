@@ -5,7 +5,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rng } from '../helpers/random.mjs';
-import { checkAgainstOrt, checkRejected, floats, int64s, node, scalar } from '../helpers/onnx-check.mjs';
+import { sn } from '../helpers/setup.mjs';
+import { loadOnnx } from '../../dist/onnx.js';
+import { craftModel, ortRun } from '../helpers/onnx.mjs';
+import { checkAgainstOrt, checkRejected, floats, int64s, maxAbsDiff, node, scalar } from '../helpers/onnx-check.mjs';
 
 const pads1 = { pads: [1, 1, 1, 1] };
 
@@ -474,6 +477,56 @@ test('loadOnnx: BatchNormalization, per-channel constants and Softmax on [N, C, 
     'Rescaling',
     'Activation',
   ]);
+});
+
+test("loadOnnx: inputLayout 'nhwc' on a 1-D graph takes NWC data and leaves out the edge Permute", async () => {
+  const r = rng(13);
+  const bytes = craftModel({
+    nodes: [node('Conv', ['input', 'W', 'B'], 'c', { pads: [1, 1] }), node('Relu', ['c'], 'output')],
+    initializers: [floats(r, 'W', [4, 3, 3]), floats(r, 'B', [4])],
+    inputs: [{ name: 'input', dims: ['N', 3, 10] }],
+    outputs: [{ name: 'output' }],
+  });
+  const dims = [2, 3, 10];
+  const x = Float32Array.from(r.array(60));
+  const ref = await ortRun(bytes, x, dims);
+  const model = await loadOnnx(bytes, { inputLayout: 'nhwc' });
+  assert.equal(model.inputShape, [null, 10, 3]);
+  assert.is(model.layers[0].className, 'Conv1D');
+  const nwc = new Float32Array(60);
+  for (let b = 0; b < 2; b++)
+    for (let c = 0; c < 3; c++) for (let t = 0; t < 10; t++) nwc[(b * 10 + t) * 3 + c] = x[(b * 3 + c) * 10 + t];
+  const y = sn.tidy(() => model.predict(sn.tensor(nwc, [2, 10, 3])).dataSync());
+  for (const l of model.layers) l.dispose();
+  // The output is the graph's: NCW.
+  assert.ok(maxAbsDiff(y, ref.data) <= 1e-5);
+});
+
+test('loadOnnx: absurd parameters of the new operators are refused before anything is created', async () => {
+  const r = rng(14);
+  const dims = [2, 3, 4, 4];
+  await checkRejected(
+    {
+      dims,
+      nodes: [node('Pad', ['input', 'pads'], 'output')],
+      initializers: [int64s('pads', [0, 0, 1e9, 0, 0, 0, 0, 0])],
+    },
+    /Pad node 'pad_output' \(opset 13\): pads must be non-negative integers of at most 65536; got \[0, 0, 1000000000/,
+  );
+  await checkRejected(
+    { dims, nodes: [node('Div', ['input', 'zero'], 'output')], initializers: [scalar('zero', 0)] },
+    /Div node 'div_output' \(opset 13\): its constant makes a scale or offset that is not finite/,
+  );
+  await checkRejected(
+    { dims, nodes: [node('LeakyRelu', ['input'], 'output', { alpha: NaN })] },
+    /LeakyRelu node 'leakyrelu_output' \(opset 13\): alpha must be a finite number; got NaN/,
+  );
+  const stats = ['s', 'b', 'm', 'v'].map((n) => floats(r, n, [3]));
+  stats[3] = { name: 'v', dims: [3], data: Float32Array.of(1, -1, 1) };
+  await checkRejected(
+    { dims, nodes: [node('BatchNormalization', ['input', 's', 'b', 'm', 'v'], 'output')], initializers: stats },
+    /BatchNormalization node 'batchnormalization_output' \(opset 13\): input_var has a negative or NaN value/,
+  );
 });
 
 test.run();
