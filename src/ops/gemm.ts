@@ -9,7 +9,7 @@ import { kernelConstants, kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { cachedPack, forgetPacksOf } from '../backend/packed-cache.js';
 import { runParallel, type Call } from '../backend/threads/pool.js';
-import { splitRange, tasksFor, threadsFor } from '../backend/threads/split.js';
+import { splitRange, tasksFor, threadsFor, threadsForElements } from '../backend/threads/split.js';
 
 // A pack made from a tensor's data goes when the tensor does.
 onDispose((t) => forgetPacksOf(t.id));
@@ -57,15 +57,35 @@ export function fromRow(a: Indirection, m0: number): Indirection {
 export function packWeights(w: Tensor, bias: Tensor | undefined, K: number, N: number): number {
   const tensors = bias ? [w, bias] : [w];
   return cachedPack('B', tensors, packedBytes(K, N), (packed) =>
-    kernels().gemmPackB(packed, w.offset, K, N, N, bias ? bias.offset : 0),
+    byPanels(K, N, packed, (j0, n, dst) => [
+      'gemmPackB',
+      dst,
+      w.offset + j0 * 4,
+      K,
+      n,
+      N,
+      bias ? bias.offset + j0 * 4 : 0,
+    ]),
   );
 }
 
 /** Packs Sᵀ for S [N, K] (row stride lds): the B operand of dy · Wᵀ. */
 export function packBT(slot: string, s: number, K: number, N: number, lds: number): number {
   const packed = scratch(slot, packedBytes(K, N));
-  kernels().gemmPackBT(packed, s, K, N, lds);
+  byPanels(K, N, packed, (j0, n, dst) => ['gemmPackBT', dst, s + j0 * lds * 4, K, n, lds]);
   return packed;
+}
+
+/**
+ * Runs a packing kernel over B's panels, split between threads when there is enough to copy: each panel
+ * is packed on its own, so `call(j0, n, dst)` packs columns [j0, j0 + n) into the panels from dst.
+ */
+function byPanels(K: number, N: number, packed: number, call: (j0: number, n: number, dst: number) => Call): void {
+  const { NR } = kernelConstants();
+  const panels = Math.ceil(N / NR);
+  const panelBytes = NR * (K + 1) * 4;
+  const ranges = splitRange(panels, threadsForElements(K * N, panels));
+  runParallel(ranges.map(([p0, p1]) => [call(p0 * NR, Math.min(N, p1 * NR) - p0 * NR, packed + p0 * panelBytes)]));
 }
 
 // ---- row pointers ----
