@@ -187,8 +187,8 @@ export interface Kernels {
     padRight: number,
     countPad: number,
   ): void;
-  /** (x: usize, y: usize, n: i32, hw: i32, c: i32) */
-  globalAvgPool2dForward(x: number, y: number, n: number, hw: number, c: number): void;
+  /** (x: usize, y: usize, n: i32, hw: i32, c: i32, from: i32, to: i32) */
+  globalAvgPool2dForward(x: number, y: number, n: number, hw: number, c: number, from: number, to: number): void;
   /** (dy: usize, dx: usize, n: i32, hw: i32, c: i32, from: i32, to: i32) */
   globalAvgPool2dBackward(dy: number, dx: number, n: number, hw: number, c: number, from: number, to: number): void;
   // assembly/elementwise.ts
@@ -582,7 +582,7 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   maxPool2dBackward: 5,
   avgPool2dForward: 17,
   avgPool2dBackward: 17,
-  globalAvgPool2dForward: 5,
+  globalAvgPool2dForward: 7,
   globalAvgPool2dBackward: 7,
   broadcastScratchBytes: 1,
   addArrays: 4,
