@@ -161,15 +161,18 @@ export function depthwiseForward(
   }
 }
 
-/** dx = the input gradient for dy (dx is overwritten): each dy pixel scatters dy·wt to the taps it read. */
+/**
+ * dx += the input gradient for dy, for the channels [c0, c1) (dx must hold zeros first): each dy pixel
+ * scatters dy·wt to the taps it read. Threads take images, or channel ranges (c0 a multiple of 4, c1 one
+ * too or c: every channel gets the same operations in the same lanes as in one call over all of them).
+ */
 export function depthwiseBackwardInput(
   dy: usize, wt: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32, c0: i32, c1: i32,
 ): void {
   const cell = (<usize>c) << 2;
   const row = (<usize>w) * cell;
   const tapRow = (<usize>kw) * cell;
-  memory.fill(dx, 0, (<usize>n) * (<usize>h) * row);
   let g = dy;
   for (let b = 0; b < n; b++) {
     const image = dx + (<usize>b) * (<usize>h) * row;
@@ -185,19 +188,19 @@ export function depthwiseBackwardInput(
           for (let kx = kx0; kx < kx1; kx++) {
             const px = image + (<usize>(by + ky * dh)) * row + (<usize>(bx + kx * dw)) * cell;
             const pw = wt + (<usize>ky) * tapRow + (<usize>kx) * cell;
-            let ch = 0;
-            for (; ch + 16 <= c; ch += 16) {
+            let ch = c0;
+            for (; ch + 16 <= c1; ch += 16) {
               const o = (<usize>ch) << 2;
               v128.store(px + o, madd(v128.load(g + o), v128.load(pw + o), v128.load(px + o)));
               v128.store(px + o, madd(v128.load(g + o, 16), v128.load(pw + o, 16), v128.load(px + o, 16)), 16);
               v128.store(px + o, madd(v128.load(g + o, 32), v128.load(pw + o, 32), v128.load(px + o, 32)), 32);
               v128.store(px + o, madd(v128.load(g + o, 48), v128.load(pw + o, 48), v128.load(px + o, 48)), 48);
             }
-            for (; ch + 4 <= c; ch += 4) {
+            for (; ch + 4 <= c1; ch += 4) {
               const o = (<usize>ch) << 2;
               v128.store(px + o, madd(v128.load(g + o), v128.load(pw + o), v128.load(px + o)));
             }
-            for (; ch < c; ch++) {
+            for (; ch < c1; ch++) {
               const o = (<usize>ch) << 2;
               store<f32>(px + o, load<f32>(px + o) + load<f32>(g + o) * load<f32>(pw + o));
             }

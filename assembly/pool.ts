@@ -523,15 +523,19 @@ export function avgPool2dBackward(
 // ---------------------------------------------------------------------------------------------------
 // global average pooling: [n, hw, c] → [n, c]
 
-export function globalAvgPool2dForward(x: usize, y: usize, n: i32, hw: i32, c: i32): void {
+/**
+ * y[b, ch] = the mean over the hw pixels of x[b, :, ch], for the channels [from, to) (threads take images
+ * or channel ranges; a channel's sum is the same float32 additions on any path).
+ */
+export function globalAvgPool2dForward(x: usize, y: usize, n: i32, hw: i32, c: i32, from: i32, to: i32): void {
   const cell = (<usize>c) << 2;
   const inv: f32 = <f32>1 / <f32>hw;
   const invv = f32x4.splat(inv);
   for (let b = 0; b < n; b++) {
     const image = x + (<usize>b) * (<usize>hw) * cell;
     const out = y + (<usize>b) * cell;
-    let ch = 0;
-    for (; ch + 16 <= c; ch += 16) {
+    let ch = from;
+    for (; ch + 16 <= to; ch += 16) {
       let p = image + ((<usize>ch) << 2);
       let a0 = f32x4.splat(0);
       let a1 = a0;
@@ -550,7 +554,7 @@ export function globalAvgPool2dForward(x: usize, y: usize, n: i32, hw: i32, c: i
       v128.store(o, f32x4.mul(a2, invv), 32);
       v128.store(o, f32x4.mul(a3, invv), 48);
     }
-    for (; ch + 4 <= c; ch += 4) {
+    for (; ch + 4 <= to; ch += 4) {
       let p = image + ((<usize>ch) << 2);
       let a = f32x4.splat(0);
       for (let i = 0; i < hw; i++) {
@@ -559,8 +563,9 @@ export function globalAvgPool2dForward(x: usize, y: usize, n: i32, hw: i32, c: i
       }
       v128.store(out + ((<usize>ch) << 2), f32x4.mul(a, invv));
     }
-    if (ch < c && c >= 4) {
-      ch = c - 4;
+    if (ch < to && to - from >= 4) {
+      // The last channels as one more vector over to-4..to-1, rewriting some with the same values.
+      ch = to - 4;
       let p = image + ((<usize>ch) << 2);
       let a = f32x4.splat(0);
       for (let i = 0; i < hw; i++) {
@@ -568,9 +573,9 @@ export function globalAvgPool2dForward(x: usize, y: usize, n: i32, hw: i32, c: i
         p += cell;
       }
       v128.store(out + ((<usize>ch) << 2), f32x4.mul(a, invv));
-      ch = c;
+      ch = to;
     }
-    for (; ch < c; ch++) {
+    for (; ch < to; ch++) {
       let p = image + ((<usize>ch) << 2);
       let a: f32 = 0;
       for (let i = 0; i < hw; i++) {

@@ -187,8 +187,8 @@ export interface Kernels {
     padRight: number,
     countPad: number,
   ): void;
-  /** (x: usize, y: usize, n: i32, hw: i32, c: i32) */
-  globalAvgPool2dForward(x: number, y: number, n: number, hw: number, c: number): void;
+  /** (x: usize, y: usize, n: i32, hw: i32, c: i32, from: i32, to: i32) */
+  globalAvgPool2dForward(x: number, y: number, n: number, hw: number, c: number, from: number, to: number): void;
   /** (dy: usize, dx: usize, n: i32, hw: i32, c: i32, from: i32, to: i32) */
   globalAvgPool2dBackward(dy: number, dx: number, n: number, hw: number, c: number, from: number, to: number): void;
   // assembly/elementwise.ts
@@ -434,7 +434,7 @@ export interface Kernels {
     padTop: number,
     padLeft: number,
   ): void;
-  /** (dy: usize, wt: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32) */
+  /** (dy: usize, wt: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32, c0: i32, c1: i32) */
   depthwiseBackwardInput(
     dy: number,
     wt: number,
@@ -453,6 +453,8 @@ export interface Kernels {
     dw: number,
     padTop: number,
     padLeft: number,
+    c0: number,
+    c1: number,
   ): void;
   /** (x: usize, dy: usize, dwt: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32, c0: i32, c1: i32) */
   depthwiseBackwardFilter(
@@ -580,7 +582,7 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   maxPool2dBackward: 5,
   avgPool2dForward: 17,
   avgPool2dBackward: 17,
-  globalAvgPool2dForward: 5,
+  globalAvgPool2dForward: 7,
   globalAvgPool2dBackward: 7,
   broadcastScratchBytes: 1,
   addArrays: 4,
@@ -628,7 +630,7 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   batchNormGradCoefficients: 15,
   batchNormTrainBackward: 14,
   depthwiseForward: 18,
-  depthwiseBackwardInput: 17,
+  depthwiseBackwardInput: 19,
   depthwiseBackwardFilter: 19,
   depthwiseExpand: 5,
   depthwiseReduce: 5,

@@ -4,9 +4,10 @@
 // multiplier above 1 each input channel is first repeated `multiplier` times, after which weights per tap
 // are a plain vector over output channels and one kernel serves every case.
 //
-// Threads: the forward splits over output rows (across images), the input gradient over whole images (its
-// scatter-add reaches neighbouring rows), the filter gradient over channel ranges of whole f32x4 lanes (a
-// sum over every pixel, never split along the pixels), the bias gradient through sumAxisInto (reduce.ts).
+// Threads: the forward splits over output rows (across images), the input gradient over whole images or
+// channel ranges (its scatter-add reaches neighbouring rows), the filter gradient over channel ranges of
+// whole f32x4 lanes (a sum over every pixel, never split along the pixels), the bias gradient through
+// sumAxisInto (reduce.ts).
 import { empty, type Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
 import { scratch } from '../backend/scratch.js';
@@ -14,7 +15,7 @@ import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/
 import { computeConv2dInfo, type Padding2d } from './geometry.js';
 import { sumAxisInto } from './reduce.js';
 import { runParallel } from '../backend/threads/pool.js';
-import { splitRange } from '../backend/threads/split.js';
+import { forElements, splitRange } from '../backend/threads/split.js';
 import { channelRanges, forGrid, forRows, tasksOf } from '../backend/threads/grid.js';
 
 export interface DepthwiseConv2dOptions {
@@ -148,17 +149,26 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: DepthwiseConv2dOp
         if (needs[0]) {
           dx = empty(x.shape);
           const target = mult === 1 ? dx.offset : scratch('depthwise.dx', pixels * C * 4);
-          const images = splitRange(n, tasksOf({ macs }, n));
+          // The kernel adds into dx: zeros first. Then whole images per task, or, with fewer images than
+          // tasks, channel ranges (a scatter reaches neighbouring rows, so rows cannot be shared out).
+          forElements(pixels * C, (i, count) => ['fillFloats', target + i * 4, count, 0]);
+          const [byImages, byChannels] = [tasksOf({ macs }, n), tasksOf({ macs }, Math.ceil(C / 4))];
           runParallel(
-            images.map(([b0, b1]) => [
-              [
-                'depthwiseBackwardInput',
-                dy.offset + b0 * outImageBytes,
-                w.offset,
-                target + b0 * imageBytes,
-                ...withImages(b1 - b0),
-              ],
-            ]),
+            byImages >= byChannels
+              ? splitRange(n, byImages).map(([b0, b1]) => [
+                  [
+                    'depthwiseBackwardInput',
+                    dy.offset + b0 * outImageBytes,
+                    w.offset,
+                    target + b0 * imageBytes,
+                    ...withImages(b1 - b0),
+                    0,
+                    C,
+                  ],
+                ])
+              : channelRanges({ macs }, C).map(([c0, c1]) => [
+                  ['depthwiseBackwardInput', dy.offset, w.offset, target, ...geometry, c0, c1],
+                ]),
           );
           if (mult > 1) {
             const into = dx.offset;

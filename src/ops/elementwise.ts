@@ -146,8 +146,8 @@ function binary(op: Op, a: Tensor, b: Tensor): Tensor {
         if (layout.kind === 'same') {
           if (sign === 1) db = copyOf(dy);
           else {
-            db = empty(b.shape);
-            kernels().scaleArray(dy.offset, db.offset, dy.size, -1);
+            const into = (db = empty(b.shape)).offset;
+            forElements(dy.size, (i, n) => ['scaleArray', dy.offset + i * 4, into + i * 4, n, -1]);
           }
         } else {
           db = sumOverRows(dy, null, b, layout.rows, layout.cols, sign);

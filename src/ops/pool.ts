@@ -14,7 +14,7 @@ import {
 import { computePool2dInfo, type Padding2d } from './geometry.js';
 import { runParallel, type Call } from '../backend/threads/pool.js';
 import { splitRange, tasksForElements, threadsForElements } from '../backend/threads/split.js';
-import { forGrid, forRows } from '../backend/threads/grid.js';
+import { forGrid } from '../backend/threads/grid.js';
 
 export interface Pool2dOptions {
   /** A number or [ph, pw]; default 2. */
@@ -230,15 +230,17 @@ export function globalAvgPool2d(x: Tensor): Tensor {
   }
   const y = empty([n, c], 'float32', fn);
   const hw = h * w;
-  // Threads: the forward over whole images (each channel's mean summed by one thread), the backward over
-  // pixel rows of the images.
-  forRows({ elements: x.size }, n, (b0, b1) => [
+  // Threads: the forward over images and channel ranges (each channel's mean summed by one thread), the
+  // backward over pixel rows of the images.
+  forGrid({ elements: x.size }, n, c, 4, ({ o0, o1, i0, i1 }) => [
     'globalAvgPool2dForward',
-    x.offset + b0 * hw * c * 4,
-    y.offset + b0 * c * 4,
-    b1 - b0,
+    x.offset + o0 * hw * c * 4,
+    y.offset + o0 * c * 4,
+    o1 - o0,
     hw,
     c,
+    i0,
+    i1,
   ]);
   if (isRecording()) {
     record({

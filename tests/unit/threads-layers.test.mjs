@@ -149,6 +149,9 @@ function broadcasts(out, r) {
     const b = randomTensor(r, bShape);
     for (const op of ['add', 'sub', 'mul']) outputAndGrads(out, `${op} ${shape} + ${bShape}`, sn[op], [a, b], r);
   }
+  // Same shapes: sub's gradient of b is a scaled copy.
+  const [a, b] = [randomTensor(r, [400_003]), randomTensor(r, [400_003])];
+  outputAndGrads(out, 'sub same shapes', sn.sub, [a, b], r);
 }
 
 function copies(out, r) {
