@@ -54,25 +54,20 @@ function computeAll() {
       grads.forEach((g, j) => (out[`conv${i} d${['x', 'w', 'b'][j]}`] = bitsOf(g)));
     });
   });
-  sn.tidy(() => {
-    const x = randomTensor(r, [64, 300]);
-    const w = randomTensor(r, [300, 50]);
-    const b = randomTensor(r, [50]);
-    const f = (x, w, b) => sn.dense(x, w, b, 'relu');
-    const dy = randomTensor(r, [64, 50]);
-    out['dense y'] = bitsOf(f(x, w, b));
-    sn.grads(f)([x, w, b], dy).forEach((g, j) => (out[`dense d${j}`] = bitsOf(g)));
-  });
-  // Few rows, many columns (with a partial last panel): the GEMMs split by column panels.
-  sn.tidy(() => {
-    const x = randomTensor(r, [20, 300]);
-    const w = randomTensor(r, [300, 203]);
-    const b = randomTensor(r, [203]);
-    const f = (x, w, b) => sn.dense(x, w, b, 'relu');
-    const dy = randomTensor(r, [20, 203]);
-    out['wide dense y'] = bitsOf(f(x, w, b));
-    sn.grads(f)([x, w, b], dy).forEach((g, j) => (out[`wide dense d${j}`] = bitsOf(g)));
-  });
+  // dense + ReLU forward and gradients on [m, 300] x [300, n]: many rows split by row tiles; few rows and
+  // many columns (with a partial last panel) split by column panels.
+  const dense = (name, m, n) =>
+    sn.tidy(() => {
+      const x = randomTensor(r, [m, 300]);
+      const w = randomTensor(r, [300, n]);
+      const b = randomTensor(r, [n]);
+      const f = (x, w, b) => sn.dense(x, w, b, 'relu');
+      const dy = randomTensor(r, [m, n]);
+      out[`${name} y`] = bitsOf(f(x, w, b));
+      sn.grads(f)([x, w, b], dy).forEach((g, j) => (out[`${name} d${j}`] = bitsOf(g)));
+    });
+  dense('dense', 64, 50);
+  dense('wide dense', 20, 203);
   // Pooling (split by images), elementwise ops and optimizer updates (split by 16-float blocks): big
   // enough for 4 threads, with an odd size so the last range has a scalar tail.
   sn.tidy(() => {
