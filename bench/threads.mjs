@@ -59,7 +59,7 @@ for (const s of CONV_SHAPES) {
     },
   });
   cases.push({
-    label: `${convLabel(s)} backward dx+dW`,
+    label: `${convLabel(s)} forward+backward (grads)`,
     setup() {
       const { x, w } = conv();
       const dy = sn.randomNormal([g.n, g.oh, g.ow, g.cout], { seed: 3 });
