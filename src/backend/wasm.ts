@@ -180,7 +180,7 @@ async function instantiate(flavor: SimdFlavor, threads: number): Promise<void> {
     // The control block of the worker pool sits below the allocator's heap.
     attachPool({ memory, module, bytes, control: base, kernels });
     base = (base + CONTROL_BYTES + 63) & ~63;
-    reason = await useThreads(threads);
+    reason = await useThreads(threads, availableCores());
   }
   kernelsRef = kernels;
   constantsRef = constants;
@@ -200,7 +200,7 @@ function resolveThreads(value: unknown): number {
 
 /** A later ready({ threads }) changes the number of threads in use (starting workers if needed). */
 async function changeThreads(threads: number): Promise<void> {
-  const reason = await useThreads(threads);
+  const reason = await useThreads(threads, availableCores());
   threadsAsked = threads;
   threadsReason = reason ?? undefined;
 }

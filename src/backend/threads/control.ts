@@ -20,6 +20,8 @@
 //   CALLER_SLEEPING 1 while the caller is (about to be) blocked in Atomics.wait on DONE: workers notify DONE
 //                   only then
 //   THREADS         threads the round's tasks are laid out for (each has a home run of them, ./claim.ts)
+//   SPIN_US         microseconds an idle thread spins before it blocks: 0 when there are more threads than
+//                   cores, where a spinning thread would hold the core that the thread it waits for needs
 //   AVAIL + i       round while task i is available in that round, ~round once claimed
 //   WAKE + w        worker w's wake counter: the caller bumps it, and notifies that word when worker w sleeps
 //   SLEEPING + w    1 while worker w is (about to be) blocked in Atomics.wait on its WAKE word: a notify
@@ -39,6 +41,7 @@ export const ERROR = 3;
 export const STOP = 4;
 export const CALLER_SLEEPING = 5;
 export const THREADS = 6;
+export const SPIN_US = 7;
 export const AVAIL = 16;
 export const WAKE = AVAIL + MAX_TASKS;
 export const SLEEPING = WAKE + MAX_THREADS;

@@ -181,7 +181,7 @@ export function attachPool(s: PoolSource): void {
  * Uses `threads` threads from now on, starting workers as needed. Returns null, or why fewer could start
  * (the pool then uses those that did).
  */
-export async function useThreads(threads: number): Promise<string | null> {
+export async function useThreads(threads: number, cores: number): Promise<string | null> {
   if (!source || !ctl) return 'the kernels were loaded for one thread (without shared memory) by an earlier ready()';
   const want = Math.min(threads, C.MAX_THREADS);
   if (want - 1 > workers.length) {
@@ -217,7 +217,7 @@ export async function useThreads(threads: number): Promise<string | null> {
               messageChars: C.MESSAGE_CHARS,
               slotsAt: C.SLOTS_AT,
               slotF64: C.SLOT_F64,
-              spinMs: WORKER_SPIN_MS,
+              spinUs: C.SPIN_US,
             },
           },
           // Only a worker still in the pool counts: the ones disposePool terminated also say they exited.
@@ -248,10 +248,12 @@ export async function useThreads(threads: number): Promise<string | null> {
       }
     }
     inUse = workers.length + 1;
+    setSpinning(cores);
     if (reason) return reason;
     lost = null;
   }
   inUse = want;
+  setSpinning(cores);
   return threads > C.MAX_THREADS ? `at most ${C.MAX_THREADS} threads are supported` : null;
 }
 
@@ -334,6 +336,14 @@ function encode(slot: Float64Array, calls: Call[], from: number): number {
   return c;
 }
 
+let oversubscribed = false;
+
+/** Idle threads spin only while every thread in use can have a core of its own. */
+function setSpinning(cores: number): void {
+  oversubscribed = inUse > cores;
+  Atomics.store(ctl!, C.SPIN_US, oversubscribed ? 0 : WORKER_SPIN_MS * 1000);
+}
+
 function waitDone(count: number): void {
   const c = ctl!;
   let spins = 0;
@@ -343,7 +353,7 @@ function waitDone(count: number): void {
     if (d >= count) return;
     if (!callerCanBlock || (++spins & 1023) !== 0) continue;
     const now = performance.now();
-    if (spinUntil === 0) spinUntil = now + CALLER_SPIN_MS;
+    if (spinUntil === 0) spinUntil = now + (oversubscribed ? 0 : CALLER_SPIN_MS);
     else if (now > spinUntil) {
       Atomics.store(c, C.CALLER_SLEEPING, 1);
       Atomics.wait(c, C.DONE, d, 100);

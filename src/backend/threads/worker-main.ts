@@ -35,8 +35,8 @@ export interface WorkerInit {
     messageChars: number;
     slotsAt: number;
     slotF64: number;
-    /** Milliseconds to spin on the WAKE word before blocking. */
-    spinMs: number;
+    /** Index of the word holding the microseconds to spin on the WAKE word before blocking. */
+    spinUs: number;
   };
 }
 
@@ -77,7 +77,7 @@ export function workerMain(port: any, claim: typeof claimTask): void {
         // Reading the clock costs more than a load: look at it every 1024 spins.
         if ((++spins & 1023) !== 0) continue;
         const now = performance.now();
-        if (spinUntil === 0) spinUntil = now + L.spinMs;
+        if (spinUntil === 0) spinUntil = now + Atomics.load(ctl, L.spinUs) / 1000;
         else if (now > spinUntil) {
           // Say so before blocking: a caller that bumps WAKE after this store sees it and notifies; one
           // that bumped it before makes the wait return at once (the word no longer holds `round`).
