@@ -33,6 +33,7 @@ import {
 } from './pooling1d.js';
 import { ZeroPadding2D, type ZeroPadding2DArgs } from './zero-padding2d.js';
 import { LeakyReLU, type LeakyReLUArgs } from './leaky-relu.js';
+import { Clip, type ClipArgs } from './clip.js';
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
@@ -47,6 +48,7 @@ export {
   GlobalMaxPooling2D,
   ZeroPadding2D,
   LeakyReLU,
+  Clip,
   Rescaling,
   Reshape,
 };
@@ -58,6 +60,7 @@ export type {
   Pooling1DArgs,
   ZeroPadding2DArgs,
   LeakyReLUArgs,
+  ClipArgs,
   RescalingArgs,
   ReshapeArgs,
 };
@@ -112,6 +115,7 @@ const classes: Record<string, new (config: any) => Layer> = {
   ZeroPadding2D,
   Permute,
   LeakyReLU,
+  Clip,
   Rescaling,
   Reshape,
 };
@@ -161,6 +165,7 @@ export const layers = {
   zeroPadding2d: (args?: ZeroPadding2DArgs): ZeroPadding2D => new ZeroPadding2D(args),
   permute: (args: PermuteArgs): Permute => new Permute(args),
   leakyReLU: (args?: LeakyReLUArgs): LeakyReLU => new LeakyReLU(args),
+  clip: (args?: ClipArgs): Clip => new Clip(args),
   rescaling: (args?: RescalingArgs): Rescaling => new Rescaling(args),
   reshape: (args: ReshapeArgs): Reshape => new Reshape(args),
   serialize,

@@ -1,5 +1,5 @@
 // Activations: Relu, Sigmoid, Tanh and Clip(0, 6) fold into the Conv or Gemm before them when they can;
-// LeakyRelu is a LeakyReLU layer; Softmax is simdnet's softmax over the last axis, which is where ONNX's
+// LeakyRelu is a LeakyReLU layer, other Clips a Clip layer; Softmax is simdnet's softmax over the last axis, which is where ONNX's
 // axis lands for 2-D tensors and for the channels of NCHW ones.
 import type { NodeProto } from './proto.js';
 import type { Attributes } from './attributes.js';
@@ -24,7 +24,7 @@ export function leakyRelu(p: Planner, node: NodeProto, at: Attributes): void {
   p.setOutput(node, { ...v, tensor: p.specs[i].output, producer: undefined });
 }
 
-/** Clip with min and max as inputs (opset 11 on): Relu for [0, none], Relu6 for [0, 6]. */
+/** Clip with min and max as inputs (opset 11 on): Relu for [0, none], Relu6 for [0, 6], else a Clip layer. */
 export function clip(p: Planner, node: NodeProto): void {
   const v = p.flowing(node);
   const bound = (i: number, what: string, fallback: number) => {
@@ -36,7 +36,10 @@ export function clip(p: Planner, node: NodeProto): void {
   const hi = bound(2, 'max', Infinity);
   if (lo === 0 && hi === Infinity) return activation(p, node, 'relu', v);
   if (lo === 0 && hi === 6) return activation(p, node, 'relu6', v);
-  p.err(`Clip to [${lo}, ${hi}] is not supported; only [0, none] (Relu) and [0, 6] (Relu6)`);
+  if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi)
+    p.err(`Clip's bounds must satisfy min <= max; got [${lo}, ${hi}]`);
+  const i = p.push({ kind: 'clip', min: lo, max: hi }, [v.tensor]);
+  p.setOutput(node, { ...v, tensor: p.specs[i].output, producer: undefined });
 }
 
 /**

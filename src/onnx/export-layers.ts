@@ -243,6 +243,14 @@ export async function convert(w: Writer, layer: sn.Layer, flows: Flow[]): Promis
       return w.activation(flow, c.activation, name);
     case 'LeakyReLU':
       return { ...flow, name: w.node('LeakyRelu', name, [flow.name], [{ name: 'alpha', f: c.alpha as number }]) };
+    case 'Clip': {
+      // Bounds are inputs from opset 11 on; an open bound is an empty input name.
+      const bound = (v: unknown, which: string) =>
+        v === null || v === undefined ? '' : w.weight(`${name}/${which}`, [], Float32Array.of(v as number));
+      const bounds = [bound(c.min, 'min'), bound(c.max, 'max')];
+      while (bounds.length > 0 && bounds[bounds.length - 1] === '') bounds.pop();
+      return { ...flow, name: w.node('Clip', name, [flow.name, ...bounds]) };
+    }
     case 'Dropout':
       return flow;
     case 'Add': {

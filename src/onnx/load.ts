@@ -89,6 +89,8 @@ function layerOf(spec: Spec, inputShape: number[] | undefined): sn.Layer {
       return L.activation({ activation: spec.activation, ...first });
     case 'leakyReLU':
       return L.leakyReLU({ alpha: spec.alpha, ...first });
+    case 'clip':
+      return L.clip({ min: spec.min, max: spec.max, ...first });
     case 'rescaling': {
       const one = (v: number[]) => (v.length === 1 ? v[0] : v);
       return L.rescaling({ scale: one(spec.scale), offset: one(spec.offset), ...first });

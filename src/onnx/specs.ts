@@ -53,6 +53,7 @@ export type Spec =
   | { kind: 'dense'; units: number; activation: Activation; kernel: Float32Array; bias: Float32Array | null }
   | { kind: 'activation'; activation: Activation }
   | { kind: 'leakyReLU'; alpha: number }
+  | { kind: 'clip'; min: number; max: number }
   /** y = x * scale + offset, per channel (last axis) or one value. */
   | { kind: 'rescaling'; scale: number[]; offset: number[] }
   | {

@@ -117,6 +117,22 @@ test('toOnnx: SeparableConv2D, ZeroPadding2D, LeakyReLU, relu6, BatchNormalizati
   await checkExport(model, [2, 9, 8, 3]);
 });
 
+test('toOnnx: Clip with both bounds, with only an upper one (an empty ONNX input) and with only a lower one', async () => {
+  const model = sn.sequential({
+    name: 'clips',
+    layers: [
+      L.conv2d({ filters: 4, kernelSize: 3, inputShape: [6, 5, 2] }),
+      L.clip({ min: -0.5, max: 0.75 }),
+      L.conv2d({ filters: 3, kernelSize: 1 }),
+      L.clip({ max: 0.25 }),
+      L.conv2d({ filters: 3, kernelSize: 1 }),
+      L.clip({ min: -0.1 }),
+    ],
+  });
+  randomizeWeights(model, 5);
+  await checkExport(model, [2, 6, 5, 2]);
+});
+
 test('toOnnx: Rescaling (per channel and scalar), Reshape, BatchNormalization on features, Concatenate and Add in a functional model', async () => {
   const inp = sn.input({ shape: [6, 5, 3] });
   const norm = L.rescaling({ scale: [0.5, 2, -1], offset: [0.1, 0, -0.2] }).apply(inp);

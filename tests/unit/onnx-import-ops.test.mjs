@@ -86,10 +86,35 @@ test('loadOnnx: LeakyRelu, Clip as Relu6 and Relu (bounds as inputs, also from C
     {
       dims: [2, 2, 4, 4],
       nodes: [node('Clip', ['input', 'lo', 'hi'], 'output')],
-      initializers: [scalar('lo', -1), scalar('hi', 1)],
+      initializers: [scalar('lo', 1), scalar('hi', -1)],
     },
-    /Clip node 'clip_output' \(opset 13\): Clip to \[-1, 1\] is not supported; only \[0, none\] \(Relu\) and \[0, 6\] \(Relu6\)/,
+    /Clip node 'clip_output' \(opset 13\): Clip's bounds must satisfy min <= max; got \[1, -1\]/,
   );
+});
+
+test('loadOnnx: Clip to other bounds (both, min only, max only) is a Clip layer', async () => {
+  const r = rng(12);
+  for (const opset of [11, 13, 21]) {
+    const { classes } = await checkAgainstOrt({
+      opset,
+      dims: [2, 3, 5, 4],
+      nodes: [
+        node('Conv', ['input', 'W1', 'B1'], 'a', pads1),
+        node('Clip', ['a', 'lo', 'hi'], 'c1'),
+        node('Clip', ['c1', 'lo2'], 'c2'),
+        node('Clip', ['c2', '', 'hi2'], 'output'),
+      ],
+      initializers: [
+        floats(r, 'W1', [4, 3, 3, 3], -2, 2),
+        floats(r, 'B1', [4], -1, 1),
+        scalar('lo', -1.5),
+        scalar('hi', 2),
+        scalar('lo2', -0.75),
+        scalar('hi2', 1.25),
+      ],
+    });
+    assert.equal(classes, ['Permute', 'Conv2D', 'Clip', 'Clip', 'Clip', 'Permute']);
+  }
 });
 
 test('loadOnnx: GlobalMaxPool, and ReduceMean/ReduceMax over H and W (axes an attribute before opset 18, an input from 18)', async () => {

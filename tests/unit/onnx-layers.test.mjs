@@ -147,4 +147,33 @@ test('layers.leakyReLU, layers.rescaling and layers.reshape: shapes, configs, se
   );
 });
 
+test('layers.clip: values clamped to [min, max] (either bound open), config with null for an open bound, errors', () => {
+  const L = sn.layers;
+  const start = sn.memory().numTensors;
+  const x = sn.tensor([-3, -0.5, 0, 0.4, 2, 7], [2, 3]);
+  const both = L.clip({ min: -1, max: 1 });
+  const upper = L.clip({ max: 0.25 });
+  const lower = L.clip({ min: 0.5 });
+  assert.equal(Array.from(sn.tidy(() => both.apply(x).dataSync())), [-1, -0.5, 0, 0.4000000059604645, 1, 1]);
+  assert.equal(Array.from(sn.tidy(() => upper.apply(x).dataSync())), [-3, -0.5, 0, 0.25, 0.25, 0.25]);
+  assert.equal(Array.from(sn.tidy(() => lower.apply(x).dataSync())), [0.5, 0.5, 0.5, 0.5, 2, 7]);
+  const c = L.serialize(upper);
+  assert.is(c.className, 'Clip');
+  assert.is(c.config.min, null);
+  assert.is(c.config.max, 0.25);
+  const back = L.deserialize({ ...c, config: { ...c.config, name: 'clip_copy' } });
+  assert.equal(Array.from(sn.tidy(() => back.apply(x).dataSync())), [-3, -0.5, 0, 0.25, 0.25, 0.25]);
+  // The gradient passes where the value was not clamped.
+  const [g] = sn.grads((v) => sn.sum(both.apply(v)))([x]);
+  assert.equal(Array.from(g.dataSync()), [0, 1, 1, 1, 0, 0]);
+  sn.dispose([x, g]);
+  assert.is(sn.memory().numTensors, start);
+  assertThrowsMessage(
+    () => L.clip({ min: 2, max: 1 }),
+    /layers.clip: option 'min' must be <= 'max'; got min = 2 and max = 1/,
+  );
+  assertThrowsMessage(() => L.clip({ max: 'a' }), /layers.clip: option 'max' must be a number or null; got "a"/);
+  assertThrowsMessage(() => L.clip({ maximum: 1 }), /layers.clip/);
+});
+
 test.run();
