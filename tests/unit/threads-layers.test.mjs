@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { sn } from '../helpers/setup.mjs';
 import { assertSameBits, bitsOf } from '../helpers/compare.mjs';
 import { rng, sizeOf } from '../helpers/random.mjs';
+import { fitBits } from '../helpers/fit-bits.mjs';
 
 const oneThreadSuite = process.env.SIMDNET_THREADS === '1';
 
@@ -218,21 +219,7 @@ async function trainLayers() {
       sn.layers.dense({ units: 10 }),
     ],
   });
-  model.compile({ optimizer: 'adam', loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }) });
-  const x = sn.randomUniform([64, 20, 20, 6], { seed: 6 });
-  const y = sn.tensor(
-    Array.from({ length: 64 }, (_, i) => (i * 3) % 10),
-    [64],
-    'int32',
-  );
-  await model.fit(x, y, { epochs: 2, batchSize: 32, shuffle: false, verbose: 0 });
-  const out = {};
-  model.getWeights().forEach((t, i) => (out[`weight ${i}`] = bitsOf(t)));
-  out.predict = bitsOf(model.predict(x));
-  model.dispose();
-  x.dispose();
-  y.dispose();
-  return out;
+  return fitBits(model, { shape: [20, 20, 6], n: 64, batchSize: 32, seed: 6, step: 3 });
 }
 
 test('fit of a batch norm + depthwise + global pooling model: the same weights on 1 and 2 threads', async () => {

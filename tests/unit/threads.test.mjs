@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { sn } from '../helpers/setup.mjs';
 import { assertSameBits, bitsOf } from '../helpers/compare.mjs';
 import { rng, sizeOf } from '../helpers/random.mjs';
+import { fitBits } from '../helpers/fit-bits.mjs';
 
 const oneThreadSuite = process.env.SIMDNET_THREADS === '1';
 
@@ -113,21 +114,7 @@ async function trainAll() {
       sn.layers.dense({ units: 10 }),
     ],
   });
-  model.compile({ optimizer: 'adam', loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }) });
-  const x = sn.randomUniform([32, 16, 16, 3], { seed: 4 });
-  const y = sn.tensor(
-    Array.from({ length: 32 }, (_, i) => (i * 7) % 10),
-    [32],
-    'int32',
-  );
-  await model.fit(x, y, { epochs: 2, batchSize: 16, shuffle: false, verbose: 0 });
-  const out = {};
-  model.getWeights().forEach((t, i) => (out[`weight ${i}`] = bitsOf(t)));
-  out.predict = bitsOf(model.predict(x));
-  model.dispose();
-  x.dispose();
-  y.dispose();
-  return out;
+  return fitBits(model, { shape: [16, 16, 3], n: 32, batchSize: 16, seed: 4, step: 7 });
 }
 
 test('ready({ threads }) sets the threads in use; results are bit-identical for 1, 2, 3 and 4 threads', async () => {
