@@ -3,8 +3,8 @@
 // by one thread in the order one thread would) or over outer slices, never along the summed rows. The
 // per-channel affine that applies them splits over rows. Results are the same bits for any threads.
 import { runParallel, type Call } from '../backend/threads/pool.js';
-import { threadsForElements } from '../backend/threads/split.js';
-import { channelRanges, forGrid, splitGrid, tasksOf, type Work } from '../backend/threads/grid.js';
+import { threadsForElements, tasksOf, type Work } from '../backend/threads/split.js';
+import { channelRanges, forGrid, splitGrid } from '../backend/threads/grid.js';
 import { scratch } from '../backend/scratch.js';
 
 /**

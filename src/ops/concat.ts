@@ -3,9 +3,9 @@
 // go to their slot of the output's rows, and the gradient reads the same slots back out.
 import { empty, type Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../core/engine.js';
-import { splitRange } from '../backend/threads/split.js';
+import { splitRange, tasksOf } from '../backend/threads/split.js';
 import { runParallel } from '../backend/threads/pool.js';
-import { forRows, tasksOf } from '../backend/threads/grid.js';
+import { forRows } from '../backend/threads/grid.js';
 
 /**
  * copyBlocks split between threads when large: over ranges of blocks, or, for one block, over 64-byte

@@ -37,7 +37,7 @@ import {
   type Indirection,
 } from './gemm.js';
 import { runParallel, type Call } from '../backend/threads/pool.js';
-import { splitRange, tasksFor, threadsFor, threadsForElements } from '../backend/threads/split.js';
+import { splitRange, tasksOf, threadsForElements } from '../backend/threads/split.js';
 
 export type Padding = Padding2d;
 
@@ -307,8 +307,7 @@ function backward(
   // With threads, each takes whole images (whose pixels no other image's taps reach) with its own dCol
   // block, so every element of dx receives its sums in the same order as on one thread.
   const pixels = g.oh * g.ow;
-  const work = g.M * g.K * N;
-  const ranges = splitRange(g.n, tasksFor(work, g.n, threadsFor(work, g.n)));
+  const ranges = splitRange(g.n, tasksOf({ macs: g.M * g.K * N }, g.n));
   const dcols = ranges.map((_, t) => scratch(t ? `conv.dcol${t}` : 'conv.dcol', rows * g.K * 4));
   const tasks = ranges.map(([b0, b1], t): Call[] => {
     const calls: Call[] = [];

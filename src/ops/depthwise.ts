@@ -15,8 +15,8 @@ import { checkFloat, checkPair, checkTensor, describe, fmtShape } from '../util/
 import { computeConv2dInfo, type Padding2d } from './geometry.js';
 import { sumAxisInto } from './reduce.js';
 import { runParallel } from '../backend/threads/pool.js';
-import { forElements, splitRange } from '../backend/threads/split.js';
-import { channelRanges, forGrid, forRows, tasksOf } from '../backend/threads/grid.js';
+import { forElements, splitRange, tasksOf } from '../backend/threads/split.js';
+import { channelRanges, forGrid, forRows } from '../backend/threads/grid.js';
 
 export interface DepthwiseConv2dOptions {
   /** A number or [sh, sw]; default 1. */

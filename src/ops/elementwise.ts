@@ -17,8 +17,7 @@ import { kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { within } from '../util/errors.js';
 import { checkFloat, checkTensor, fmtShape } from '../util/validate.js';
-import { forElements, splitRange, threadsForElements } from '../backend/threads/split.js';
-import { tasksOf } from '../backend/threads/grid.js';
+import { forElements, splitRange, threadsForElements, tasksOf } from '../backend/threads/split.js';
 import { runParallel } from '../backend/threads/pool.js';
 
 type Op = 'add' | 'sub' | 'mul';

@@ -122,11 +122,11 @@ export function gemm(
   const panels = Math.ceil(N / NR);
   // Few rows and many columns (a dense layer on a batch): split the columns, so that each thread reads only
   // its own panels of B instead of all of them. An indirection to fill goes with the rows.
-  if (!fillRows && rowTiles < panels && threadsFor(work, panels) > 1) {
-    const threads = threadsFor(work, panels);
+  const byColumns = !fillRows && rowTiles < panels ? threadsFor(work, panels) : 1;
+  if (byColumns > 1) {
     const panelBytes = NR * (a.taps * a.tapLen + 1) * 4;
     runParallel(
-      splitRange(panels, tasksFor(work, panels, threads)).map(([p0, p1]): Call[] => [
+      splitRange(panels, tasksFor(work, panels, byColumns)).map(([p0, p1]): Call[] => [
         [
           'gemmIndirect',
           a.ind,

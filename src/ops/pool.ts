@@ -13,7 +13,7 @@ import {
 } from '../util/validate.js';
 import { computePool2dInfo, type Padding2d } from './geometry.js';
 import { runParallel, type Call } from '../backend/threads/pool.js';
-import { splitRange, tasksForElements, threadsForElements } from '../backend/threads/split.js';
+import { splitRange, tasksOf } from '../backend/threads/split.js';
 import { forGrid } from '../backend/threads/grid.js';
 
 export interface Pool2dOptions {
@@ -72,7 +72,7 @@ function maxKernelArgs(g: PoolGeometry): KernelArgs<'maxPool2dForward', 2> {
  * once, so its work is counted in input elements.
  */
 function imageRanges(n: number, elements: number): [number, number][] {
-  return splitRange(n, tasksForElements(elements, n, threadsForElements(elements, n)));
+  return splitRange(n, tasksOf({ elements }, n));
 }
 
 /** Runs one kernel call per image range, the ranges on their own threads. */

@@ -3,19 +3,7 @@
 // still splits. Each share is a list of segments, each one kernel call: whole outer rows, or a part of
 // one. Every unit lands in exactly one share, computed by the same kernel code as on one thread.
 import { runParallel, type Call } from './pool.js';
-import { splitRange, tasksFor, tasksForElements, threadsFor, threadsForElements } from './split.js';
-
-/**
- * What an op's work is counted in: multiply-adds of a compute-bound op, or elements of a memory-bound one
- * (split.ts has a threshold for each).
- */
-export type Work = { macs: number } | { elements: number };
-
-/** How many tasks to cut `units` independent pieces of `work` into (1 when too small for threads). */
-export function tasksOf(work: Work, units: number): number {
-  if ('macs' in work) return tasksFor(work.macs, units, threadsFor(work.macs, units));
-  return tasksForElements(work.elements, units, threadsForElements(work.elements, units));
-}
+import { splitRange, tasksOf, type Work } from './split.js';
 
 /** Outer rows [o0, o1) with inner units [i0, i1): either i0 = 0 and i1 = inner, or o1 = o0 + 1. */
 export interface Segment {

@@ -83,3 +83,15 @@ export function forElements(n: number, call: (from: number, count: number) => Ca
   const threads = threadsForElements(n, Math.ceil(n / ELEMENT_ALIGN));
   runParallel(splitRange(n, threads, ELEMENT_ALIGN).map(([a, b]) => [call(a, b - a)]));
 }
+
+/**
+ * What an op's work is counted in: multiply-adds of a compute-bound op, or elements of a memory-bound one
+ * (each has its threshold above).
+ */
+export type Work = { macs: number } | { elements: number };
+
+/** How many tasks to cut `units` independent pieces of `work` into (1 when too small for threads). */
+export function tasksOf(work: Work, units: number): number {
+  if ('macs' in work) return tasksFor(work.macs, units, threadsFor(work.macs, units));
+  return tasksForElements(work.elements, units, threadsForElements(work.elements, units));
+}
