@@ -21,17 +21,13 @@ interface Handle {
 }
 
 /**
- * How long an idle worker spins before it blocks in Atomics.wait: longer than the gaps between the rounds
- * of a training step (JavaScript between kernels, small ops on one thread), so that a step's rounds find
- * their workers awake.
+ * How long a thread with nothing to do spins before it blocks in Atomics.wait. A worker waiting for work:
+ * longer than the gaps between the rounds of a training step (JavaScript between kernels, small ops on one
+ * thread), so that a step's rounds find their workers awake. The caller waiting for the workers' last
+ * tasks: longer than a task usually takes; a caller that blocks is woken by a worker, and the scheduler
+ * tends to wake it on that worker's core, where the two then share one core until the load is balanced.
  */
-const WORKER_SPIN_MS = 2;
-/**
- * How long the caller spins waiting for the workers' last tasks before it blocks (where it may): longer
- * than a task usually takes. A caller that blocks is woken by a worker, and the scheduler tends to wake it
- * on that worker's core, where the two then share one core until the load is balanced again.
- */
-const CALLER_SPIN_MS = 2;
+const SPIN_MS = 2;
 /** How long a worker may take to instantiate the module and report ready. */
 const START_TIMEOUT_MS = 30000;
 
@@ -336,12 +332,9 @@ function encode(slot: Float64Array, calls: Call[], from: number): number {
   return c;
 }
 
-let oversubscribed = false;
-
 /** Idle threads spin only while every thread in use can have a core of its own. */
 function setSpinning(cores: number): void {
-  oversubscribed = inUse > cores;
-  Atomics.store(ctl!, C.SPIN_US, oversubscribed ? 0 : WORKER_SPIN_MS * 1000);
+  Atomics.store(ctl!, C.SPIN_US, inUse > cores ? 0 : SPIN_MS * 1000);
 }
 
 function waitDone(count: number): void {
@@ -353,7 +346,7 @@ function waitDone(count: number): void {
     if (d >= count) return;
     if (!callerCanBlock || (++spins & 1023) !== 0) continue;
     const now = performance.now();
-    if (spinUntil === 0) spinUntil = now + (oversubscribed ? 0 : CALLER_SPIN_MS);
+    if (spinUntil === 0) spinUntil = now + Atomics.load(c, C.SPIN_US) / 1000;
     else if (now > spinUntil) {
       Atomics.store(c, C.CALLER_SLEEPING, 1);
       Atomics.wait(c, C.DONE, d, 100);
