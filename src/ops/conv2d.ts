@@ -196,14 +196,14 @@ interface Addressing {
 }
 
 /**
- * convIndirection's geometry after its pointers: one tap per kernel pixel, or with row taps one tap per
+ * convIndirection's geometry after its pointers, for output rows [m0, m1): one tap per kernel pixel, or with row taps one tap per
  * kernel row (kw = dw = 1 over `p.width`-pixel rows, horizontal padding already in the padded copy).
  */
-function indirectionArgs(g: Geometry, p: Plan, mPad: number): KernelArgs<'convIndirection', 3> {
+function indirectionArgs(g: Geometry, p: Plan, mPad: number, m0: number, m1: number): KernelArgs<'convIndirection', 3> {
   const kw = p.rowTaps ? 1 : g.kw;
   const dw = p.rowTaps ? 1 : g.dw;
   const padLeft = p.padded ? 0 : g.padLeft;
-  return [g.n, g.h, p.width, g.cin, g.oh, g.ow, g.kh, kw, g.sh, g.sw, g.dh, dw, g.padTop, padLeft, mPad, 0, mPad];
+  return [g.n, g.h, p.width, g.cin, g.oh, g.ow, g.kh, kw, g.sh, g.sw, g.dh, dw, g.padTop, padLeft, mPad, m0, m1];
 }
 
 /**
@@ -219,9 +219,13 @@ function addressing(g: Geometry, p: Plan, x: number): Addressing & { fill: (m0: 
   }
   const zero = zeroRow(p.tapLen);
   const ind = scratch('conv.ind', p.taps * mPad * 4);
-  const args = indirectionArgs(g, p, mPad);
-  const fill = (m0: number, m1: number): Call =>
-    ['convIndirection', ind, image, zero, ...args.slice(0, -2), m0, m1] as Call;
+  const fill = (m0: number, m1: number): Call => [
+    'convIndirection',
+    ind,
+    image,
+    zero,
+    ...indirectionArgs(g, p, mPad, m0, m1),
+  ];
   return { image, zero, a: { ind, mPad, taps: p.taps, tapLen: p.tapLen }, fill };
 }
 
