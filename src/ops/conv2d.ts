@@ -196,8 +196,9 @@ interface Addressing {
 }
 
 /**
- * convIndirection's geometry after its pointers, for output rows [m0, m1): one tap per kernel pixel, or with row taps one tap per
- * kernel row (kw = dw = 1 over `p.width`-pixel rows, horizontal padding already in the padded copy).
+ * convIndirection's geometry after its pointers, for output rows [m0, m1): one tap per kernel pixel, or
+ * with row taps one tap per kernel row (kw = dw = 1 over `p.width`-pixel rows, horizontal padding already
+ * in the padded copy).
  */
 function indirectionArgs(g: Geometry, p: Plan, mPad: number, m0: number, m1: number): KernelArgs<'convIndirection', 3> {
   const kw = p.rowTaps ? 1 : g.kw;
