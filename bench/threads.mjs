@@ -7,6 +7,11 @@
 // one process each per repeat, so a busy moment of a shared machine hits every column of a row alike. A
 // process times every case after a warm-up (the median of a few batches of calls); the figures are medians
 // over the repeats. A full run (no --quick) rewrites bench/THREADS.md.
+//
+// With more than one thread, a process also probes the machine before and after each case (see
+// ./cross-core.mjs): on a VM whose host sometimes puts its virtual CPUs on cores that share no cache, data
+// handed between threads costs more, and the table gives the figures of the two states apart beside the
+// median of all.
 import { writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -17,6 +22,7 @@ import { lenet, compileLenet } from '../examples/lenet/model.mjs';
 import { CONV_SHAPES, MATMUL_SHAPES, POOL_SHAPES, convLabel, matMulLabel, poolLabel } from './shapes.mjs';
 import { machineInfo, loadAverage } from './machine.mjs';
 import { median } from './timing.mjs';
+import { crossCoreProbe } from './cross-core.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -28,6 +34,12 @@ const REPEATS = quick ? 3 : 9;
 const BATCH_MS = quick ? 40 : 150;
 const BATCHES = 3;
 const WARM_MS = quick ? 100 : 400;
+/**
+ * Probe ratios (another thread's data read / own data read) at most NEAR and at least FAR: the cores share
+ * a cache, or they do not. Between the two, or with one probe on each side, a case counts in neither.
+ */
+const NEAR = 1.1;
+const FAR = 1.5;
 
 // PyTorch 1.13 CPU (OpenBLAS) on a 2-core AMD EPYC Zen 4, from issue 11: training step, batch 32.
 const PYTORCH = {
@@ -148,17 +160,23 @@ if (childAt >= 0) {
   // warm-up is long: for the first second or so a fresh process compiles its hot code on background
   // threads, which take a core from the kernels' threads and make two threads run in fits and starts.
   const ms = {};
+  const probes = {};
+  const probe = sn.backendInfo().threads > 1 ? await crossCoreProbe() : null;
   for (const c of cases) {
     const s = c.setup();
     s.run();
     const once = timeBatch(s.run, 1);
     const calls = Math.max(1, Math.round(BATCH_MS / Math.max(once, 0.01)));
+    // Probed before the warm-up, which also gives the OS time to spread the threads over the cores again.
+    const before = probe?.ratio();
     const warmUntil = performance.now() + WARM_MS;
     while (performance.now() < warmUntil) timeBatch(s.run, calls);
     ms[c.label] = median(Array.from({ length: BATCHES }, () => timeBatch(s.run, calls)));
+    if (probe) probes[c.label] = [before, probe.ratio()];
     s.dispose();
   }
-  process.stdout.write(JSON.stringify({ threads: sn.backendInfo().threads, ms }));
+  probe?.close();
+  process.stdout.write(JSON.stringify({ threads: sn.backendInfo().threads, ms, probes }));
   process.exit(0);
 }
 
@@ -169,6 +187,10 @@ console.log(
   `threads bench: ${counts.join(', ')} threads ('auto' = ${all}), ${REPEATS} repeats of one process per count, load ${load0}`,
 );
 const times = Object.fromEntries(cases.map((c) => [c.label, Object.fromEntries(counts.map((t) => [t, []]))]));
+/** Per case and thread count > 1, the times taken in each state of the machine (see NEAR and FAR). */
+const byState = Object.fromEntries(
+  cases.map((c) => [c.label, Object.fromEntries(counts.map((t) => [t, { near: [], far: [] }]))]),
+);
 const self = fileURLToPath(import.meta.url);
 for (let r = 0; r < REPEATS; r++) {
   for (const t of counts) {
@@ -178,15 +200,32 @@ for (let r = 0; r < REPEATS; r++) {
     });
     const got = JSON.parse(out);
     if (got.threads !== t) throw new Error(`bench/threads.mjs: a process asked for ${t} threads ran ${got.threads}`);
-    for (const [label, ms] of Object.entries(got.ms)) times[label][t].push(ms);
+    for (const [label, ms] of Object.entries(got.ms)) {
+      times[label][t].push(ms);
+      const p = got.probes[label];
+      if (!p) continue;
+      if (Math.max(...p) <= NEAR) byState[label][t].near.push(ms);
+      else if (Math.min(...p) >= FAR) byState[label][t].far.push(ms);
+    }
   }
   process.stdout.write(`  repeat ${r + 1}/${REPEATS} done\n`);
 }
 const rows = cases.map((c) => {
   const ms = Object.fromEntries(counts.map((t) => [t, median(times[c.label][t])]));
-  const cells = counts.map((t) => `${t}: ${ms[t].toFixed(3)} ms${t > 1 ? ` (${(ms[1] / ms[t]).toFixed(2)}x)` : ''}`);
+  const states = Object.fromEntries(
+    counts.slice(1).map((t) => {
+      const { near, far } = byState[c.label][t];
+      const of = (list) => (list.length ? { ms: median(list), n: list.length } : null);
+      return [t, { near: of(near), far: of(far) }];
+    }),
+  );
+  const state = (s) => (s ? `${(ms[1] / s.ms).toFixed(2)}x/${s.n}` : '-');
+  const cells = counts.map(
+    (t) =>
+      `${t}: ${ms[t].toFixed(3)} ms${t > 1 ? ` (${(ms[1] / ms[t]).toFixed(2)}x; near ${state(states[t].near)}, far ${state(states[t].far)})` : ''}`,
+  );
   console.log(`  ${c.label.padEnd(52)} ${cells.join('  ')}`);
-  return { label: c.label, ms, images: c.images ?? null };
+  return { label: c.label, ms, states, images: c.images ?? null };
 });
 
 const machine = {
@@ -211,15 +250,24 @@ function markdown(m, rows) {
     `started with \`ready({ threads })\` (1 = no shared memory, no workers; 'all' = \`ready()\`'s 'auto', ${all} here); the counts take`,
     `turns, one process each per repeat; medians of ${REPEATS} repeats. Speed-up = 1-thread time / time.`,
     '',
+    'This VM changes state every few seconds to minutes, whatever runs in it: for a while a thread reads 3 MB',
+    'that another thread wrote as fast as 3 MB it wrote itself, then for a while about 2.7 times slower (presumably',
+    'the host moving the virtual CPUs between cores that share a cache and cores that do not). One thread does not',
+    'notice; two threads that hand data to each other at every op do. Processes with threads probe this before',
+    `and after each case (bench/cross-core.mjs): "near" counts the`,
+    `cases with both probes at most ${NEAR} (the cores share a cache), "far" those with both at least ${FAR}; each`,
+    'gives the speed-up of the median of those processes and, after the slash, how many there were.',
+    '',
     `| case | ${head.join(' | ')} | ${counts
       .slice(1)
-      .map((t) => `speed-up ${t}`)
+      .map((t) => `speed-up ${t} | near | far`)
       .join(' | ')} | PyTorch 1 / 2 threads |`,
     `| --- | ${counts.map(() => '---:').join(' | ')} | ${counts
       .slice(1)
-      .map(() => '---:')
+      .map(() => '---: | ---: | ---:')
       .join(' | ')} | ---: |`,
   ];
+  const state = (r, s) => (s ? `${(r.ms[1] / s.ms).toFixed(2)}x / ${s.n}` : '-');
   for (const r of rows) {
     const fmt = (t) =>
       r.images
@@ -229,7 +277,7 @@ function markdown(m, rows) {
     lines.push(
       `| ${r.label} | ${counts.map(fmt).join(' | ')} | ${counts
         .slice(1)
-        .map((t) => `${(r.ms[1] / r.ms[t]).toFixed(2)}x`)
+        .map((t) => `${(r.ms[1] / r.ms[t]).toFixed(2)}x | ${state(r, r.states[t].near)} | ${state(r, r.states[t].far)}`)
         .join(' | ')} | ${torch} |`,
     );
   }
