@@ -269,12 +269,12 @@ function backward(
   const N = g.cout;
   if (g.M === 0 || N === 0)
     return [zeros([...x.shape]), zeros([...w.shape]), hasBias ? zeros([N]) : null].slice(0, hasBias ? 3 : 2);
-  // dw and db are overwritten whole; dx is accumulated into, unless it is one GEMM (pointwise) or is
-  // cropped from a padded scratch image.
+  // dw and db are overwritten whole; dx is accumulated into (each task zeroes its own images first, see
+  // below), unless it is one GEMM (pointwise) or is cropped from a padded scratch image.
   const pointwise = isPointwise(g);
   const p = plan(g);
   // The input's gradient is skipped when nothing differentiated depends on it (a first layer's input).
-  const dx = !needsDx ? null : pointwise || p.padded ? empty(x.shape) : zeros([...x.shape]);
+  const dx = !needsDx ? null : empty(x.shape);
   const dw = needsDw ? empty(w.shape) : null;
   const db = hasBias ? empty([N]) : null;
   const result = hasBias ? [dx, dw, db] : [dx, dw];
@@ -300,22 +300,19 @@ function backward(
   // dx: dCol = dy · Wᵀ per block of pixels, then each tap's floats are added back where they were read
   // (into a padded scratch image first when x was read from its padded copy). Fusing that scatter into the
   // GEMM's store was slower on every bench shape (bench/NOTES.md#conv-dx-scatter).
-  let dxImage = dx.offset;
-  if (p.padded) {
-    const bytes = g.n * g.h * p.width * g.cin * 4;
-    dxImage = scratch('conv.dxPadded', bytes);
-    f32().fill(0, dxImage >>> 2, (dxImage + bytes) >>> 2);
-  }
+  const dxImage = p.padded ? scratch('conv.dxPadded', g.n * g.h * p.width * g.cin * 4) : dx.offset;
+  const imageFloats = g.h * p.width * g.cin;
   const MR = tileRows();
   const rows = Math.min(a.mPad, Math.max(MR, Math.floor(BLOCK_BYTES / (g.K * 4) / MR) * MR));
   const dyRows = rowPointers('conv.dyRows', grad, N, g.M, N);
   // With threads, each takes whole images (whose pixels no other image's taps reach) with its own dCol
-  // block, so every element of dx receives its sums in the same order as on one thread.
+  // block, so every element of dx receives its sums in the same order as on one thread. A task zeroes its
+  // images' part of dx itself: in parallel, and in the cache of the thread that then adds into it.
   const pixels = g.oh * g.ow;
   const ranges = splitRange(g.n, tasksOf({ macs: g.M * g.K * N }, g.n));
   const dcols = ranges.map((_, t) => scratch(t ? `conv.dcol${t}` : 'conv.dcol', rows * g.K * 4));
   const tasks = ranges.map(([b0, b1], t): Call[] => {
-    const calls: Call[] = [];
+    const calls: Call[] = [['fillFloats', dxImage + b0 * imageFloats * 4, (b1 - b0) * imageFloats, 0]];
     const end = b1 * pixels;
     for (let m0 = b0 * pixels; m0 < end; m0 += rows) {
       const r = Math.min(rows, end - m0);
