@@ -285,12 +285,14 @@ function backward(
   // dw: per tap, (x at the indirection)ᵀ · dy, and db = Σ dy (see gradients in gemm.ts).
   const addr = pointwise ? null : address(g, p, x.offset);
   const a = addr ? addr.a : rowPointers('conv.ind', x.offset, g.cin, g.M, g.cin);
-  gradients(a, g.M, N, dy.offset, {
-    y: relu ? y.offset : 0,
-    rows: dx && relu ? grad : 0,
-    dbias: db ? db.offset : 0,
-    dw: dw ? dw.offset : 0,
-  });
+  gradients(
+    a,
+    g.M,
+    N,
+    dy.offset,
+    { y: relu ? y.offset : 0, rows: dx && relu ? grad : 0, dbias: db ? db.offset : 0, dw: dw ? dw.offset : 0 },
+    g.oh * g.ow,
+  );
   if (!dx) return result;
   if (!addr) {
     gemmRows(dx.offset, grad, N, g.M, N, packedWT, g.K, false);

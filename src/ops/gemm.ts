@@ -8,8 +8,8 @@ import { onDispose } from '../core/engine.js';
 import { kernelConstants, kernels } from '../backend/wasm.js';
 import { scratch } from '../backend/scratch.js';
 import { cachedPack, forgetPacksOf } from '../backend/packed-cache.js';
-import { runParallel, type Call } from '../backend/threads/pool.js';
-import { splitRange, tasksFor, threadsFor, threadsForElements } from '../backend/threads/split.js';
+import { runParallel, threadsInUse, type Call } from '../backend/threads/pool.js';
+import { forElementRanges, splitRange, tasksFor, threadsFor, threadsForElements } from '../backend/threads/split.js';
 
 // A pack made from a tensor's data goes when the tensor does.
 onDispose((t) => forgetPacksOf(t.id));
@@ -215,14 +215,39 @@ export interface GradTargets {
 }
 
 /**
+ * Groups of rows whose weight and bias gradients are summed apart and then added up in group order, when
+ * there are enough rows: at most this many, each of at least GROUP_MIN_ROWS rows. The grouping depends on
+ * the shape only, never on the threads, so the sums are the same for any number of threads.
+ */
+const MAX_GROUPS = 8;
+/** Rows a group needs: the extra cost of a group (its partial dw, added up at the end) is 1 / rows of its work. */
+const GROUP_MIN_ROWS = 256;
+
+/** Row ranges [m0, m1) of the groups: whole items of `rowsPerItem` rows each (images for a convolution). */
+function rowGroups(M: number, rowsPerItem: number): [number, number][] {
+  const items = Math.floor(M / rowsPerItem);
+  const groups = Math.min(MAX_GROUPS, items, Math.floor(M / GROUP_MIN_ROWS));
+  if (groups <= 1) return [[0, M]];
+  return splitRange(items, groups).map(([i0, i1]) => [i0 * rowsPerItem, i1 * rowsPerItem]);
+}
+
+/**
  * The weight and bias gradients (and the masked dy) of a GEMM whose A operand is the indirection `a`, block
  * by block of output rows: each block of dy is masked and packed (gemmPrepareGrad) right before the
  * weight-gradient kernel reads it, so the packed copy stays in L2 rather than making a round trip through
- * memory. With threads, each thread takes a range of NR-column panels through every block (its packing, its
- * columns of db and dw: no thread waits for another); with fewer panels than threads (N <= NR, as LeNet's
- * first layer), each block is packed here and the taps are split instead. Every sum runs over m in order.
+ * memory. With many rows, they are cut into groups of whole items (`rowsPerItem` rows each: a convolution's
+ * images), each summed into its own partial dw and db, then added up in group order (see rowGroups): a
+ * thread then reads only the rows of its groups, the images it also runs in the other ops, and leaves no
+ * copy of another thread's rows in its cache for that thread's next write to invalidate (which costs most
+ * where the cores share no cache). With few rows, each thread takes a range of NR-column panels through every block;
+ * with fewer panels than threads (N <= NR), each block is packed here and the taps are split instead.
  */
-export function gradients(a: Indirection, M: number, N: number, dy: number, t: GradTargets): void {
+export function gradients(a: Indirection, M: number, N: number, dy: number, t: GradTargets, rowsPerItem = 1): void {
+  const groups = rowGroups(M, rowsPerItem);
+  if (groups.length > 1) {
+    groupedGradients(a, M, N, dy, t, groups);
+    return;
+  }
   const { NR, WEIGHT_GRAD_CHUNK } = kernelConstants();
   const panels = Math.ceil(N / NR);
   const block = gradBlockRows(M, N);
@@ -303,6 +328,71 @@ export function gradients(a: Indirection, M: number, N: number, dy: number, t: G
     return calls;
   });
   runParallel(tasks);
+}
+
+/**
+ * gradients over row groups: group g sums its rows into partial dw and db (group 0 straight into dw and db,
+ * the others into scratch), one task per group, then the partials are added to dw and db in group order,
+ * split by ranges of elements.
+ */
+function groupedGradients(
+  a: Indirection,
+  M: number,
+  N: number,
+  dy: number,
+  t: GradTargets,
+  groups: [number, number][],
+): void {
+  const { NR, WEIGHT_GRAD_CHUNK } = kernelConstants();
+  const block = gradBlockRows(M, N);
+  const dwFloats = t.dw ? a.taps * a.tapLen * N : 0;
+  const partFloats = dwFloats + (t.dbias ? N : 0);
+  const parts = scratch('gemm.gradParts', Math.max(4, (groups.length - 1) * partFloats * 4));
+  const rows = t.y ? t.rows : 0;
+  const oneThread = threadsInUse() === 1;
+  const tasks = groups.map(([g0, g1], g): Call[] => {
+    const part = parts + (g - 1) * partFloats * 4;
+    const dw = g === 0 ? t.dw : t.dw && part;
+    const db = g === 0 ? t.dbias : t.dbias && part + dwFloats * 4;
+    // A buffer per task, as tasks may run at once; on one thread they run in turn and share one.
+    const packed = scratch(g === 0 || oneThread ? 'gemm.packD' : `gemm.packD${g}`, roundUp(N, NR) * block * 4);
+    const calls: Call[] = [];
+    for (let m0 = g0; m0 < g1; m0 += block) {
+      const r = Math.min(block, g1 - m0);
+      const at = m0 * N * 4;
+      const again = m0 > g0 ? 1 : 0;
+      calls.push(['gemmPrepareGrad', packed, rows && rows + at, db, dy + at, t.y && t.y + at, r, N, again, N]);
+      if (dw)
+        calls.push([
+          'gemmWeightGrad',
+          a.ind + m0 * 4,
+          a.mPad,
+          a.taps,
+          a.tapLen,
+          r,
+          packed,
+          r * NR * 4,
+          N,
+          dw,
+          WEIGHT_GRAD_CHUNK,
+          again,
+          N,
+        ]);
+    }
+    return calls;
+  });
+  runParallel(tasks);
+  const addParts = (dst: number, offsetInPart: number, n: number): void =>
+    forElementRanges(n, (from, count) => {
+      const calls: Call[] = [];
+      for (let g = 1; g < groups.length; g++) {
+        const src = parts + ((g - 1) * partFloats + offsetInPart + from) * 4;
+        calls.push(['addArrays', dst + from * 4, src, dst + from * 4, count]);
+      }
+      return calls;
+    });
+  if (t.dw) addParts(t.dw, 0, dwFloats);
+  if (t.dbias) addParts(t.dbias, dwFloats, N);
 }
 
 /** dst = dy where y > 0, else 0, over n floats (the gradient of a fused ReLU; dst may be dy or y). */

@@ -80,8 +80,13 @@ const ELEMENT_ALIGN = 16;
  * the call for floats [from, from + count) (the caller offsets its pointers by from * 4 bytes).
  */
 export function forElements(n: number, call: (from: number, count: number) => Call): void {
+  forElementRanges(n, (from, count) => [call(from, count)]);
+}
+
+/** The same with several calls per range, run in order (e.g. several arrays added into one, in turn). */
+export function forElementRanges(n: number, calls: (from: number, count: number) => Call[]): void {
   const threads = threadsForElements(n, Math.ceil(n / ELEMENT_ALIGN));
-  runParallel(splitRange(n, threads, ELEMENT_ALIGN).map(([a, b]) => [call(a, b - a)]));
+  runParallel(splitRange(n, threads, ELEMENT_ALIGN).map(([a, b]) => calls(a, b - a)));
 }
 
 /**
