@@ -35,6 +35,12 @@ const BATCH_MS = quick ? 40 : 150;
 const BATCHES = 3;
 const WARM_MS = quick ? 100 : 400;
 /**
+ * Warm-up of the model cases: a training step or a forward pass runs the most JavaScript (layers, tape,
+ * optimizer), which V8 is still optimizing on background threads for a second or two after it first runs;
+ * a training run spends nearly all its time after that.
+ */
+const MODEL_WARM_MS = quick ? 300 : 1500;
+/**
  * Probe ratios (another thread's data read / own data read) at most NEAR and at least FAR: the cores share
  * a cache, or they do not. Between the two, or with one probe on each side, a case counts in neither.
  */
@@ -119,6 +125,7 @@ for (const [name, m] of Object.entries(models)) {
   cases.push({
     label: `train ${name}`,
     images: 32,
+    warmMs: MODEL_WARM_MS,
     setup() {
       const model = m.make();
       const { x, y } = data();
@@ -134,6 +141,7 @@ for (const [name, m] of Object.entries(models)) {
   cases.push({
     label: `inference ${name}`,
     images: 32,
+    warmMs: MODEL_WARM_MS,
     setup() {
       const model = m.make();
       const { x, y } = data();
@@ -169,7 +177,7 @@ if (childAt >= 0) {
     const calls = Math.max(1, Math.round(BATCH_MS / Math.max(once, 0.01)));
     // Probed before the warm-up, which also gives the OS time to spread the threads over the cores again.
     const before = probe?.ratio();
-    const warmUntil = performance.now() + WARM_MS;
+    const warmUntil = performance.now() + (c.warmMs ?? WARM_MS);
     while (performance.now() < warmUntil) timeBatch(s.run, calls);
     ms[c.label] = median(Array.from({ length: BATCHES }, () => timeBatch(s.run, calls)));
     if (probe) probes[c.label] = [before, probe.ratio()];
@@ -248,7 +256,8 @@ function markdown(m, rows) {
     `Written by \`node bench/threads.mjs\` (run by \`npm run bench\`). ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.simd} SIMD build;`,
     `load average ${m.loadAverageStart} at the start, ${m.loadAverageEnd} at the end. Each thread count runs in a fresh process`,
     `started with \`ready({ threads })\` (1 = no shared memory, no workers; 'all' = \`ready()\`'s 'auto', ${all} here); the counts take`,
-    `turns, one process each per repeat; medians of ${REPEATS} repeats. Speed-up = 1-thread time / time.`,
+    `turns, one process each per repeat; each case is warmed up for ${WARM_MS} ms (the models for ${MODEL_WARM_MS} ms) and timed as the`,
+    `median of ${BATCHES} batches of calls; medians of ${REPEATS} repeats. Speed-up = 1-thread time / time.`,
     '',
     'This VM changes state every few seconds to minutes, whatever runs in it: for a while a thread reads 3 MB',
     'that another thread wrote as fast as 3 MB it wrote itself, then for a while about 2.7 times slower (presumably',
