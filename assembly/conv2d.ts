@@ -115,11 +115,14 @@ export function convCropWidth(dst: usize, src: usize, rows: i32, w: i32, cin: i3
 
 /**
  * The scatter half of the input gradient: for rows m0 <= m < m0 + rows and every tap t whose pointer
- * p = ind[t * mPad + m] is not `zero`, adds col[(m - m0), t * cin .. t * cin + cin] (row stride ldc
- * floats) to dx at the same position as p in x (dx + (p - x)). dx must start zeroed.
+ * p = ind[t * mPad + m] is not `zero` and lies in bytes [lo, hi) of x, adds col[(m - m0), t * cin ..
+ * t * cin + cin] (row stride ldc floats) to dx at the same position as p in x (dx + (p - x)). dx must start
+ * zeroed. [lo, hi) lets threads each take a band of dx's rows of one image (taps never cross rows: a tap
+ * is one pixel, or one row's run of pixels); pass 0 and 0xffffffff for all of it.
  */
 export function convCol2im(
   dx: usize, x: usize, zero: usize, ind: usize, mPad: i32, taps: i32, cin: i32, col: usize, ldc: i32, m0: i32, rows: i32,
+  lo: u32, hi: u32,
 ): void {
   const tapStride = (<usize>mPad) << 2;
   const rowBytes = (<usize>ldc) << 2;
@@ -130,7 +133,8 @@ export function convCol2im(
     for (let t = 0; t < taps; t++) {
       const p = <usize>load<u32>(ip);
       ip += tapStride;
-      if (p != zero) {
+      const at = <u32>(p - x);
+      if (p != zero && at >= lo && at < hi) {
         const dst = dx + (p - x);
         let i = 0;
         for (; i + 4 <= cin; i += 4) {

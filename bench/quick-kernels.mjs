@@ -111,7 +111,7 @@ function convInputGrad(g) {
   for (let m0 = 0; m0 < g.M; m0 += g.rows) {
     const r = Math.min(g.rows, g.M - m0);
     k.gemmIndirect(g.dyRows + m0 * 4, g.mPad, 1, g.N, g.packedWT, g.col, g.K, r, g.K, 0);
-    k.convCol2im(g.dx, g.x, g.zero, g.ind, g.mPad, g.taps, g.tapLen, g.col, g.K, m0, r);
+    k.convCol2im(g.dx, g.x, g.zero, g.ind, g.mPad, g.taps, g.tapLen, g.col, g.K, m0, r, 0, 0xffffffff);
   }
 }
 

@@ -95,7 +95,7 @@ export interface Kernels {
     padLeft: number,
     padRight: number,
   ): void;
-  /** (dx: usize, x: usize, zero: usize, ind: usize, mPad: i32, taps: i32, cin: i32, col: usize, ldc: i32, m0: i32, rows: i32) */
+  /** (dx: usize, x: usize, zero: usize, ind: usize, mPad: i32, taps: i32, cin: i32, col: usize, ldc: i32, m0: i32, rows: i32, lo: u32, hi: u32) */
   convCol2im(
     dx: number,
     x: number,
@@ -108,6 +108,8 @@ export interface Kernels {
     ldc: number,
     m0: number,
     rows: number,
+    lo: number,
+    hi: number,
   ): void;
   // assembly/pool.ts
   /** (x: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, ph: i32, pw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32) */
@@ -576,7 +578,7 @@ export const KERNEL_ARITY: { readonly [K in keyof Kernels]: number } = {
   convIndirection: 20,
   convPadWidth: 7,
   convCropWidth: 7,
-  convCol2im: 11,
+  convCol2im: 13,
   maxPool2dForward: 14,
   maxPool2dForwardArgmax: 15,
   maxPool2dBackward: 5,

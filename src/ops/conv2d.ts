@@ -37,7 +37,7 @@ import {
   type Indirection,
 } from './gemm.js';
 import { runParallel, type Call } from '../backend/threads/pool.js';
-import { splitRange, tasksOf, threadsForElements } from '../backend/threads/split.js';
+import { splitRange, tasksOf, threadsFor, threadsForElements } from '../backend/threads/split.js';
 
 export type Padding = Padding2d;
 
@@ -65,6 +65,8 @@ export interface Conv2dOptions {
 const ROW_TAPS_BELOW_CIN = 8;
 /** Target size of a dCol block: small enough to stay in L2 between its GEMM and its scatter. */
 const BLOCK_BYTES = 256 * 1024;
+/** The same when the threads share each block (dxByBands): bigger, as each block costs two rounds. */
+const BAND_BLOCK_BYTES = 1024 * 1024;
 
 /** Everything about a convolution's shape, resolved once from the arguments. */
 interface Geometry {
@@ -282,7 +284,8 @@ function backward(
   // The masked dy, row-major, for dx (dy itself without a fused ReLU).
   const grad = !dx ? 0 : relu ? scratch('conv.dyMasked', dy.bytes) : dy.offset;
 
-  // dw: per tap, (x at the indirection)ᵀ · dy, and db = Σ dy (see gradients in gemm.ts).
+  // dw: per tap, (x at the indirection)ᵀ · dy, and db = Σ dy (see gradients in gemm.ts), summed over groups
+  // of whole output rows (whole images when there are enough of them).
   const addr = pointwise ? null : address(g, p, x.offset);
   const a = addr ? addr.a : rowPointers('conv.ind', x.offset, g.cin, g.M, g.cin);
   gradients(
@@ -291,7 +294,7 @@ function backward(
     N,
     dy.offset,
     { y: relu ? y.offset : 0, rows: dx && relu ? grad : 0, dbias: db ? db.offset : 0, dw: dw ? dw.offset : 0 },
-    g.oh * g.ow,
+    g.ow,
   );
   if (!dx) return result;
   if (!addr) {
@@ -302,33 +305,95 @@ function backward(
   // dx: dCol = dy · Wᵀ per block of pixels, then each tap's floats are added back where they were read
   // (into a padded scratch image first when x was read from its padded copy). Fusing that scatter into the
   // GEMM's store was slower on every bench shape (bench/NOTES.md#conv-dx-scatter).
-  const dxImage = p.padded ? scratch('conv.dxPadded', g.n * g.h * p.width * g.cin * 4) : dx.offset;
-  const imageFloats = g.h * p.width * g.cin;
+  const target: DxTarget = {
+    image: p.padded ? scratch('conv.dxPadded', g.n * g.h * p.width * g.cin * 4) : dx.offset,
+    rowFloats: p.width * g.cin,
+    addr,
+    dyRows: rowPointers('conv.dyRows', grad, N, g.M, N),
+    packedWT,
+  };
+  const threads = threadsFor(g.M * g.K * N, g.M / tileRows());
+  if (g.n >= threads) dxByImages(g, target);
+  else dxByBands(g, target, threads);
+  if (p.padded) k.convCropWidth(dx.offset, target.image, g.n * g.h, g.w, g.cin, g.padLeft, p.padRight);
+  return result;
+}
+
+/** Where the input gradient goes and what makes it. */
+interface DxTarget {
+  /** dx, or its padded scratch image: n * h rows of rowFloats floats, at the same places as x's. */
+  image: number;
+  rowFloats: number;
+  addr: Addressing;
+  /** Row pointers to the (masked) dy, the A operand of dy · Wᵀ; and Wᵀ packed, its B operand. */
+  dyRows: Indirection;
+  packedWT: number;
+}
+
+/** Rows of a dCol block for `bytes` of it: whole tiles. */
+function blockRows(g: Geometry, a: Indirection, bytes: number): number {
   const MR = tileRows();
-  const rows = Math.min(a.mPad, Math.max(MR, Math.floor(BLOCK_BYTES / (g.K * 4) / MR) * MR));
-  const dyRows = rowPointers('conv.dyRows', grad, N, g.M, N);
-  // With threads, each takes whole images (whose pixels no other image's taps reach) with its own dCol
-  // block, so every element of dx receives its sums in the same order as on one thread. A task zeroes its
-  // images' part of dx itself: in parallel, and in the cache of the thread that then adds into it.
+  return Math.min(a.mPad, Math.max(MR, Math.floor(bytes / (g.K * 4) / MR) * MR));
+}
+
+/**
+ * dx over whole images: each task takes a run of images (whose pixels no other image's taps reach) with
+ * its own dCol block, so every element of dx receives its sums in the same order as on one thread. A task
+ * zeroes its images' part of dx itself: in parallel, and in the cache of the thread that then adds into it.
+ */
+function dxByImages(g: Geometry, t: DxTarget): void {
+  const a = t.addr.a;
+  const rows = blockRows(g, a, BLOCK_BYTES);
   const pixels = g.oh * g.ow;
-  const ranges = splitRange(g.n, tasksOf({ macs: g.M * g.K * N }, g.n));
-  const dcols = ranges.map((_, t) => scratch(t ? `conv.dcol${t}` : 'conv.dcol', rows * g.K * 4));
-  const tasks = ranges.map(([b0, b1], t): Call[] => {
-    const calls: Call[] = [['fillFloats', dxImage + b0 * imageFloats * 4, (b1 - b0) * imageFloats, 0]];
+  const imageFloats = g.h * t.rowFloats;
+  const ranges = splitRange(g.n, tasksOf({ macs: g.M * g.K * g.cout }, g.n));
+  const dcols = ranges.map((_, i) => scratch(i ? `conv.dcol${i}` : 'conv.dcol', rows * g.K * 4));
+  const tasks = ranges.map(([b0, b1], i): Call[] => {
+    const calls: Call[] = [['fillFloats', t.image + b0 * imageFloats * 4, (b1 - b0) * imageFloats, 0]];
     const end = b1 * pixels;
     for (let m0 = b0 * pixels; m0 < end; m0 += rows) {
       const r = Math.min(rows, end - m0);
-      const d = fromRow(dyRows, m0);
-      calls.push(['gemmIndirect', d.ind, d.mPad, d.taps, d.tapLen, packedWT, dcols[t], g.K, r, g.K, 0]);
-      calls.push(['convCol2im', dxImage, addr.image, addr.zero, a.ind, a.mPad, a.taps, a.tapLen, dcols[t], g.K, m0, r]);
+      const d = fromRow(t.dyRows, m0);
+      calls.push(['gemmIndirect', d.ind, d.mPad, d.taps, d.tapLen, t.packedWT, dcols[i], g.K, r, g.K, 0]);
+      calls.push(scatter(g, t, dcols[i], m0, r, 0, 0xffffffff));
     }
     return calls;
   });
   runParallel(tasks);
-  if (p.padded) k.convCropWidth(dx.offset, dxImage, g.n * g.h, g.w, g.cin, g.padLeft, p.padRight);
-  return result;
 }
 
+/**
+ * dx when there are fewer images than threads: per block of pixels, the threads first compute dCol's rows
+ * together, then each adds the whole block into its own band of dx's rows (taps never cross a row), so that
+ * every element of dx still receives its sums in pixel order, as on one thread. Two rounds per block, so
+ * the blocks are bigger than by images.
+ */
+function dxByBands(g: Geometry, t: DxTarget, threads: number): void {
+  const a = t.addr.a;
+  const rows = blockRows(g, a, BAND_BLOCK_BYTES);
+  const dcol = scratch('conv.dcol', rows * g.K * 4);
+  const rowBytes = t.rowFloats * 4;
+  const bands = splitRange(g.n * g.h, threads).map(([r0, r1]) => [r0 * rowBytes, r1 * rowBytes]);
+  runParallel(bands.map(([lo, hi]) => [['fillFloats', t.image + lo, (hi - lo) / 4, 0]]));
+  for (let m0 = 0; m0 < g.M; m0 += rows) {
+    const r = Math.min(rows, g.M - m0);
+    runParallel(
+      splitRange(r, threads, tileRows()).map(([r0, r1]): Call[] => {
+        const d = fromRow(t.dyRows, m0 + r0);
+        return [
+          ['gemmIndirect', d.ind, d.mPad, d.taps, d.tapLen, t.packedWT, dcol + r0 * g.K * 4, g.K, r1 - r0, g.K, 0],
+        ];
+      }),
+    );
+    runParallel(bands.map(([lo, hi]) => [scatter(g, t, dcol, m0, r, lo, hi)]));
+  }
+}
+
+/** The convCol2im call adding dCol's rows [m0, m0 + rows) into dx where x's bytes [lo, hi) were read. */
+function scatter(g: Geometry, t: DxTarget, dcol: number, m0: number, rows: number, lo: number, hi: number): Call {
+  const { image, zero, a } = t.addr;
+  return ['convCol2im', t.image, image, zero, a.ind, a.mPad, a.taps, a.tapLen, dcol, g.K, m0, rows, lo, hi];
+}
 /** x [n,h,w,cin], w [kh,kw,cin,cout] → y [n,oh,ow,cout]. */
 export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
   const fn = 'conv2d';

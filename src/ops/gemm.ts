@@ -223,7 +223,7 @@ const MAX_GROUPS = 8;
 /** Rows a group needs: the extra cost of a group (its partial dw, added up at the end) is 1 / rows of its work. */
 const GROUP_MIN_ROWS = 256;
 
-/** Row ranges [m0, m1) of the groups: whole items of `rowsPerItem` rows each (images for a convolution). */
+/** Row ranges [m0, m1) of the groups: whole items of `rowsPerItem` rows each (output rows of a convolution). */
 function rowGroups(M: number, rowsPerItem: number): [number, number][] {
   const items = Math.floor(M / rowsPerItem);
   const groups = Math.min(MAX_GROUPS, items, Math.floor(M / GROUP_MIN_ROWS));
@@ -236,7 +236,7 @@ function rowGroups(M: number, rowsPerItem: number): [number, number][] {
  * by block of output rows: each block of dy is masked and packed (gemmPrepareGrad) right before the
  * weight-gradient kernel reads it, so the packed copy stays in L2 rather than making a round trip through
  * memory. With many rows, they are cut into groups of whole items (`rowsPerItem` rows each: a convolution's
- * images), each summed into its own partial dw and db, then added up in group order (see rowGroups): a
+ * output rows, so that a batch's groups are whole images), each summed into its own partial dw and db, then added up in group order (see rowGroups): a
  * thread then reads only the rows of its groups, the images it also runs in the other ops, and leaves no
  * copy of another thread's rows in its cache for that thread's next write to invalidate (which costs most
  * where the cores share no cache). With few rows, each thread takes a range of NR-column panels through every block;

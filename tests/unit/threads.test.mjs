@@ -16,10 +16,16 @@ function randomTensor(r, shape) {
 
 /** conv2d (and dense) cases: each splits its forward, dx and dw/db between threads. */
 const CONV_CASES = [
-  // dw split by 8-column panels, dx by images, fused bias + ReLU
+  // dw and db summed over groups of output rows, dx by images, fused bias + ReLU
   { x: [6, 14, 14, 8], w: [3, 3, 8, 20], options: { padding: 'same', activation: 'relu', bias: true } },
-  // few input channels (row taps, padded copy) and cout <= 8 (dw split by taps)
+  // few input channels (row taps, padded copy), grouped dw with cout <= 8
   { x: [5, 20, 20, 3], w: [5, 5, 3, 6], options: { padding: 'same', bias: true } },
+  // too few rows for groups: dw split by 8-column panels
+  { x: [1, 23, 19, 16], w: [3, 3, 16, 24], options: { padding: 'same', bias: true } },
+  // too few rows for groups and cout <= 8: dw split by taps
+  { x: [5, 14, 14, 16], w: [5, 5, 16, 6], options: { bias: true } },
+  // fewer images than threads: dx by bands of rows (above: one image; here row taps on a padded copy)
+  { x: [2, 40, 36, 3], w: [5, 5, 3, 8], options: { padding: 'same', activation: 'relu', bias: true } },
   // strided, dilated, explicit padding
   {
     x: [4, 17, 17, 16],
