@@ -291,43 +291,56 @@ export function gradients(a: Indirection, M: number, N: number, dy: number, t: G
     const col = p0 * NR * 4;
     const n = Math.min(N, p1 * NR) - p0 * NR;
     const packed = task === 0 ? packedDy : scratch(`gemm.packD${task}`, roundUp(n, NR) * block * 4);
-    const calls: Call[] = [];
-    for (let m0 = 0; m0 < M; m0 += block) {
-      const r = Math.min(block, M - m0);
-      const at = m0 * N * 4 + col;
-      const again = m0 > 0 ? 1 : 0;
+    return blockCalls(a, N, dy, t, [0, M], block, col, n, packed, t.dw && t.dw + col, t.dbias && t.dbias + col);
+  });
+  runParallel(tasks);
+}
+
+/**
+ * The calls that sum rows [m0, m1) of dy's n columns from byte `col` into dw and db (0: not wanted), `block`
+ * rows at a time: each block of dy is packed into `packed`, then multiplied.
+ */
+function blockCalls(
+  a: Indirection,
+  N: number,
+  dy: number,
+  t: GradTargets,
+  [m0, m1]: [number, number],
+  block: number,
+  col: number,
+  n: number,
+  packed: number,
+  dw: number,
+  db: number,
+): Call[] {
+  const { NR, WEIGHT_GRAD_CHUNK } = kernelConstants();
+  const rows = t.y ? t.rows : 0;
+  const calls: Call[] = [];
+  for (let m = m0; m < m1; m += block) {
+    const r = Math.min(block, m1 - m);
+    const at = m * N * 4 + col;
+    const again = m > m0 ? 1 : 0;
+    calls.push(['gemmPrepareGrad', packed, rows && rows + at, db, dy + at, t.y && t.y + at, r, n, again, N]);
+    if (dw) {
+      const ind = a.ind + m * 4;
       calls.push([
-        'gemmPrepareGrad',
-        packed,
-        rows && rows + at,
-        t.dbias && t.dbias + col,
-        dy + at,
-        t.y && t.y + at,
+        'gemmWeightGrad',
+        ind,
+        a.mPad,
+        a.taps,
+        a.tapLen,
         r,
+        packed,
+        r * NR * 4,
         n,
+        dw,
+        WEIGHT_GRAD_CHUNK,
         again,
         N,
       ]);
-      if (t.dw)
-        calls.push([
-          'gemmWeightGrad',
-          a.ind + m0 * 4,
-          a.mPad,
-          a.taps,
-          a.tapLen,
-          r,
-          packed,
-          r * NR * 4,
-          n,
-          t.dw + col,
-          WEIGHT_GRAD_CHUNK,
-          again,
-          N,
-        ]);
     }
-    return calls;
-  });
-  runParallel(tasks);
+  }
+  return calls;
 }
 
 /**
@@ -343,12 +356,11 @@ function groupedGradients(
   t: GradTargets,
   groups: [number, number][],
 ): void {
-  const { NR, WEIGHT_GRAD_CHUNK } = kernelConstants();
+  const { NR } = kernelConstants();
   const block = gradBlockRows(M, N);
   const dwFloats = t.dw ? a.taps * a.tapLen * N : 0;
   const partFloats = dwFloats + (t.dbias ? N : 0);
   const parts = scratch('gemm.gradParts', Math.max(4, (groups.length - 1) * partFloats * 4));
-  const rows = t.y ? t.rows : 0;
   const oneThread = threadsInUse() === 1;
   const tasks = groups.map(([g0, g1], g): Call[] => {
     const part = parts + (g - 1) * partFloats * 4;
@@ -356,30 +368,7 @@ function groupedGradients(
     const db = g === 0 ? t.dbias : t.dbias && part + dwFloats * 4;
     // A buffer per task, as tasks may run at once; on one thread they run in turn and share one.
     const packed = scratch(g === 0 || oneThread ? 'gemm.packD' : `gemm.packD${g}`, roundUp(N, NR) * block * 4);
-    const calls: Call[] = [];
-    for (let m0 = g0; m0 < g1; m0 += block) {
-      const r = Math.min(block, g1 - m0);
-      const at = m0 * N * 4;
-      const again = m0 > g0 ? 1 : 0;
-      calls.push(['gemmPrepareGrad', packed, rows && rows + at, db, dy + at, t.y && t.y + at, r, N, again, N]);
-      if (dw)
-        calls.push([
-          'gemmWeightGrad',
-          a.ind + m0 * 4,
-          a.mPad,
-          a.taps,
-          a.tapLen,
-          r,
-          packed,
-          r * NR * 4,
-          N,
-          dw,
-          WEIGHT_GRAD_CHUNK,
-          again,
-          N,
-        ]);
-    }
-    return calls;
+    return blockCalls(a, N, dy, t, [g0, g1], block, 0, N, packed, dw, db);
   });
   runParallel(tasks);
   const addParts = (dst: number, offsetInPart: number, n: number): void =>
