@@ -15,6 +15,16 @@ export function checkActivation(value: unknown, fn: string): ActivationName {
   return checkOneOf(value, ACTIVATIONS, 'activation', fn);
 }
 
+/**
+ * Runs a layer's op with its activation: a ReLU is fused into the op's output store (`op(true)`), any other
+ * activation runs after it.
+ */
+export function withActivation(name: ActivationName, op: (fusedRelu: boolean) => Tensor): Tensor {
+  const fused = name === 'relu';
+  const y = op(fused);
+  return fused ? y : applyActivation(y, name);
+}
+
 /** Applies an activation; 'linear' returns x itself. Softmax is over the last axis. */
 export function applyActivation(x: Tensor, name: ActivationName): Tensor {
   switch (name) {

@@ -3,11 +3,11 @@ import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import { conv1d } from '../ops/conv1d.js';
 import { windowAxis } from '../ops/geometry.js';
-import type { Initializer, InitializerIdentifier } from './initializers.js';
-import { LAYER_ARG_KEYS, Layer, initializerOption, type LayerArgs } from './layer.js';
-import { applyActivation, checkActivation, type ActivationName } from './activations.js';
+import type { Initializer } from './initializers.js';
+import { Layer, type LayerArgs } from './layer.js';
+import { withActivation, type ActivationName } from './activations.js';
+import { CONV_KEYS, convFilters, kernelLayerOptions, type KernelLayerArgs } from './kernel-options.js';
 import {
-  checkBoolean,
   checkKnownKeys,
   checkOneOf,
   checkOptionsObject,
@@ -16,33 +16,15 @@ import {
   type Shape,
 } from './options.js';
 
-export interface Conv1DArgs extends LayerArgs {
+export interface Conv1DArgs extends LayerArgs, KernelLayerArgs {
   filters: number;
   kernelSize: number | [number];
   strides?: number | [number];
   /** 'valid' (default), 'same' or 'causal' (Keras). */
   padding?: 'valid' | 'same' | 'causal';
   dilationRate?: number | [number];
-  activation?: ActivationName | null;
-  useBias?: boolean;
-  kernelInitializer?: InitializerIdentifier;
-  biasInitializer?: InitializerIdentifier;
   dataFormat?: 'channelsLast';
 }
-
-const KEYS = [
-  ...LAYER_ARG_KEYS,
-  'filters',
-  'kernelSize',
-  'strides',
-  'padding',
-  'dilationRate',
-  'activation',
-  'useBias',
-  'kernelInitializer',
-  'biasInitializer',
-  'dataFormat',
-];
 
 /** A positive integer, or a one-element array of one (Keras accepts both for 1-D layers). */
 export function checkSingle(value: unknown, arg: string, fn: string): number {
@@ -75,24 +57,23 @@ export class Conv1D extends Layer {
   constructor(args: Conv1DArgs) {
     const fn = 'layers.conv1d';
     const a = checkOptionsObject(args, fn) as Conv1DArgs;
-    checkKnownKeys(a, KEYS, fn);
+    checkKnownKeys(a, CONV_KEYS, fn);
     super(a, fn, 'conv1d');
-    if (a.filters === undefined) throw new Error(`${fn}: option 'filters' is required (the number of output channels)`);
-    if (a.kernelSize === undefined) throw new Error(`${fn}: option 'kernelSize' is required (e.g. 3)`);
-    this.filters = checkPositiveInt(a.filters, 'filters', fn);
+    this.filters = convFilters(a, fn, '3');
     this.kernelSize = checkSingle(a.kernelSize, 'kernelSize', fn);
     this.strides = checkSingle(a.strides ?? 1, 'strides', fn);
     this.padding = checkOneOf(a.padding ?? 'valid', ['valid', 'same', 'causal'], 'padding', fn);
     this.dilationRate = checkSingle(a.dilationRate ?? 1, 'dilationRate', fn);
-    if (a.dataFormat !== undefined) checkOneOf(a.dataFormat, ['channelsLast'], 'dataFormat', fn);
     if (this.strides > 1 && this.dilationRate > 1)
       throw new Error(
         `${fn}: strides > 1 cannot be combined with dilationRate > 1 (as in Keras); got strides ${this.strides} and dilationRate ${this.dilationRate}`,
       );
-    this.activation = checkActivation(a.activation, fn);
-    this.useBias = a.useBias === undefined ? true : checkBoolean(a.useBias, 'useBias', fn);
-    this.kernelInitializer = initializerOption(a.kernelInitializer, 'glorotUniform', 'kernelInitializer', fn);
-    this.biasInitializer = initializerOption(a.biasInitializer, 'zeros', 'biasInitializer', fn);
+    ({
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+    } = kernelLayerOptions(a, fn));
   }
 
   computeOutputShape(inputShape: Shape): Shape {
@@ -111,25 +92,19 @@ export class Conv1D extends Layer {
   protected override buildWeights(inputShape: Shape, seed: number | undefined): void {
     const cin = inputShape[2] as number;
     this.kernel = this.addWeight('kernel', [this.kernelSize, cin, this.filters], this.kernelInitializer, seed);
-    if (this.useBias)
-      this.bias = this.addWeight(
-        'bias',
-        [this.filters],
-        this.biasInitializer,
-        seed === undefined ? undefined : seed + 1,
-      );
+    if (this.useBias) this.bias = this.addBias(this.filters, this.biasInitializer, seed);
   }
 
   protected call(x: Tensor): Tensor {
-    const fused = this.activation === 'relu';
-    const y = conv1d(x, this.kernel!, {
-      strides: this.strides,
-      padding: this.padding,
-      dilation: this.dilationRate,
-      bias: this.bias,
-      activation: fused ? 'relu' : 'linear',
-    });
-    return fused ? y : applyActivation(y, this.activation);
+    return withActivation(this.activation, (fused) =>
+      conv1d(x, this.kernel!, {
+        strides: this.strides,
+        padding: this.padding,
+        dilation: this.dilationRate,
+        bias: this.bias,
+        activation: fused ? 'relu' : 'linear',
+      }),
+    );
   }
 
   protected layerConfig(): Record<string, unknown> {

@@ -3,48 +3,23 @@
 import type { Tensor } from '../core/tensor.js';
 import { conv2d } from '../ops/conv2d.js';
 import { computeConv2dInfo, paddingConfig, resolvePadding, type Padding2d } from '../ops/geometry.js';
-import type { Initializer, InitializerIdentifier } from './initializers.js';
+import type { Initializer } from './initializers.js';
 import type { Variable } from '../core/variable.js';
-import { LAYER_ARG_KEYS, Layer, initializerOption, requireImageInput, type LayerArgs } from './layer.js';
-import { applyActivation, checkActivation, type ActivationName } from './activations.js';
-import {
-  checkBoolean,
-  checkIntPair,
-  checkKnownKeys,
-  checkOneOf,
-  checkOptionsObject,
-  checkPositiveInt,
-  type Shape,
-} from './options.js';
+import { Layer, requireImageInput, type LayerArgs } from './layer.js';
+import { withActivation, type ActivationName } from './activations.js';
+import { CONV_KEYS, convFilters, kernelLayerOptions, type KernelLayerArgs } from './kernel-options.js';
+import { checkIntPair, checkKnownKeys, checkOptionsObject, type Shape } from './options.js';
 
-export interface Conv2DArgs extends LayerArgs {
+export interface Conv2DArgs extends LayerArgs, KernelLayerArgs {
   filters: number;
   kernelSize: number | [number, number];
   strides?: number | [number, number];
   /** 'valid' (default), 'same', p, [ph, pw] or [[top, bottom], [left, right]] (see ops/geometry.ts). */
   padding?: Padding2d;
   dilationRate?: number | [number, number];
-  activation?: ActivationName | null;
-  useBias?: boolean;
-  kernelInitializer?: InitializerIdentifier;
-  biasInitializer?: InitializerIdentifier;
   /** Only 'channelsLast' (NHWC) is supported; accepted for Keras compatibility. */
   dataFormat?: 'channelsLast';
 }
-
-const KEYS = [
-  ...LAYER_ARG_KEYS,
-  'filters',
-  'kernelSize',
-  'strides',
-  'padding',
-  'dilationRate',
-  'activation',
-  'useBias',
-  'kernelInitializer',
-  'biasInitializer',
-  'dataFormat',
-];
 
 /** Reads a 2-D padding option into the form a layer keeps and saves: 'valid', 'same' or [[t, b], [l, r]]. */
 export function paddingOption(value: unknown, fn: string): 'valid' | 'same' | [[number, number], [number, number]] {
@@ -69,25 +44,24 @@ export class Conv2D extends Layer {
   constructor(args: Conv2DArgs) {
     const fn = 'layers.conv2d';
     const a = checkOptionsObject(args, fn) as Conv2DArgs;
-    checkKnownKeys(a, KEYS, fn);
+    checkKnownKeys(a, CONV_KEYS, fn);
     super(a, fn, 'conv2d');
-    if (a.filters === undefined) throw new Error(`${fn}: option 'filters' is required (the number of output channels)`);
-    if (a.kernelSize === undefined) throw new Error(`${fn}: option 'kernelSize' is required (e.g. 3 or [3, 3])`);
-    this.filters = checkPositiveInt(a.filters, 'filters', fn);
+    this.filters = convFilters(a, fn, '3 or [3, 3]');
     this.kernelSize = checkIntPair(a.kernelSize, 'kernelSize', fn);
     this.strides = checkIntPair(a.strides ?? 1, 'strides', fn);
     this.padding = paddingOption(a.padding, fn);
     this.dilationRate = checkIntPair(a.dilationRate ?? 1, 'dilationRate', fn);
-    if (a.dataFormat !== undefined) checkOneOf(a.dataFormat, ['channelsLast'], 'dataFormat', fn);
     if ((this.strides[0] > 1 || this.strides[1] > 1) && (this.dilationRate[0] > 1 || this.dilationRate[1] > 1)) {
       throw new Error(
         `${fn}: strides > 1 cannot be combined with dilationRate > 1 (as in Keras); got strides [${this.strides}] and dilationRate [${this.dilationRate}]`,
       );
     }
-    this.activation = checkActivation(a.activation, fn);
-    this.useBias = a.useBias === undefined ? true : checkBoolean(a.useBias, 'useBias', fn);
-    this.kernelInitializer = initializerOption(a.kernelInitializer, 'glorotUniform', 'kernelInitializer', fn);
-    this.biasInitializer = initializerOption(a.biasInitializer, 'zeros', 'biasInitializer', fn);
+    ({
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+    } = kernelLayerOptions(a, fn));
   }
 
   computeOutputShape(inputShape: Shape): Shape {
@@ -109,13 +83,7 @@ export class Conv2D extends Layer {
       this.kernelInitializer,
       seed,
     );
-    if (this.useBias)
-      this.bias = this.addWeight(
-        'bias',
-        [this.filters],
-        this.biasInitializer,
-        seed === undefined ? undefined : seed + 1,
-      );
+    if (this.useBias) this.bias = this.addBias(this.filters, this.biasInitializer, seed);
   }
 
   protected call(x: Tensor): Tensor {
@@ -127,15 +95,15 @@ export class Conv2D extends Layer {
    * followed by batch normalisation this way at inference, with the normalisation folded into them.
    */
   callWithWeights(x: Tensor, kernel: Tensor, bias: Tensor | null): Tensor {
-    const fused = this.activation === 'relu';
-    const y = conv2d(x, kernel, {
-      strides: this.strides,
-      padding: this.padding,
-      dilation: this.dilationRate,
-      bias: bias ?? undefined,
-      activation: fused ? 'relu' : 'linear',
-    });
-    return fused ? y : applyActivation(y, this.activation);
+    return withActivation(this.activation, (fused) =>
+      conv2d(x, kernel, {
+        strides: this.strides,
+        padding: this.padding,
+        dilation: this.dilationRate,
+        bias: bias ?? undefined,
+        activation: fused ? 'relu' : 'linear',
+      }),
+    );
   }
 
   protected layerConfig(): Record<string, unknown> {

@@ -2,28 +2,18 @@
 import type { Tensor } from '../core/tensor.js';
 import { dense } from '../ops/matmul.js';
 import { SimdnetError } from '../util/validate.js';
-import type { Initializer, InitializerIdentifier } from './initializers.js';
+import type { Initializer } from './initializers.js';
 import type { Variable } from '../core/variable.js';
-import { LAYER_ARG_KEYS, Layer, initializerOption, type LayerArgs } from './layer.js';
-import { applyActivation, checkActivation, type ActivationName } from './activations.js';
-import {
-  checkBoolean,
-  checkKnownKeys,
-  checkOptionsObject,
-  checkPositiveInt,
-  fmtKerasShape,
-  type Shape,
-} from './options.js';
+import { LAYER_ARG_KEYS, Layer, type LayerArgs } from './layer.js';
+import { KERNEL_LAYER_KEYS, kernelLayerOptions, type KernelLayerArgs } from './kernel-options.js';
+import { withActivation, type ActivationName } from './activations.js';
+import { checkKnownKeys, checkOptionsObject, checkPositiveInt, fmtKerasShape, type Shape } from './options.js';
 
-export interface DenseArgs extends LayerArgs {
+export interface DenseArgs extends LayerArgs, KernelLayerArgs {
   units: number;
-  activation?: ActivationName | null;
-  useBias?: boolean;
-  kernelInitializer?: InitializerIdentifier;
-  biasInitializer?: InitializerIdentifier;
 }
 
-const KEYS = [...LAYER_ARG_KEYS, 'units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer'];
+const KEYS = [...LAYER_ARG_KEYS, 'units', ...KERNEL_LAYER_KEYS];
 
 export class Dense extends Layer {
   readonly className = 'Dense';
@@ -42,10 +32,12 @@ export class Dense extends Layer {
     super(a, fn, 'dense');
     if (a.units === undefined) throw new Error(`${fn}: option 'units' is required (the number of outputs)`);
     this.units = checkPositiveInt(a.units, 'units', fn);
-    this.activation = checkActivation(a.activation, fn);
-    this.useBias = a.useBias === undefined ? true : checkBoolean(a.useBias, 'useBias', fn);
-    this.kernelInitializer = initializerOption(a.kernelInitializer, 'glorotUniform', 'kernelInitializer', fn);
-    this.biasInitializer = initializerOption(a.biasInitializer, 'zeros', 'biasInitializer', fn);
+    ({
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+    } = kernelLayerOptions(a, fn));
   }
 
   computeOutputShape(inputShape: Shape): Shape {
@@ -63,14 +55,13 @@ export class Dense extends Layer {
 
   protected override buildWeights(inputShape: Shape, seed: number | undefined): void {
     this.kernel = this.addWeight('kernel', [inputShape[1] as number, this.units], this.kernelInitializer, seed);
-    if (this.useBias)
-      this.bias = this.addWeight('bias', [this.units], this.biasInitializer, seed === undefined ? undefined : seed + 1);
+    if (this.useBias) this.bias = this.addBias(this.units, this.biasInitializer, seed);
   }
 
   protected call(x: Tensor): Tensor {
-    const fused = this.activation === 'relu';
-    const y = dense(x, this.kernel!, this.bias ?? undefined, fused ? 'relu' : 'linear');
-    return fused ? y : applyActivation(y, this.activation);
+    return withActivation(this.activation, (fused) =>
+      dense(x, this.kernel!, this.bias ?? undefined, fused ? 'relu' : 'linear'),
+    );
   }
 
   protected layerConfig(): Record<string, unknown> {

@@ -7,7 +7,7 @@ import { conv2d } from '../ops/conv2d.js';
 import { depthwiseConv2d } from '../ops/depthwise.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { LAYER_ARG_KEYS, Layer, initializerOption, requireImageInput, type LayerArgs } from './layer.js';
-import { applyActivation, checkActivation, type ActivationName } from './activations.js';
+import { applyActivation, checkActivation, withActivation, type ActivationName } from './activations.js';
 import { paddingOption } from './conv2d.js';
 import { computeConv2dInfo, type Padding2d } from '../ops/geometry.js';
 import {
@@ -153,13 +153,7 @@ export class DepthwiseConv2D extends DepthwiseBase {
   protected override buildWeights(inputShape: Shape, seed: number | undefined): void {
     const cin = inputShape[3] as number;
     this.addDepthwiseKernel(cin, seed);
-    if (this.useBias)
-      this.bias = this.addWeight(
-        'bias',
-        [cin * this.depthMultiplier],
-        this.biasInitializer,
-        seed === undefined ? undefined : seed + 1,
-      );
+    if (this.useBias) this.bias = this.addBias(cin * this.depthMultiplier, this.biasInitializer, seed);
   }
 
   protected call(x: Tensor): Tensor {
@@ -209,22 +203,16 @@ export class SeparableConv2D extends DepthwiseBase {
       this.pointwiseInitializer,
       seed === undefined ? undefined : seed + 2,
     );
-    if (this.useBias)
-      this.bias = this.addWeight(
-        'bias',
-        [this.filters],
-        this.biasInitializer,
-        seed === undefined ? undefined : seed + 1,
-      );
+    if (this.useBias) this.bias = this.addBias(this.filters, this.biasInitializer, seed);
   }
 
   protected call(x: Tensor): Tensor {
-    const fused = this.activation === 'relu';
-    const y = conv2d(this.depthwise(x, null), this.pointwiseKernel!, {
-      bias: this.bias ?? undefined,
-      activation: fused ? 'relu' : 'linear',
-    });
-    return fused ? y : applyActivation(y, this.activation);
+    return withActivation(this.activation, (fused) =>
+      conv2d(this.depthwise(x, null), this.pointwiseKernel!, {
+        bias: this.bias ?? undefined,
+        activation: fused ? 'relu' : 'linear',
+      }),
+    );
   }
 
   protected layerConfig(): Record<string, unknown> {

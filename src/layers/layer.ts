@@ -297,6 +297,11 @@ export abstract class Layer {
     return this.label;
   }
 
+  /** The bias [units] of a layer whose kernel was made with `seed` (the bias takes the next seed). */
+  protected addBias(units: number, init: Initializer, seed: number | undefined): Variable {
+    return this.addWeight('bias', [units], init, seed === undefined ? undefined : seed + 1);
+  }
+
   /** Creates the variable '<name>/<suffix>' from an initializer. */
   protected addWeight(suffix: string, shape: number[], init: Initializer, seed: number | undefined): Variable {
     const name = `${this.name}/${suffix}`;
