@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium-context.mjs';
 import {
   failedRun,
   makeTempDir,
@@ -20,7 +20,6 @@ import {
   watchdog,
 } from './runner-common.mjs';
 
-const CHROMIUM = process.env.SIMDNET_CHROMIUM || '/usr/bin/chromium';
 const PAGE_TIMEOUT_MS = 60_000;
 const TOTAL_TIMEOUT_MS = 150_000;
 
@@ -149,24 +148,7 @@ async function runPage(config) {
 
 const results = [];
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30_000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  });
-  await context.route('**/*', (route) =>
-    new URL(route.request().url()).origin === origin ? route.continue() : route.abort(),
-  );
-  console.log(`chromium ${context.browser()?.version() ?? ''}`.trim());
+  context = await launchChromium(userDataDir, origin);
   for (const config of configs) results.push(await runPage(config));
 } catch (e) {
   results.push(failedRun('chromium', `could not run Chromium: ${e.message.split('\n')[0]}`));

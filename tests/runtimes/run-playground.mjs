@@ -7,12 +7,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync, gunzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium-context.mjs';
 import { makeTempDir, removeTempDir, repoRoot, reportAndExit, watchdog } from './runner-common.mjs';
 import { buildApp } from '../../examples/playground/build.mjs';
 import { serveApp } from '../../examples/playground/serve.mjs';
 
-const CHROMIUM = process.env.SIMDNET_CHROMIUM || '/usr/bin/chromium';
 const TOTAL_TIMEOUT_MS = 420_000;
 const TRAIN_TIMEOUT_MS = 300_000;
 const SHOTS = path.join(repoRoot, 'demo-output/playground');
@@ -132,25 +131,7 @@ async function shoot(page, id, file) {
 
 try {
   mkdirSync(SHOTS, { recursive: true });
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30_000,
-    viewport: { width: 1200, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  });
-  await context.route('**/*', (route) =>
-    new URL(route.request().url()).origin === origin ? route.continue() : route.abort(),
-  );
-  console.log(`chromium ${context.browser()?.version() ?? ''}`.trim());
+  context = await launchChromium(userDataDir, origin, { viewport: { width: 1200, height: 900 } });
   const page = context.pages()[0] ?? (await context.newPage());
   watch(page);
 
