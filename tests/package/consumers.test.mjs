@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../runtimes/chromium-context.mjs';
 import { makeTempDir, removeTempDir, repoRoot } from '../runtimes/runner-common.mjs';
 
 const EXPECTED = '[[19, 25], [37, 43]]';
@@ -150,25 +150,13 @@ test('a browser app bundled with esbuild from the installed package, in headless
     res.end(body ?? 'not found');
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const context = await chromium.launchPersistentContext(path.join(work, 'chromium'), {
-    executablePath: process.env.SIMDNET_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    timeout: 30_000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const context = await launchChromium(path.join(work, 'chromium'), origin);
   try {
     const p = await context.newPage();
     const errors = [];
     p.on('pageerror', (e) => errors.push(e.message));
-    await p.goto(`http://127.0.0.1:${server.address().port}/`, { timeout: 30_000 });
+    await p.goto(`${origin}/`, { timeout: 30_000 });
     await p.waitForFunction(() => document.getElementById('out').textContent !== '', null, { timeout: 30_000 });
     assert.equal(errors, []);
     assert.is(await p.textContent('#out'), EXPECTED);
