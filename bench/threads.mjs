@@ -227,7 +227,7 @@ const rows = cases.map((c) => {
       return [t, { near: of(near), far: of(far) }];
     }),
   );
-  const state = (s) => (s ? `${(ms[1] / s.ms).toFixed(2)}x/${s.n}` : '-');
+  const state = (s) => stateSpeedup(ms[1], s, '/');
   const cells = counts.map(
     (t) =>
       `${t}: ${ms[t].toFixed(3)} ms${t > 1 ? ` (${(ms[1] / ms[t]).toFixed(2)}x; near ${state(states[t].near)}, far ${state(states[t].far)})` : ''}`,
@@ -248,6 +248,11 @@ if (!quick) {
   console.log('wrote bench/THREADS.md');
 }
 
+/** The speed-up of the median time of one machine state's processes, and how many there were; '-' for none. */
+function stateSpeedup(oneThreadMs, state, separator) {
+  return state ? `${(oneThreadMs / state.ms).toFixed(2)}x${separator}${state.n}` : '-';
+}
+
 function markdown(m, rows) {
   const head = counts.map((t) => `${t} thread${t > 1 ? 's' : ''}`);
   const lines = [
@@ -263,9 +268,9 @@ function markdown(m, rows) {
     'that another thread wrote as fast as 3 MB it wrote itself, then for a while about 2.7 times slower (presumably',
     'the host moving the virtual CPUs between cores that share a cache and cores that do not). One thread does not',
     'notice; two threads that hand data to each other at every op do. Processes with threads probe this before',
-    `and after each case (bench/cross-core.mjs): "near" counts the`,
-    `cases with both probes at most ${NEAR} (the cores share a cache), "far" those with both at least ${FAR}; each`,
-    'gives the speed-up of the median of those processes and, after the slash, how many there were.',
+    `and after each case (bench/cross-core.mjs): "near" counts the cases with both probes at most ${NEAR} (the cores`,
+    `share a cache), "far" those with both at least ${FAR}; each gives the speed-up of the median of those processes`,
+    'and, after the slash, how many there were.',
     '',
     `| case | ${head.join(' | ')} | ${counts
       .slice(1)
@@ -276,7 +281,7 @@ function markdown(m, rows) {
       .map(() => '---: | ---: | ---:')
       .join(' | ')} | ---: |`,
   ];
-  const state = (r, s) => (s ? `${(r.ms[1] / s.ms).toFixed(2)}x / ${s.n}` : '-');
+  const state = (r, s) => stateSpeedup(r.ms[1], s, ' / ');
   for (const r of rows) {
     const fmt = (t) =>
       r.images

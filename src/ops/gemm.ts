@@ -236,11 +236,12 @@ function rowGroups(M: number, rowsPerItem: number): [number, number][] {
  * by block of output rows: each block of dy is masked and packed (gemmPrepareGrad) right before the
  * weight-gradient kernel reads it, so the packed copy stays in L2 rather than making a round trip through
  * memory. With many rows, they are cut into groups of whole items (`rowsPerItem` rows each: a convolution's
- * output rows, so that a batch's groups are whole images), each summed into its own partial dw and db, then added up in group order (see rowGroups): a
- * thread then reads only the rows of its groups, the images it also runs in the other ops, and leaves no
- * copy of another thread's rows in its cache for that thread's next write to invalidate (which costs most
- * where the cores share no cache). With few rows, each thread takes a range of NR-column panels through every block;
- * with fewer panels than threads (N <= NR), each block is packed here and the taps are split instead.
+ * output rows, so that a batch's groups are whole images), each summed into its own partial dw and db, then
+ * added up in group order (see rowGroups): a thread then reads only the rows of its groups, the images it
+ * also runs in the other ops, and leaves no copy of another thread's rows in its cache for that thread's
+ * next write to invalidate (which costs most where the cores share no cache). With few rows, each thread
+ * takes a range of NR-column panels through every block; with fewer panels than threads (N <= NR), each
+ * block is packed here and the taps are split instead.
  */
 export function gradients(a: Indirection, M: number, N: number, dy: number, t: GradTargets, rowsPerItem = 1): void {
   const groups = rowGroups(M, rowsPerItem);
@@ -363,6 +364,7 @@ function groupedGradients(
   const parts = scratch('gemm.gradParts', Math.max(4, (groups.length - 1) * partFloats * 4));
   const oneThread = threadsInUse() === 1;
   const tasks = groups.map(([g0, g1], g): Call[] => {
+    // Group g > 0 sums into partial g - 1: its dw, then its db.
     const part = parts + (g - 1) * partFloats * 4;
     const dw = g === 0 ? t.dw : t.dw && part;
     const db = g === 0 ? t.dbias : t.dbias && part + dwFloats * 4;
